@@ -1,0 +1,2 @@
+"""odforecast: statistical forecasting of overdose mortality."""
+from odforecast._version import __version__

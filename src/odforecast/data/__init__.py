@@ -1,0 +1,1 @@
+"""Data layer: readers of official files, fetchers, the tidy schema and the bundled datasets."""
