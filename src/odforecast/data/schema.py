@@ -181,13 +181,11 @@ def period_bounds(frequency: str, year: int, month: int) -> tuple[pd.Timestamp, 
     ['2023-04-01', '2023-06-30']
     """
     months = FREQUENCIES[frequency]
-    anchor = pd.Timestamp(year=year, month=month, day=1)
-    if frequency == "12m_ending":
-        start = anchor - pd.DateOffset(months=months - 1)
-        end = anchor + pd.offsets.MonthEnd(0)
-    else:
-        start = anchor
-        end = anchor + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+    anchor = pd.Period(year=year, month=month, freq="M")
+    first, last = ((anchor - (months - 1), anchor) if frequency == "12m_ending"
+                   else (anchor, anchor + (months - 1)))
+    start = first.to_timestamp(how="start")
+    end = last.to_timestamp(how="end").normalize()
     return start, end
 
 
@@ -218,10 +216,13 @@ def from_records(records: Iterable[Mapping[str, Any]] | pd.DataFrame, *,
     >>> print(df.loc[0, "location"], df.loc[0, "value"], df.loc[0, "censored"])
     US 49860.0 False
     """
-    frame = pd.DataFrame(records).copy() if not isinstance(records, pd.DataFrame) else records.copy()
-    for column, default in _DEFAULTS.items():
-        if column not in frame.columns:
-            frame[column] = default
+    if isinstance(records, pd.DataFrame):
+        frame = records.copy()
+        for column, default in _DEFAULTS.items():
+            if column not in frame.columns:
+                frame[column] = default
+    else:
+        frame = pd.DataFrame([{**_DEFAULTS, **record} for record in records])
     return validate(frame, origin=origin)
 
 
@@ -255,16 +256,17 @@ def validate(frame: pd.DataFrame, *, origin: str = "<frame>") -> pd.DataFrame:
     --------
     >>> import pandas as pd
     >>> bad = pd.DataFrame({"location": ["Ohio"]})
-    >>> try:
+    >>> try:  # doctest: +ELLIPSIS
     ...     validate(bad, origin="mine.csv")
     ... except DataError as err:
-    ...     print(err)
-    mine.csv, column 'indicator': missing required column (the tidy schema needs location, indicator, frequency, period_start, period_end, estimate, value, unit, censored, censor_upper, provisional, flag, source, vintage)
+    ...     print(err.path, err.column, err.reason)
+    mine.csv indicator missing required column (the tidy schema's columns are listed in ...)
     """
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise _fail(origin, None, missing[0],
-                    f"missing required column (the tidy schema needs {', '.join(COLUMNS)})")
+                    "missing required column (the tidy schema's columns are listed in "
+                    "odforecast.data.schema.COLUMNS)")
     out = frame.reset_index(drop=True).copy()
     dims = dimensions(out)
 
@@ -365,7 +367,8 @@ def _check_periods(out: pd.DataFrame, origin: str) -> None:
     start, end, freq = out["period_start"], out["period_end"], out["frequency"]
     partial = out["flag"].str.contains("partial_period", regex=False)
     months = freq.map(FREQUENCIES)
-    expected_end = (start.dt.to_period("M") + (months - 1)).dt.to_timestamp(how="end").dt.normalize()
+    expected_end = ((start.dt.to_period("M") + (months - 1))
+                    .dt.to_timestamp(how="end").dt.normalize())
     _check_mask(out, start.dt.day != 1, "period_start", origin,
                 lambda pos: f"a period must start on the first day of a month, got "
                             f"{start.iloc[pos].date()}")

@@ -1,0 +1,39 @@
+"""Evaluation: rolling-origin backtests and scoring rules (on plain numpy arrays)."""
+
+from odforecast.evaluate.backtest import (
+    HUB_LEVELS,
+    BacktestResult,
+    backtest,
+    compare,
+    rolling_origins,
+)
+from odforecast.evaluate.scores import (
+    coverage,
+    crps_sample,
+    interval_score,
+    mae,
+    mape,
+    mase,
+    pinball_loss,
+    pit,
+    relative_wis,
+    wis,
+)
+
+__all__ = [
+    "HUB_LEVELS",
+    "BacktestResult",
+    "backtest",
+    "compare",
+    "coverage",
+    "crps_sample",
+    "interval_score",
+    "mae",
+    "mape",
+    "mase",
+    "pinball_loss",
+    "pit",
+    "relative_wis",
+    "rolling_origins",
+    "wis",
+]

@@ -1,0 +1,222 @@
+"""Rolling-origin backtests: refit at each origin, forecast, score against what happened.
+
+At each origin the model sees only the rows whose period ended on or before the origin (the
+training frame is cut *before* it reaches the model, so later data cannot leak into the fit);
+it forecasts ``horizon`` periods and each forecast is scored against the observed value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from odforecast.data.schema import validate
+from odforecast.errors import DataError
+from odforecast.evaluate import scores
+from odforecast.models.base import Model, check_horizon, resolve_seed, run_tasks
+from odforecast.models.series import prepare_series
+
+__all__ = ["HUB_LEVELS", "BacktestResult", "backtest", "compare", "rolling_origins"]
+
+#: The 23 quantile levels of the US COVID-19 and FluSight forecast hubs.
+HUB_LEVELS = (0.01, 0.025, *np.round(np.arange(0.05, 0.951, 0.05), 2).tolist(), 0.975, 0.99)
+
+_INTERVALS = (50, 80, 95)
+
+
+def rolling_origins(data: pd.DataFrame, start: str, end: str, *, step: int = 1) -> list[str]:
+    """Every ``step``-th observed ``period_end`` between ``start`` and ``end`` (inclusive).
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> us = odforecast.load_dataset("us_monthly_12m")
+    >>> rolling_origins(us, "2023-01", "2023-06-30", step=2)
+    ['2023-01-31', '2023-03-31', '2023-05-31']
+    """
+    ends = pd.DatetimeIndex(sorted(pd.to_datetime(data["period_end"]).unique()))
+    lo = pd.Timestamp(start)
+    hi = pd.Timestamp(end) + pd.offsets.MonthEnd(0) if len(str(end)) <= 7 else pd.Timestamp(end)
+    chosen = ends[(ends >= lo) & (ends <= hi)][::step]
+    if chosen.empty:
+        raise DataError(f"no observed period ends between {start} and {end}", column="origins")
+    return [d.date().isoformat() for d in chosen]
+
+
+@dataclass
+class BacktestResult:
+    """Scores of one model's backtest.
+
+    Attributes
+    ----------
+    scores
+        One row per series x origin x horizon: ``location, indicator, model, origin, horizon,
+        period_end, truth, mean, median, lower_50 ... upper_95, wis, dispersion, overprediction,
+        underprediction, crps, ae, ape, ase, cover_50, cover_80, cover_95, pit``.
+    model
+        Name of the model.
+    """
+
+    scores: pd.DataFrame
+    model: str
+
+    def summary(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
+        """Mean scores (WIS, CRPS, MAE, MAPE, MASE) and interval coverage, grouped by ``by``."""
+        return summarise(self.scores, by)
+
+    def __repr__(self) -> str:
+        s = self.scores
+        n_series = len(s[["location", "indicator"]].drop_duplicates())
+        return (f"<BacktestResult {self.model}: {n_series} series x {s['origin'].nunique()} "
+                f"origins x {s['horizon'].max()} horizons>")
+
+
+def summarise(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Aggregate a score table: means of the scores, coverage proportions, counts."""
+    agg = {"n": ("wis", "size"), "wis": ("wis", "mean"), "crps": ("crps", "mean"),
+           "mae": ("ae", "mean"), "mape": ("ape", "mean"), "mase": ("ase", "mean")}
+    agg.update({f"cover_{p}": (f"cover_{p}", "mean") for p in _INTERVALS})
+    return table.groupby(list(by), sort=True).agg(**agg).reset_index()
+
+
+def compare(results: Iterable[BacktestResult], *, baseline: str = "naive",
+            by: Sequence[str] = ("model",)) -> pd.DataFrame:
+    """Side-by-side summary of several backtests with WIS relative to ``baseline``.
+
+    Relative WIS is the ratio of mean WIS on exactly the same series x origin x horizon cells
+    (cells missing from either model are left out of that ratio).
+    """
+    tables = {r.model: r.scores for r in results}
+    if baseline not in tables:
+        raise DataError(f"baseline {baseline!r} is not among the results ({', '.join(tables)})",
+                        column="baseline")
+    table = pd.concat(tables.values(), ignore_index=True)
+    out = summarise(table, by)
+    key = ["location", "indicator", "origin", "horizon"]
+    base = tables[baseline].set_index(key)["wis"]
+    rel = []
+    for row in out.itertuples(index=False):
+        mask = np.ones(len(table), dtype=bool)
+        for column in by:
+            mask &= (table[column] == getattr(row, column)).to_numpy()
+        mine = table[mask].set_index(key)["wis"]
+        rel.append(float(scores.relative_wis(*[s.to_numpy() for s in
+                                                (mine.align(base, join="inner"))])))
+    out.insert(out.columns.get_loc("wis") + 1, f"rel_wis_vs_{baseline}", rel)
+    return out
+
+
+def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.DatetimeIndex,
+             horizon: int, n_samples: int = 1000, random_seed: int | None = 0,
+             executor: Executor | None = None, model_name: str | None = None) -> BacktestResult:
+    """Rolling-origin backtest: refit at each origin and score the forecasts.
+
+    Parameters
+    ----------
+    model
+        Any odforecast model (unfitted; it is refitted at each origin).
+    data
+        Tidy frame with the series to evaluate (one estimate per series).
+    origins
+        Dates of the last observed period at each refit (see :func:`rolling_origins`).
+    horizon
+        Periods ahead to forecast from each origin.
+    n_samples
+        Sample paths per forecast.
+    random_seed
+        Seed; the backtest reproduces exactly from it.
+    executor
+        Any :class:`concurrent.futures.Executor`: origins run in parallel.
+    model_name
+        Label in the score table (default: the model's name).
+
+    Returns
+    -------
+    BacktestResult
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.models import Naive
+    >>> from odforecast.evaluate import backtest
+    >>> us = odforecast.load_dataset("us_monthly_12m").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> result = backtest(Naive(), us, origins=["2023-06-30", "2023-12-31"], horizon=3,
+    ...                   n_samples=200)
+    >>> result.scores.shape[0]
+    6
+    """
+    horizon = check_horizon(horizon)
+    seed = resolve_seed(random_seed)
+    frame = validate(data, origin="backtest data")
+    full = {s.key: s for s in prepare_series(frame, allow_censored=True, model_name="backtest")}
+    dates = pd.DatetimeIndex(pd.to_datetime(list(origins)))
+    if dates.empty:
+        raise DataError("origins is empty", column="origins")
+    last = min(s.time[-1] for s in full.values())
+    if (dates >= last).any():
+        raise DataError(f"origin {dates[dates >= last][0].date()} leaves nothing to score "
+                        f"(the data end {last.date()})", column="origins")
+    tasks = [(model, frame[frame["period_end"] <= origin], horizon, n_samples, seed)
+             for origin in dates]
+    for (train, origin) in zip((t[1] for t in tasks), dates, strict=True):
+        if train.empty:
+            raise DataError(f"origin {origin.date()} precedes all data", column="origins")
+    forecasts = run_tasks(executor, _fit_and_forecast, tasks)
+    name = model_name or model.name
+    tables = [_score(fc, full, origin, name, seed) for fc, origin in
+              zip(forecasts, dates, strict=True)]
+    return BacktestResult(pd.concat(tables, ignore_index=True), name)
+
+
+def _fit_and_forecast(model: Model, train: pd.DataFrame, horizon: int, n_samples: int,
+                      seed: int):
+    return model.fit(train).forecast(horizon, n_samples=n_samples, random_seed=seed)
+
+
+def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) -> pd.DataFrame:
+    samples = forecast.samples
+    rows = []
+    levels = np.array(HUB_LEVELS)
+    for location in samples["location"].values:
+        for indicator in samples["indicator"].values:
+            series = full[(str(location), str(indicator))]
+            paths = samples.sel(location=location, indicator=indicator).values  # (sample, time)
+            times = pd.DatetimeIndex(samples["time"].values)
+            truth = pd.Series(series.values, index=series.time).reindex(times)
+            censored = pd.Series(series.censored, index=series.time).reindex(times,
+                                                                             fill_value=False)
+            keep = truth.notna().to_numpy() & ~censored.to_numpy()
+            if not keep.any():
+                continue
+            y = truth.to_numpy()[keep]
+            ens = paths[:, keep].T  # (time, sample)
+            q = np.quantile(ens, levels, axis=1).T  # (time, level)
+            w = scores.wis(y, levels, q, decompose=True)
+            insample = series.truncate(origin).values
+            m = 12 if series.frequency == "monthly" else 1
+            scale = np.mean(np.abs(insample[m:] - insample[:-m])) if len(insample) > m else np.nan
+            median = np.median(ens, axis=1)
+            table = pd.DataFrame({
+                "location": str(location), "indicator": str(indicator), "model": name,
+                "origin": origin.date().isoformat(),
+                "horizon": np.flatnonzero(keep) + 1, "period_end": times[keep],
+                "truth": y, "mean": ens.mean(axis=1), "median": median,
+                "wis": w["wis"], "dispersion": w["dispersion"],
+                "overprediction": w["overprediction"], "underprediction": w["underprediction"],
+                "crps": scores.crps_sample(y, ens),
+                "ae": np.abs(y - median),
+                "ape": np.where(y > 0, 100 * np.abs(y - median) / np.where(y > 0, y, 1), np.nan),
+                "ase": np.abs(y - median) / scale if scale and np.isfinite(scale) else np.nan,
+                "pit": scores.pit(y, ens, random_seed=seed),
+            })
+            for p in _INTERVALS:
+                lo, hi = np.quantile(ens, [(1 - p / 100) / 2, (1 + p / 100) / 2], axis=1)
+                table[f"lower_{p}"], table[f"upper_{p}"] = lo, hi
+                table[f"cover_{p}"] = scores.coverage(y, lo, hi)
+            rows.append(table)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

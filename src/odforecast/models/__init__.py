@@ -1,0 +1,7 @@
+"""Forecasting models; every one follows the contract in :mod:`odforecast.models.base`."""
+
+from odforecast.models.arima import ARIMA
+from odforecast.models.base import FittedModel, Model, PerSeriesModel
+from odforecast.models.baselines import Drift, Naive, SeasonalNaive
+
+__all__ = ["ARIMA", "Drift", "FittedModel", "Model", "Naive", "PerSeriesModel", "SeasonalNaive"]

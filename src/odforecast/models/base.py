@@ -1,0 +1,409 @@
+"""The model contract every odforecast model follows, and the orchestration shared by all.
+
+``model.fit(data)`` returns a fitted object; ``fitted.forecast(horizon, scenario=None,
+n_samples=..., random_seed=...)`` returns a :class:`~odforecast.forecast.Forecast` of sample
+paths.  ``__init__`` only stores parameters (scikit-learn's rule); fitted state lives on the
+fitted object.  Per-series models (ARIMA, the baselines) implement three small methods on plain
+arrays and inherit multi-series handling, executors, fallbacks, diagnostics, scenarios and seeds
+from :class:`PerSeriesModel` (statsforecast's "one orchestrator, many small models").
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import traceback
+import warnings
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from odforecast._version import __version__
+from odforecast.errors import DataError, FitError
+from odforecast.models.series import Series, future_periods, prepare_series
+from odforecast.scenarios import Scenario, evaluate_multiplier
+
+if TYPE_CHECKING:
+    from odforecast.forecast import Forecast
+
+__all__ = [
+    "FittedModel",
+    "Model",
+    "PerSeriesFit",
+    "PerSeriesModel",
+    "SeriesResult",
+    "check_horizon",
+    "resolve_seed",
+    "run_tasks",
+    "series_seed",
+]
+
+
+def check_horizon(horizon: object) -> int:
+    """Return ``horizon`` as a positive int or raise a DataError naming the parameter."""
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon <= 0:
+        raise DataError(f"horizon must be a positive whole number of periods; got {horizon!r}",
+                        column="horizon")
+    return int(horizon)
+
+
+def resolve_seed(random_seed: int | None) -> int:
+    """A concrete seed: the user's, or fresh entropy that is then recorded so a run reproduces."""
+    if random_seed is None:
+        return int(np.random.SeedSequence().entropy % (2**63))
+    if isinstance(random_seed, bool) or not isinstance(random_seed, int | np.integer) \
+            or random_seed < 0:
+        raise DataError(f"random_seed must be a non-negative integer or None; got "
+                        f"{random_seed!r}", column="random_seed")
+    return int(random_seed)
+
+
+def series_seed(seed: int, location: str, indicator: str) -> np.random.SeedSequence:
+    """The seed of one series: depends only on the run seed and the series, so results are the
+    same whichever executor runs them and whatever other series are in the batch."""
+    tag = zlib.crc32(f"{location}|{indicator}".encode())
+    return np.random.SeedSequence(seed, spawn_key=(tag,))
+
+
+def run_tasks(executor: Executor | None, fn: Callable[..., Any],
+              tasks: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Run ``fn(*task)`` for every task, in order, on ``executor`` (sequentially if None).
+
+    Any :class:`concurrent.futures.Executor` works — a ``ProcessPoolExecutor``, or a
+    ``dask.distributed.Client(...).get_executor()`` for a cluster.  ``fn`` and the task arguments
+    must be picklable for process- or cluster-based executors.
+    """
+    if executor is None:
+        return [fn(*task) for task in tasks]
+    futures = [executor.submit(fn, *task) for task in tasks]
+    return [future.result() for future in futures]
+
+
+class Model(ABC):
+    """Base class of every model.  Subclasses store their parameters in ``__init__`` only."""
+
+    #: Short name used in outputs and the CLI.
+    name: ClassVar[str] = "model"
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters, as given (used in metadata and reprs)."""
+        params = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in params
+                if name != "self" and hasattr(self, name)}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    @abstractmethod
+    def fit(self, data: pd.DataFrame, *, exog: pd.DataFrame | None = None,
+            executor: Executor | None = None) -> FittedModel:
+        """Fit to a tidy frame with one or many series; returns a fitted model."""
+
+
+class FittedModel(ABC):
+    """A fitted model: holds the fitted state and produces forecasts."""
+
+    model: Model
+    series: tuple[Series, ...]
+    data: pd.DataFrame
+
+    @property
+    @abstractmethod
+    def diagnostics(self) -> pd.DataFrame:
+        """One row per series describing the fit."""
+
+    @abstractmethod
+    def forecast(self, horizon: int, scenario: Scenario | Sequence[Scenario] | None = None, *,
+                 n_samples: int = 1000, random_seed: int | None = None,
+                 exog_future: pd.DataFrame | None = None) -> Forecast:
+        """Sample paths for the next ``horizon`` periods of every series."""
+
+
+@dataclass
+class SeriesResult:
+    """What fitting one series produced: the state to forecast from, and its diagnostics row."""
+
+    state: Any
+    diagnostics: dict[str, Any]
+    sampler: PerSeriesModel  # the model whose _sample_series uses ``state`` (maybe the fallback)
+    warnings: list[str] = field(default_factory=list)
+
+
+class PerSeriesModel(Model):
+    """A model fitted to each series independently.
+
+    Subclasses implement :meth:`_fit_series`, :meth:`_sample_series` and :meth:`_min_length`;
+    everything else (checks, executors, fallback, seeds, scenarios, diagnostics) is shared.
+    """
+
+    #: Whether the model can take exogenous regressors.
+    supports_exog: ClassVar[bool] = False
+
+    def _min_length(self, frequency: str) -> int:
+        return 2
+
+    def _fallback(self) -> PerSeriesModel | None:
+        """Model used when a fit fails (None: the error propagates)."""
+        return None
+
+    @abstractmethod
+    def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
+        """Fit one series; return (state, diagnostics dict)."""
+
+    @abstractmethod
+    def _sample_series(self, state: Any, horizon: int, n_samples: int,
+                       rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
+        """Sample paths ``(n_samples, horizon)`` on the count scale, all >= 0."""
+
+    def fit(self, data: pd.DataFrame, *, exog: pd.DataFrame | None = None,
+            executor: Executor | None = None) -> PerSeriesFit:
+        """Fit every series in ``data``.
+
+        Parameters
+        ----------
+        data
+            Tidy frame (one estimate per series; see
+            :func:`odforecast.models.series.prepare_series`).
+        exog
+            Regressors: a frame indexed by ``period_end`` dates with one numeric column per
+            regressor, covering every observed period.  Only for models with ``supports_exog``.
+        executor
+            Any :class:`concurrent.futures.Executor` to fit series in parallel.
+
+        Returns
+        -------
+        PerSeriesFit
+        """
+        series = self._prepare(data)
+        if exog is not None and not self.supports_exog:
+            raise DataError(f"{self.name} does not take exogenous regressors", column="exog")
+        exogs = [None if exog is None else align_exog(exog, s.time, s.label, "exog")
+                 for s in series]
+        results = run_tasks(executor, _fit_one, [(self, s, x) for s, x in
+                                                 zip(series, exogs, strict=True)])
+        return PerSeriesFit(self, tuple(series), data, results,
+                            None if exog is None else list(exog.columns))
+
+    def _prepare(self, data: pd.DataFrame) -> list[Series]:
+        series = prepare_series(data, min_length=1, model_name=self.name)
+        for s in series:
+            need = self._min_length(s.frequency)
+            if len(s) < need:
+                raise DataError(f"series {s.label} has {len(s)} observations; {self.name} "
+                                f"needs at least {need}", hint="use a longer series")
+        return series
+
+
+def align_exog(exog: pd.DataFrame, time: pd.DatetimeIndex, label: str,
+               parameter: str) -> np.ndarray:
+    """Regressor values at ``time`` as a float array, or a DataError naming what is missing."""
+    if not isinstance(exog, pd.DataFrame) or not isinstance(exog.index, pd.DatetimeIndex):
+        raise DataError(f"{parameter} must be a DataFrame indexed by period_end dates",
+                        column=parameter)
+    if exog.index.has_duplicates:
+        raise DataError(f"{parameter} has duplicated dates", column=parameter)
+    aligned = exog.reindex(time)
+    values = aligned.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DataError(f"{parameter} has no finite value of {exog.columns[col]!r} for the "
+                        f"period ending {time[row].date()} needed by series {label}",
+                        column=str(exog.columns[col]),
+                        hint="supply regressor values for every observed and forecast period")
+    return values
+
+
+def _fit_one(model: PerSeriesModel, series: Series, exog: np.ndarray | None) -> SeriesResult:
+    """Fit one series, capturing warnings; on failure use the model's fallback."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            state, diag = model._fit_series(series, exog)
+            sampler, error = model, ""
+        except DataError:  # the user's input or settings are wrong: say so, no fallback
+            raise
+        except Exception as exc:  # a failed fit must not crash the batch
+            fallback = model._fallback()
+            if fallback is None:
+                raise FitError(f"{model.name} failed on series {series.label}: {exc}") from exc
+            error = f"{type(exc).__name__}: {exc}"
+            state, diag = fallback._fit_series(series, None)
+            sampler = fallback
+            tb = traceback.format_exception_only(exc)[-1].strip()
+            diag = {**diag, "error": tb}
+    messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    diag = {"model": sampler.name, "fallback": sampler is not model, "error": error, **diag,
+            "n_obs": len(series), "warnings": "; ".join(messages)}
+    return SeriesResult(state, diag, sampler, messages)
+
+
+class PerSeriesFit(FittedModel):
+    """The fitted state of a :class:`PerSeriesModel`: one result per series."""
+
+    def __init__(self, model: PerSeriesModel, series: tuple[Series, ...], data: pd.DataFrame,
+                 results: list[SeriesResult], exog_columns: list[str] | None) -> None:
+        self.model = model
+        self.series = series
+        self.data = data
+        self.results = results
+        self.exog_columns = exog_columns
+
+    def __repr__(self) -> str:
+        n_fallback = sum(r.sampler is not self.model for r in self.results)
+        text = (f"<Fitted {self.model!r}: {len(self.series)} series, "
+                f"{self.series[0].frequency}, last period {self.series[0].time[-1].date()}")
+        return text + (f", {n_fallback} on fallback>" if n_fallback else ">")
+
+    @property
+    def diagnostics(self) -> pd.DataFrame:
+        """One row per series: model used, fallback, orders, convergence, AICc, Ljung-Box p,
+        captured warnings and errors."""
+        rows = [{"location": s.location, "indicator": s.indicator, "frequency": s.frequency,
+                 "estimate": s.estimate, **r.diagnostics}
+                for s, r in zip(self.series, self.results, strict=True)]
+        return pd.DataFrame(rows)
+
+    def forecast(self, horizon: int, scenario: Scenario | Sequence[Scenario] | None = None, *,
+                 n_samples: int = 1000, random_seed: int | None = None,
+                 exog_future: pd.DataFrame | None = None) -> Forecast:
+        """Sample paths for the next ``horizon`` periods of every series.
+
+        Parameters
+        ----------
+        horizon
+            Number of periods ahead.
+        scenario
+            A scenario (its multiplier scales the latent rate paths), or a list of scenarios
+            to compare (the result gets a ``scenario`` dimension).  Scenario randomness uses its
+            own random stream: a multiplier of 1 reproduces the baseline paths exactly.
+        n_samples
+            Number of sample paths.
+        random_seed
+            Seed; the same seed gives the same paths.  None draws one and records it.
+        exog_future
+            Future regressor values (frame indexed by ``period_end``) for models fitted with
+            ``exog``; a scenario with an ``exog_future`` method may supply them instead.
+
+        Returns
+        -------
+        odforecast.forecast.Forecast
+        """
+        from odforecast.forecast import Forecast
+
+        horizon = check_horizon(horizon)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) \
+                or n_samples < 1:
+            raise DataError(f"n_samples must be a positive integer; got {n_samples!r}",
+                            column="n_samples")
+        seed = resolve_seed(random_seed)
+        scenarios = _scenario_list(scenario)
+        blocks: list[np.ndarray] = []
+        times: list[pd.DatetimeIndex] = []
+        for s, result in zip(self.series, self.results, strict=True):
+            time = future_periods(s.time[-1], s.frequency, horizon)
+            seq = series_seed(seed, s.location, s.indicator)
+            path_seq, scenario_seq = seq.spawn(2)
+            future = self._future_exog(s, time, exog_future, scenarios)
+            paths = result.sampler._sample_series(result.state, horizon, n_samples,
+                                                  np.random.default_rng(path_seq), future)
+            per_scenario = []
+            for scn in scenarios:
+                effect = evaluate_multiplier(scn, time, location=s.location, indicator=s.indicator,
+                                             n_samples=n_samples,
+                                             rng=np.random.default_rng(scenario_seq))
+                per_scenario.append(paths * effect)
+            blocks.append(np.stack(per_scenario))
+            times.append(time)
+        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
+        samples = _assemble(self.series, blocks, times, scenarios if compare else [None])
+        warn = [f"{s.label}: fitted with fallback {r.sampler.name} ({r.diagnostics['error']})"
+                for s, r in zip(self.series, self.results, strict=True)
+                if r.sampler is not self.model]
+        metadata = {
+            "odforecast_version": __version__,
+            "model": self.model.name,
+            "model_config": {k: _jsonable(v) for k, v in self.model.get_params().items()},
+            "data_vintage": ", ".join(sorted(set(self.data["vintage"]))),
+            "random_seed": seed,
+            "estimate": self.series[0].estimate,
+            "warnings": warn,
+            "scenario": None if compare or scenario is None else scenario.name,
+        }
+        return Forecast(samples, frequency=self.series[0].frequency, observed=self.data,
+                        metadata=metadata)
+
+    def _future_exog(self, s: Series, time: pd.DatetimeIndex, exog_future: pd.DataFrame | None,
+                     scenarios: list[Scenario | None]) -> np.ndarray | None:
+        if self.exog_columns is None:
+            if exog_future is not None:
+                raise DataError("exog_future given but the model was fitted without exog",
+                                column="exog_future")
+            return None
+        provider = next((scn for scn in scenarios if hasattr(scn, "exog_future")), None)
+        if exog_future is None and provider is not None:
+            exog_future = provider.exog_future(time, columns=self.exog_columns,
+                                               history=None)
+        if exog_future is None:
+            raise DataError(f"the model was fitted with regressors {self.exog_columns}; give "
+                            "their future values with exog_future= (or a covariate scenario)",
+                            column="exog_future")
+        missing = [c for c in self.exog_columns if c not in exog_future.columns]
+        if missing:
+            raise DataError(f"exog_future lacks regressor {missing[0]!r}", column=missing[0])
+        return align_exog(exog_future[self.exog_columns], time, s.label, "exog_future")
+
+
+def _scenario_list(scenario: Scenario | Sequence[Scenario] | None) -> list[Scenario | None]:
+    if scenario is None:
+        return [None]
+    if isinstance(scenario, Sequence) and not isinstance(scenario, str):
+        items = list(scenario)
+        names = [getattr(s, "name", None) for s in items]
+        if len(set(names)) != len(names):
+            raise DataError(f"scenario names must be unique; got {names}", column="scenario")
+        return items
+    return [scenario]
+
+
+def _assemble(series: Sequence[Series], blocks: list[np.ndarray], times: list[pd.DatetimeIndex],
+              scenarios: list[Scenario | None]):
+    import xarray as xr
+
+    locations = sorted({s.location for s in series})
+    indicators = sorted({s.indicator for s in series})
+    time = times[0]
+    for t in times[1:]:
+        time = time.union(t)
+    n_scn, n_samples = len(scenarios), blocks[0].shape[1]
+    data = np.full((n_scn, n_samples, len(locations), len(indicators), len(time)), np.nan)
+    for s, block, t in zip(series, blocks, times, strict=True):
+        data[:, :, locations.index(s.location), indicators.index(s.indicator),
+             time.get_indexer(t)] = block
+    coords = {"sample": np.arange(n_samples), "location": locations, "indicator": indicators,
+              "time": time}
+    if scenarios == [None]:
+        return xr.DataArray(data[0], dims=("sample", "location", "indicator", "time"),
+                            coords=coords, name="deaths")
+    coords["scenario"] = [s.name for s in scenarios]
+    return xr.DataArray(data, dims=("scenario", "sample", "location", "indicator", "time"),
+                        coords=coords, name="deaths")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return repr(value)

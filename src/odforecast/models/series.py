@@ -1,0 +1,197 @@
+"""From a tidy frame to model-ready series: one array per location x indicator, checked.
+
+Models never see the tidy frame directly: :func:`prepare_series` checks gaps, duplicates,
+censoring and length once, with errors naming the series, so every model gets the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from odforecast.data.schema import FREQUENCIES, dimensions, validate
+from odforecast.errors import DataError
+
+__all__ = ["Series", "future_periods", "period_starts", "prepare_series"]
+
+
+@dataclass(frozen=True, eq=False)
+class Series:
+    """One observed series, ready for a model.
+
+    Attributes
+    ----------
+    location, indicator, frequency, estimate, unit
+        What the series is (see :mod:`odforecast.data.schema`).
+    time
+        ``period_end`` of each observation, strictly consecutive periods.
+    values
+        Observed values; NaN where censored.
+    censored, censor_upper
+        Censoring flags and inclusive upper bounds (NaN where not censored).
+    """
+
+    location: str
+    indicator: str
+    frequency: str
+    estimate: str
+    unit: str
+    time: pd.DatetimeIndex
+    values: np.ndarray
+    censored: np.ndarray
+    censor_upper: np.ndarray
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(location, indicator)``."""
+        return (self.location, self.indicator)
+
+    @property
+    def label(self) -> str:
+        """Human-readable name used in error messages."""
+        return f"{self.location} {self.indicator} ({self.frequency}, {self.estimate})"
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def truncate(self, end: pd.Timestamp) -> Series:
+        """The part of the series with ``time <= end`` (used by backtests: no peeking)."""
+        keep = self.time <= pd.Timestamp(end)
+        return Series(self.location, self.indicator, self.frequency, self.estimate, self.unit,
+                      self.time[keep], self.values[keep], self.censored[keep],
+                      self.censor_upper[keep])
+
+
+def period_starts(period_end: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIndex:
+    """First day of each period, given its last day and the frequency.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> period_starts(pd.DatetimeIndex(["2022-12-31"]), "12m_ending")[0].date()
+    datetime.date(2022, 1, 1)
+    """
+    months = FREQUENCIES[frequency]
+    return (period_end.to_period("M") - (months - 1)).to_timestamp(how="start")
+
+
+def future_periods(last_end: pd.Timestamp, frequency: str, horizon: int) -> pd.DatetimeIndex:
+    """``period_end`` dates of the ``horizon`` periods after the one ending ``last_end``.
+
+    A 12-month-ending series steps one month at a time; the others step by their length.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> [d.date().isoformat() for d in future_periods(pd.Timestamp("2024-12-31"), "annual", 2)]
+    ['2025-12-31', '2026-12-31']
+    >>> future_periods(pd.Timestamp("2025-02-28"), "12m_ending", 2)[-1].date().isoformat()
+    '2025-04-30'
+    """
+    step = 1 if frequency == "12m_ending" else FREQUENCIES[frequency]
+    last = pd.Timestamp(last_end).to_period("M")
+    return pd.DatetimeIndex(
+        [(last + step * k).to_timestamp(how="end").normalize() for k in range(1, horizon + 1)]
+    )
+
+
+def _step_months(frequency: str) -> int:
+    return 1 if frequency == "12m_ending" else FREQUENCIES[frequency]
+
+
+def prepare_series(
+    data: pd.DataFrame,
+    *,
+    min_length: int = 1,
+    allow_censored: bool = False,
+    model_name: str = "this model",
+    origin: str = "data",
+) -> list[Series]:
+    """Split a tidy frame into checked :class:`Series`, one per location x indicator.
+
+    Parameters
+    ----------
+    data
+        Tidy frame (validated here).  It must hold one ``estimate`` per series and no dimension
+        column with more than one value.
+    min_length
+        Fewest observations a series needs for the model.
+    allow_censored
+        Whether the model can use censored cells (likelihood-based models can; ARIMA cannot).
+    model_name
+        Used in error messages.
+    origin
+        Name of the data in error messages.
+
+    Raises
+    ------
+    odforecast.DataError
+        For an empty frame, mixed estimates, gaps or duplicated periods, values flagged not shown,
+        censored cells the model cannot use, a series that is too short, or non-death units.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> us = odforecast.load_dataset("us_annual")
+    >>> series = prepare_series(us.query("indicator == 'opioids' and estimate == 'reported'"))
+    >>> series[0].label, len(series[0]) >= 26
+    ('US opioids (annual, reported)', True)
+    """
+    frame = validate(data, origin=origin)
+    if frame.empty:
+        raise DataError(f"{origin} has no rows", hint="check the filters applied before fitting")
+    for dim in dimensions(frame):
+        if frame[dim].nunique() > 1:
+            raise DataError(f"{origin} has several values of dimension {dim!r} "
+                            f"({', '.join(sorted(frame[dim].unique())[:5])}); a model fits one "
+                            "series per location x indicator", column=dim,
+                            hint=f"select one, e.g. data[data[{dim!r}] == ...]")
+    out = []
+    for (location, indicator), rows in frame.groupby(["location", "indicator"], sort=True):
+        out.append(_one_series(location, indicator, rows, min_length=min_length,
+                               allow_censored=allow_censored, model_name=model_name))
+    return out
+
+
+def _one_series(location: str, indicator: str, rows: pd.DataFrame, *, min_length: int,
+                allow_censored: bool, model_name: str) -> Series:
+    name = f"{location} {indicator}"
+    estimates = sorted(rows["estimate"].unique())
+    if len(estimates) > 1:
+        raise DataError(f"series {name} has both {' and '.join(estimates)} values",
+                        hint="choose one first, e.g. data[data.estimate == 'reported']")
+    frequencies = sorted(rows["frequency"].unique())
+    if len(frequencies) > 1:
+        raise DataError(f"series {name} mixes frequencies {', '.join(frequencies)}",
+                        hint="select one frequency")
+    frequency, estimate = frequencies[0], estimates[0]
+    units = sorted(rows["unit"].unique())
+    rows = rows.sort_values("period_end")
+    time = pd.DatetimeIndex(rows["period_end"])
+    label = f"{name} ({frequency}, {estimate})"
+    steps = np.diff(time.to_period("M").astype("int64"))
+    step = _step_months(frequency)
+    if (bad := np.flatnonzero(steps != step)).size:
+        before, after = time[bad[0]].date(), time[bad[0] + 1].date()
+        raise DataError(f"series {label} has a gap between periods ending {before} and {after}",
+                        hint="models need consecutive periods; nothing is filled in for you")
+    values = rows["value"].to_numpy(dtype=float)
+    censored = rows["censored"].to_numpy(dtype=bool)
+    missing = np.isnan(values) & ~censored
+    if missing.any():
+        raise DataError(f"series {label} has no value for the period ending "
+                        f"{time[np.flatnonzero(missing)[0]].date()} (not shown by the publisher)",
+                        hint="shorten the series or choose another estimate")
+    if censored.any() and not allow_censored:
+        raise DataError(f"series {label} has {int(censored.sum())} censored (suppressed) "
+                        f"values, first in the period ending "
+                        f"{time[np.flatnonzero(censored)[0]].date()}; {model_name} cannot use "
+                        "censored counts", hint="use a Bayesian model, which models censoring, "
+                        "or a series without suppressed cells")
+    if len(values) < min_length:
+        raise DataError(f"series {label} has {len(values)} observations; {model_name} needs at "
+                        f"least {min_length}", hint="use a longer series or a simpler model")
+    return Series(location, indicator, frequency, estimate, units[0], time, values, censored,
+                  rows["censor_upper"].to_numpy(dtype=float))

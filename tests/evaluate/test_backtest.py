@@ -1,0 +1,130 @@
+"""Rolling-origin backtests on real VSRR series: no peeking, reproducible, any executor."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import odforecast
+from odforecast import DataError
+from odforecast.evaluate import HUB_LEVELS, backtest, compare, rolling_origins, scores
+from odforecast.models import ARIMA, Drift, Naive
+
+ORIGINS = ["2022-06-30", "2022-12-31", "2023-06-30"]
+
+
+@pytest.fixture(scope="module")
+def series():
+    us = odforecast.load_dataset("us_monthly_12m")
+    keep = us["indicator"].isin(["opioids", "synthetic_opioids"]) & (us["estimate"] == "reported")
+    return us[keep]
+
+
+def test_hub_levels_are_the_23_standard_ones():
+    assert len(HUB_LEVELS) == 23
+    assert HUB_LEVELS[0] == 0.01 and HUB_LEVELS[-1] == 0.99 and 0.5 in HUB_LEVELS
+
+
+def test_score_table_shape_and_values(series):
+    result = backtest(Drift(), series, origins=ORIGINS, horizon=6, n_samples=400,
+                      random_seed=3)
+    table = result.scores
+    assert len(table) == 2 * 3 * 6
+    assert set(table["horizon"]) == set(range(1, 7))
+    # The truth column is the observed value at that period.
+    row = table[(table["indicator"] == "opioids") & (table["origin"] == "2022-12-31")
+                & (table["horizon"] == 12 - 6)].iloc[0]
+    observed = series[(series["indicator"] == "opioids")
+                      & (series["period_end"] == row["period_end"])]["value"].iloc[0]
+    assert row["truth"] == observed
+    assert (table["wis"] >= 0).all() and table["pit"].between(0, 1).all()
+    parts = table[["dispersion", "overprediction", "underprediction"]].sum(axis=1)
+    np.testing.assert_allclose(parts, table["wis"], rtol=1e-12)
+    assert table["lower_95"].le(table["lower_80"]).all()
+    assert table["cover_95"].ge(table["cover_80"]).all()
+
+
+def test_scores_match_the_scoring_functions_on_the_same_paths(series):
+    one = series[series["indicator"] == "opioids"]
+    result = backtest(Naive(), one, origins=["2023-06-30"], horizon=3, n_samples=500,
+                      random_seed=11)
+    fc = Naive().fit(one[one["period_end"] <= "2023-06-30"]).forecast(
+        3, n_samples=500, random_seed=11)
+    paths = fc.samples.sel(location="US", indicator="opioids").values
+    truth = result.scores["truth"].to_numpy()
+    q = np.quantile(paths.T, HUB_LEVELS, axis=1).T
+    np.testing.assert_allclose(result.scores["wis"], scores.wis(truth, HUB_LEVELS, q))
+    np.testing.assert_allclose(result.scores["crps"], scores.crps_sample(truth, paths.T))
+
+
+def test_no_peeking_data_after_the_origin_cannot_reach_the_fit(series):
+    """Poison everything after the origin: the forecasts must not move by one bit."""
+    origin = "2022-12-31"
+    poisoned = series.copy()
+    later = poisoned["period_end"] > origin
+    poisoned.loc[later, "value"] = poisoned.loc[later, "value"] * 50
+    clean = backtest(ARIMA(order=(1, 2, 0)), series, origins=[origin], horizon=4,
+                     n_samples=200, random_seed=5).scores
+    dirty = backtest(ARIMA(order=(1, 2, 0)), poisoned, origins=[origin], horizon=4,
+                     n_samples=200, random_seed=5).scores
+    forecast_columns = ["mean", "median", "lower_50", "upper_50", "lower_95", "upper_95"]
+    pd.testing.assert_frame_equal(clean[forecast_columns], dirty[forecast_columns])
+    assert (dirty["truth"] == clean["truth"] * 50).all()  # only the truth changed
+
+
+def test_backtest_reproduces_from_a_seed(series):
+    a = backtest(Drift(), series, origins=ORIGINS, horizon=3, n_samples=300, random_seed=9)
+    b = backtest(Drift(), series, origins=ORIGINS, horizon=3, n_samples=300, random_seed=9)
+    pd.testing.assert_frame_equal(a.scores, b.scores)
+
+
+def test_process_pool_gives_identical_results(series):
+    seq = backtest(Drift(), series, origins=ORIGINS, horizon=3, n_samples=300, random_seed=4)
+    # spawn, not fork: the test process already runs threads (BLAS, pytest plugins)
+    with ProcessPoolExecutor(max_workers=2,
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        par = backtest(Drift(), series, origins=ORIGINS, horizon=3, n_samples=300,
+                       random_seed=4, executor=pool)
+        fitted = Drift().fit(series, executor=pool)
+    pd.testing.assert_frame_equal(seq.scores, par.scores)
+    direct = Drift().fit(series).forecast(3, n_samples=50, random_seed=1)
+    np.testing.assert_array_equal(fitted.forecast(3, n_samples=50, random_seed=1).samples,
+                                  direct.samples)
+
+
+def test_dask_local_cluster_gives_identical_results(series):
+    distributed = pytest.importorskip("distributed")
+    seq = backtest(Drift(), series, origins=ORIGINS[:2], horizon=3, n_samples=200,
+                   random_seed=4)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        par = backtest(Drift(), series, origins=ORIGINS[:2], horizon=3, n_samples=200,
+                       random_seed=4, executor=client.get_executor())
+    pd.testing.assert_frame_equal(seq.scores, par.scores)
+
+
+def test_compare_gives_relative_wis(series):
+    naive = backtest(Naive(), series, origins=ORIGINS, horizon=3, n_samples=300, random_seed=1)
+    drift = backtest(Drift(), series, origins=ORIGINS, horizon=3, n_samples=300, random_seed=1)
+    table = compare([naive, drift], baseline="naive").set_index("model")
+    assert table.loc["naive", "rel_wis_vs_naive"] == pytest.approx(1.0)
+    expected = drift.scores["wis"].mean() / naive.scores["wis"].mean()
+    assert table.loc["drift", "rel_wis_vs_naive"] == pytest.approx(expected)
+    with pytest.raises(DataError, match="baseline 'arima'"):
+        compare([naive], baseline="arima")
+
+
+def test_rolling_origins_and_bad_origins(series):
+    assert rolling_origins(series, "2024-01", "2024-03") == ["2024-01-31", "2024-02-29",
+                                                             "2024-03-31"]
+    with pytest.raises(DataError, match="leaves nothing to score"):
+        backtest(Naive(), series, origins=["2025-02-28"], horizon=3)
+    with pytest.raises(DataError, match="precedes all data"):
+        backtest(Naive(), series, origins=["2010-01-31"], horizon=3)
+    with pytest.raises(DataError, match="horizon"):
+        backtest(Naive(), series, origins=ORIGINS, horizon=0)
