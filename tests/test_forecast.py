@@ -586,3 +586,19 @@ def test_metadata_is_stored_as_given():
     assert fc.metadata["model_config"] == {"order": (1, 1, 1)}
     assert fc.metadata["created"] == "2025-07-16"
     assert json.loads(json.dumps(fc.metadata["model_config"])) == {"order": [1, 1, 1]}
+
+
+def test_hubverse_reference_date_of_a_real_12_month_ending_forecast():
+    """The reference date is the last observed window's end, not a year earlier (the
+    12-month windows overlap, so comparing period starts would be wrong)."""
+    import odforecast
+    from odforecast.models import Naive
+
+    us = odforecast.load_dataset("us_monthly_12m")
+    data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
+    fc = Naive().fit(data).forecast(3, n_samples=20, random_seed=0)
+    hub = fc.to_hubverse()
+    assert set(hub["reference_date"]) == {"2025-02-28"}
+    assert sorted(set(hub["target_end_date"])) == ["2025-03-31", "2025-04-30", "2025-05-31"]
+    assert hub.groupby("horizon")["target_end_date"].first().tolist() == [
+        "2025-03-31", "2025-04-30", "2025-05-31"]

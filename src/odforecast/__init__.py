@@ -42,6 +42,13 @@ _LAZY: dict[str, str] = {
     "read_nida_overdose": "odforecast.data.nida",
     "read_nchs_drug_poisoning": "odforecast.data.nida",
     "fetch_vsrr": "odforecast.data.fetch",
+    "Forecast": "odforecast.forecast",
+    "ARIMA": "odforecast.models",
+    "Naive": "odforecast.models",
+    "Drift": "odforecast.models",
+    "SeasonalNaive": "odforecast.models",
+    "get_model": "odforecast.models",
+    "backtest": "odforecast.evaluate",
 }
 
 __all__ = [

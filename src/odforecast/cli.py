@@ -44,7 +44,41 @@ def _build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("source", choices=["vsrr"], help="vsrr: CDC VSRR provisional counts")
     fetch.add_argument("--cache-dir", help="cache folder (default: the platform cache dir)")
     fetch.add_argument("--base-url", default="https://data.cdc.gov", help=argparse.SUPPRESS)
+
+    forecast = commands.add_parser("forecast", help="forecast a bundled series")
+    _add_series_arguments(forecast)
+    forecast.add_argument("--out", help="write the forecast table (mean, median, intervals) "
+                                        "to this CSV")
+    forecast.add_argument("--plot", help="write a fan chart to this PNG")
+    forecast.add_argument("--hubverse", help="write hubverse model-output (23 quantiles) to "
+                                             "this CSV")
+    forecast.add_argument("--save", help="write the sample paths to this NetCDF file")
+
+    backtest = commands.add_parser("backtest", help="rolling-origin backtest with scores")
+    _add_series_arguments(backtest)
+    backtest.add_argument("--origins", required=True,
+                          help="START:END[:STEP] in months, e.g. 2022-01:2024-01:3, or a "
+                               "comma-separated list of dates")
+    backtest.add_argument("--baseline", default="naive",
+                          help="model the relative WIS is computed against (default naive)")
+    backtest.add_argument("--out", help="write the full score table to this CSV")
     return parser
+
+
+def _add_series_arguments(sub: argparse.ArgumentParser) -> None:
+    from odforecast.models.registry import MODELS
+
+    sub.add_argument("--dataset", required=True, help="bundled dataset, e.g. us_monthly_12m")
+    sub.add_argument("--indicator", action="append", required=True,
+                     help="indicator to model (repeatable), e.g. opioids")
+    sub.add_argument("--location", action="append", required=True,
+                     help="location (repeatable), e.g. US or US-OH")
+    sub.add_argument("--estimate", choices=["reported", "predicted"], default="reported",
+                     help="use reported counts or CDC's delay-adjusted predictions")
+    sub.add_argument("--model", choices=sorted(MODELS), default="arima", help="model")
+    sub.add_argument("--horizon", type=int, required=True, help="periods ahead")
+    sub.add_argument("--n-samples", type=int, default=1000, help="sample paths")
+    sub.add_argument("--seed", type=int, default=0, help="random seed (runs reproduce)")
 
 
 def _cmd_data_list() -> None:
@@ -94,6 +128,110 @@ def _cmd_data_fetch(args: argparse.Namespace) -> None:
           f"{info.get('path', '?')}")
 
 
+def _series_frame(args: argparse.Namespace):
+    from odforecast.data.bundled import load_dataset
+
+    frame = load_dataset(args.dataset)
+    frame = _select(frame, "indicator", args.indicator, args.dataset)
+    frame = _select(frame, "location", args.location, args.dataset)
+    return frame[frame["estimate"] == args.estimate]
+
+
+def _cmd_forecast(args: argparse.Namespace) -> None:
+    from odforecast.data.display import period_label
+    from odforecast.models.registry import get_model
+
+    data = _series_frame(args)
+    model = get_model(args.model)
+    fitted = model.fit(data)
+    forecast = fitted.forecast(args.horizon, n_samples=args.n_samples, random_seed=args.seed)
+    table = forecast.to_frame(intervals=(0.8, 0.95))
+    print(f"{forecast!r}\n")
+    shown = table.assign(period=[period_label(args_f, s_, e_) for args_f, s_, e_ in zip(
+        table["frequency"], table["period_start"], table["period_end"], strict=True)])
+    columns = ["location", "indicator", "period", "median", "lower_80", "upper_80", "lower_95",
+               "upper_95"]
+    print(_format_table(shown[columns]))
+    diag = fitted.diagnostics
+    keep = [c for c in ("location", "indicator", "model", "order", "aicc", "ljung_box_p",
+                        "fallback") if c in diag.columns]
+    print("\nFit diagnostics:")
+    print(_format_table(diag[keep]))
+    for warning in forecast.metadata.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.out:
+        table.to_csv(args.out, index=False, date_format="%Y-%m-%d")
+        print(f"\nwrote {args.out}")
+    if args.hubverse:
+        forecast.to_hubverse().to_csv(args.hubverse, index=False)
+        print(f"wrote {args.hubverse}")
+    if args.plot:
+        figure = forecast.plot()
+        figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        print(f"wrote {args.plot}")
+    if args.save:
+        forecast.to_netcdf(args.save)
+        print(f"wrote {args.save}")
+
+
+def _parse_origins(text: str, data) -> list[str]:
+    from odforecast.evaluate import rolling_origins
+
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) not in (2, 3):
+            raise DataError(f"--origins must be START:END[:STEP]; got {text!r}",
+                            column="origins")
+        step = int(parts[2]) if len(parts) == 3 else 1
+        return rolling_origins(data, parts[0], parts[1], step=step)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _cmd_backtest(args: argparse.Namespace) -> None:
+    from odforecast.evaluate import backtest, compare
+    from odforecast.models.registry import get_model
+
+    data = _series_frame(args)
+    origins = _parse_origins(args.origins, data)
+    names = [args.model] + ([args.baseline] if args.baseline != args.model else [])
+    results = [backtest(get_model(name), data, origins=origins, horizon=args.horizon,
+                        n_samples=args.n_samples, random_seed=args.seed) for name in names]
+    print(f"Backtest: {len(origins)} origins ({origins[0]} .. {origins[-1]}), horizon "
+          f"{args.horizon}, {args.n_samples} sample paths, seed {args.seed}\n")
+    print(_format_table(compare(results, baseline=args.baseline)))
+    print("\nBy horizon:")
+    print(_format_table(compare(results, baseline=args.baseline, by=("model", "horizon"))))
+    if args.out:
+        import pandas as pd
+
+        pd.concat([r.scores for r in results]).to_csv(args.out, index=False)
+        print(f"\nwrote {args.out}")
+
+
+def _format_table(frame) -> str:
+    """Plain text table: thousands separators for large numbers, 3 significant digits else."""
+
+    def cell(value) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if value != value:  # NaN
+                return ""
+            if abs(value) >= 1000:
+                return f"{value:,.0f}"
+            return f"{value:.3g}"
+        return str(value)
+
+    rows = [[cell(v) for v in row] for row in frame.itertuples(index=False)]
+    headers = [str(c) for c in frame.columns]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code.
 
@@ -111,6 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _cmd_data_show(args)
         elif args.command == "data" and args.data_command == "fetch":
             _cmd_data_fetch(args)
+        elif args.command == "forecast":
+            _cmd_forecast(args)
+        elif args.command == "backtest":
+            _cmd_backtest(args)
         else:
             parser.print_help(sys.stderr)
             return 2

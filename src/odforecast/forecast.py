@@ -959,17 +959,21 @@ class Forecast:
         return frame[order]
 
     def _default_reference_date(self) -> pd.Timestamp:
-        first_start = self.period_start[0]
+        # Compare period *ends*: 12-month-ending periods overlap, so the last observed window
+        # starts long before the first forecast window does.
+        first_end = self.time[0]
         if self._observed is not None:
             obs = self._observed
             rows = obs[obs["location"].isin(self.locations)
                        & obs["indicator"].isin(self.indicators)
                        & (obs["frequency"] == self._frequency)
                        & (obs["estimate"] == self._estimate)
-                       & (obs["period_end"] < first_start)]
+                       & (obs["period_end"] < first_end)]
             if len(rows):
                 return pd.Timestamp(rows["period_end"].max())
-        return first_start - pd.Timedelta(1, "D")
+        if self._frequency == "12m_ending":
+            return (first_end.to_period("M") - 1).to_timestamp(how="end").normalize()
+        return self.period_start[0] - pd.Timedelta(1, "D")
 
     def _targets(self, target: str | Mapping[str, str] | None) -> dict[str, str]:
         if isinstance(target, Mapping):

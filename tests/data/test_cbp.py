@@ -83,17 +83,8 @@ def test_same_key_in_two_files_is_an_error(raw):
 
 # --- broken copies -----------------------------------------------------------------------------
 
-def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = "", new: str = "",
-            duplicate: int | None = None, keep: int = 400) -> Path:
-    lines = src.read_bytes().split(b"\n")[:keep]
-    if line is not None:
-        assert old.encode() in lines[line - 1], lines[line - 1]
-        lines[line - 1] = lines[line - 1].replace(old.encode(), new.encode(), 1)
-    if duplicate is not None:
-        lines.insert(duplicate, lines[duplicate - 1])
-    out = tmp_path / "broken.csv"
-    out.write_bytes(b"\n".join(lines) + b"\n")
-    return out
+#: Lines of the real file kept in a broken copy.
+KEEP = 400
 
 
 @pytest.mark.parametrize(
@@ -111,24 +102,19 @@ def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = ""
         (2, ",Cocaine,", ",,", "Drug Type", "empty cell"),
     ],
 )
-def test_broken_copy_names_line_and_column(raw, tmp_path, line, old, new, column, needle):
-    path = _broken(raw(NEW), tmp_path, line=line, old=old, new=new)
-    with pytest.raises(DataError) as info:
-        read_cbp_seizures(path)
-    assert (info.value.row, info.value.column) == (line, column)
-    assert info.value.path == str(path)
-    assert needle in str(info.value)
+def test_broken_copy_names_line_and_column(raw, broken_copy, data_error_at, line, old, new,
+                                           column, needle):
+    path = broken_copy(raw(NEW), line=line, old=old, new=new, keep=KEEP)
+    data_error_at(read_cbp_seizures, path, row=line, column=column, needle=needle)
 
 
-def test_duplicated_row_is_an_error(raw, tmp_path):
-    path = _broken(raw(NEW), tmp_path, duplicate=2)
-    with pytest.raises(DataError, match=r"same key as .* line 2") as info:
-        read_cbp_seizures(path)
-    assert (info.value.row, info.value.column) == (3, None)
+def test_duplicated_row_is_an_error(raw, broken_copy, data_error_at):
+    path = broken_copy(raw(NEW), duplicate=2, keep=KEEP)
+    data_error_at(read_cbp_seizures, path, row=3, column=None, match=r"same key as .* line 2")
 
 
-def test_latin1_file_is_read(raw, tmp_path):
-    path = _broken(raw(NEW), tmp_path, line=3, old="ATLANTA", new="ATLANT\xc9")
+def test_latin1_file_is_read(raw, broken_copy):
+    path = broken_copy(raw(NEW), line=3, old="ATLANTA", new="ATLANT\xc9", keep=KEEP)
     path.write_bytes(path.read_bytes().replace("ATLANT\xc9".encode(), "ATLANT\xc9".encode(
         "latin-1")))
     df = read_cbp_seizures(path)

@@ -62,18 +62,6 @@ def test_states_regions_and_totals(raw, name):
 
 # --- broken copies -----------------------------------------------------------------------------
 
-def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = "", new: str = "",
-            duplicate: int | None = None) -> Path:
-    lines = src.read_bytes().split(b"\n")
-    if line is not None:
-        assert old.encode() in lines[line - 1], lines[line - 1]
-        lines[line - 1] = lines[line - 1].replace(old.encode(), new.encode(), 1)
-    if duplicate is not None:
-        lines.insert(duplicate, lines[duplicate - 1])
-    out = tmp_path / "broken.csv"
-    out.write_bytes(b"\n".join(lines))
-    return out
-
 
 @pytest.mark.parametrize(
     ("name", "line", "old", "new", "column", "needle"),
@@ -85,38 +73,34 @@ def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = ""
         (V2024, 10, '"5,157,699"', '"5,157,699.5"', "2024", "whole count"),
     ],
 )
-def test_broken_copy_names_line_and_column(raw, tmp_path, name, line, old, new, column, needle):
-    path = _broken(raw(name), tmp_path, line=line, old=old, new=new)
-    with pytest.raises(DataError) as info:
-        read_census_population(path)
-    assert (info.value.row, info.value.column) == (line, column)
-    assert needle in str(info.value)
+def test_broken_copy_names_line_and_column(raw, broken_copy, data_error_at, name, line, old, new,
+                                           column, needle):
+    path = broken_copy(raw(name), line=line, old=old, new=new)
+    data_error_at(read_census_population, path, row=line, column=column, needle=needle)
 
 
-def test_renamed_block_header_is_an_error(raw, tmp_path):
-    path = _broken(raw(V2024), tmp_path, line=3, old="Population Estimate (as of July 1)",
-                   new="Population Estimate")
+def test_renamed_block_header_is_an_error(raw, broken_copy):
+    path = broken_copy(raw(V2024), line=3, old="Population Estimate (as of July 1)",
+                       new="Population Estimate")
     with pytest.raises(DataError, match="as of July 1"):
         read_census_population(path)
 
 
-def test_year_rows_that_disagree(raw, tmp_path):
-    path = _broken(raw(V2019), tmp_path, line=1, old="2016t", new="2015t")
+def test_year_rows_that_disagree(raw, broken_copy):
+    path = broken_copy(raw(V2019), line=1, old="2016t", new="2015t")
     with pytest.raises(DataError, match="disagree") as info:
         read_census_population(path)
     assert info.value.row == 1
 
 
-def test_duplicated_row_is_an_error(raw, tmp_path):
-    path = _broken(raw(V2019), tmp_path, duplicate=10)
-    with pytest.raises(DataError, match="first on line 10") as info:
-        read_census_population(path)
-    assert (info.value.row, info.value.column) == (11, "Geographic area")
+def test_duplicated_row_is_an_error(raw, broken_copy, data_error_at):
+    path = broken_copy(raw(V2019), duplicate=10)
+    data_error_at(read_census_population, path, row=11, column="Geographic area",
+                  match="first on line 10")
 
 
-def test_missing_release_date_needs_vintage(raw, tmp_path):
-    path = _broken(raw(V2024), tmp_path, line=68, old="Release Date: December 2024",
-                   new="Released")
+def test_missing_release_date_needs_vintage(raw, broken_copy):
+    path = broken_copy(raw(V2024), line=68, old="Release Date: December 2024", new="Released")
     with pytest.raises(DataError, match="Release Date"):
         read_census_population(path)
     df = read_census_population(path, vintage="2024-12-19")

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from odforecast import DataError
 from odforecast.data.nflis import UNKNOWN_STATE, read_nflis
 
 HALF = "nflis_fentanyl_reports_by_state_halfyear_2017_2025.csv"
@@ -68,17 +67,8 @@ def test_annual_file(raw):
 
 # --- broken copies -----------------------------------------------------------------------------
 
-def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = "", new: str = "",
-            duplicate: int | None = None, keep: int = 300) -> Path:
-    lines = src.read_bytes().split(b"\n")[:keep]
-    if line is not None:
-        assert old.encode() in lines[line - 1], lines[line - 1]
-        lines[line - 1] = lines[line - 1].replace(old.encode(), new.encode(), 1)
-    if duplicate is not None:
-        lines.insert(duplicate, lines[duplicate - 1])
-    out = tmp_path / "broken.csv"
-    out.write_bytes(b"\n".join(lines) + b"\n")
-    return out
+#: Lines of the real file kept in a broken copy.
+KEEP = 300
 
 
 @pytest.mark.parametrize(
@@ -96,24 +86,17 @@ def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = ""
         (2, '"FENTANYL"', '""', "SUBSTANCE_DESCRIPTION", "empty cell"),
     ],
 )
-def test_broken_copy_names_line_and_column(raw, tmp_path, line, old, new, column, needle):
-    path = _broken(raw(HALF), tmp_path, line=line, old=old, new=new)
-    with pytest.raises(DataError) as info:
-        read_nflis(path)
-    assert (info.value.row, info.value.column) == (line, column)
-    assert info.value.path == str(path)
-    assert needle in str(info.value)
+def test_broken_copy_names_line_and_column(raw, broken_copy, data_error_at, line, old, new,
+                                           column, needle):
+    path = broken_copy(raw(HALF), line=line, old=old, new=new, keep=KEEP)
+    data_error_at(read_nflis, path, row=line, column=column, needle=needle)
 
 
-def test_duplicated_row_is_an_error(raw, tmp_path):
-    path = _broken(raw(HALF), tmp_path, duplicate=2)
-    with pytest.raises(DataError, match="same key as line 2") as info:
-        read_nflis(path)
-    assert (info.value.row, info.value.column) == (3, None)
+def test_duplicated_row_is_an_error(raw, broken_copy, data_error_at):
+    path = broken_copy(raw(HALF), duplicate=2, keep=KEEP)
+    data_error_at(read_nflis, path, row=3, column=None, match="same key as line 2")
 
 
-def test_annual_period_must_equal_the_year(raw, tmp_path):
-    path = _broken(raw(YEAR), tmp_path, line=2, old=",2022,2022,", new=",2022,2021,")
-    with pytest.raises(DataError) as info:
-        read_nflis(path)
-    assert (info.value.row, info.value.column) == (2, "PERIOD")
+def test_annual_period_must_equal_the_year(raw, broken_copy, data_error_at):
+    path = broken_copy(raw(YEAR), line=2, old=",2022,2022,", new=",2022,2021,", keep=KEEP)
+    data_error_at(read_nflis, path, row=2, column="PERIOD")

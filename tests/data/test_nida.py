@@ -77,17 +77,8 @@ def test_nchs_drug_poisoning(raw):
 
 # --- broken copies -----------------------------------------------------------------------------
 
-def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = "", new: str = "",
-            duplicate: int | None = None, keep: int | None = None) -> Path:
-    lines = src.read_bytes().split(b"\n")[:keep]
-    if line is not None:
-        assert old.encode() in lines[line - 1], lines[line - 1]
-        lines[line - 1] = lines[line - 1].replace(old.encode(), new.encode(), 1)
-    if duplicate is not None:
-        lines.insert(duplicate, lines[duplicate - 1])
-    out = tmp_path / "broken.csv"
-    out.write_bytes(b"\n".join(lines))
-    return out
+#: Lines of the NCHS file kept in a broken copy (the NIDA copies are whole).
+NCHS_KEEP = 60
 
 
 @pytest.mark.parametrize(
@@ -100,19 +91,15 @@ def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = ""
         (129, ",,,", ",,12,", "1999", "below the table"),
     ],
 )
-def test_broken_nida_copy_names_line_and_column(raw, tmp_path, line, old, new, column, needle):
-    path = _broken(raw(NIDA), tmp_path, line=line, old=old, new=new)
-    with pytest.raises(DataError) as info:
-        read_nida_overdose(path)
-    assert (info.value.row, info.value.column) == (line, column)
-    assert needle in str(info.value)
+def test_broken_nida_copy_names_line_and_column(raw, broken_copy, data_error_at, line, old, new,
+                                                column, needle):
+    path = broken_copy(raw(NIDA), line=line, old=old, new=new)
+    data_error_at(read_nida_overdose, path, row=line, column=column, needle=needle)
 
 
-def test_nida_duplicated_sex_row(raw, tmp_path):
-    path = _broken(raw(NIDA), tmp_path, duplicate=9)  # a second "Female" row under the total
-    with pytest.raises(DataError, match="first on line 9") as info:
-        read_nida_overdose(path)
-    assert (info.value.row, info.value.column) == (10, "label")
+def test_nida_duplicated_sex_row(raw, broken_copy, data_error_at):
+    path = broken_copy(raw(NIDA), duplicate=9)  # a second "Female" row under the total
+    data_error_at(read_nida_overdose, path, row=10, column="label", match="first on line 9")
 
 
 @pytest.mark.parametrize("vintage", ["Oct 2021", "2021-02-30", "20211027"])
@@ -123,9 +110,9 @@ def test_vintage_must_be_an_iso_date(raw, vintage):
         read_nchs_drug_poisoning(raw(NCHS), vintage=vintage)
 
 
-def test_nida_skipped_rows_are_checked_too(raw, tmp_path):
+def test_nida_skipped_rows_are_checked_too(raw, broken_copy):
     # A skipped drug's value is not read, but its label must still be known.
-    path = _broken(raw(NIDA), tmp_path, line=65, old="Benzodiazepines7", new="Kratom7")
+    path = broken_copy(raw(NIDA), line=65, old="Benzodiazepines7", new="Kratom7")
     with pytest.raises(DataError, match="Kratom7") as info:
         read_nida_overdose(path)
     assert info.value.row == 65
@@ -142,16 +129,12 @@ def test_nida_skipped_rows_are_checked_too(raw, tmp_path):
         (2, "Both Sexes", "Everyone", "Sex", "unknown sex"),
     ],
 )
-def test_broken_nchs_copy_names_line_and_column(raw, tmp_path, line, old, new, column, needle):
-    path = _broken(raw(NCHS), tmp_path, line=line, old=old, new=new, keep=60)
-    with pytest.raises(DataError) as info:
-        read_nchs_drug_poisoning(path)
-    assert (info.value.row, info.value.column) == (line, column)
-    assert needle in str(info.value)
+def test_broken_nchs_copy_names_line_and_column(raw, broken_copy, data_error_at, line, old, new,
+                                                column, needle):
+    path = broken_copy(raw(NCHS), line=line, old=old, new=new, keep=NCHS_KEEP)
+    data_error_at(read_nchs_drug_poisoning, path, row=line, column=column, needle=needle)
 
 
-def test_nchs_duplicated_row(raw, tmp_path):
-    path = _broken(raw(NCHS), tmp_path, duplicate=2, keep=60)
-    with pytest.raises(DataError, match="same key as line 2") as info:
-        read_nchs_drug_poisoning(path)
-    assert (info.value.row, info.value.column) == (3, None)
+def test_nchs_duplicated_row(raw, broken_copy, data_error_at):
+    path = broken_copy(raw(NCHS), duplicate=2, keep=NCHS_KEEP)
+    data_error_at(read_nchs_drug_poisoning, path, row=3, column=None, match="same key as line 2")

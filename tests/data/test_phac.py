@@ -109,22 +109,12 @@ def test_unsupported_substance_or_source(raw, substance, source):
 
 # --- broken copies -----------------------------------------------------------------------------
 
-def _broken(src: Path, tmp_path: Path, *, line: int | None = None, old: str = "", new: str = "",
-            duplicate: int | None = None, keep: int = 900) -> Path:
-    """First ``keep`` lines of the real file, with one edit or one duplicated line."""
-    lines = src.read_bytes().split(b"\n")[:keep]
-    if line is not None:
-        assert old.encode() in lines[line - 1], lines[line - 1]
-        lines[line - 1] = lines[line - 1].replace(old.encode(), new.encode(), 1)
-    if duplicate is not None:
-        lines.insert(duplicate, lines[duplicate - 1])
-    out = tmp_path / "broken.csv"
-    out.write_bytes(b"\n".join(lines) + b"\n")
-    return out
+#: Lines of the real file kept in a broken copy.
+KEEP = 900
 
 
-def test_truncated_copy_reads(raw, tmp_path):
-    df = read_phac(_broken(raw(NAME), tmp_path))
+def test_truncated_copy_reads(raw, broken_copy):
+    df = read_phac(broken_copy(raw(NAME), keep=KEEP))
     assert len(df) > 100
 
 
@@ -142,25 +132,19 @@ def test_truncated_copy_reads(raw, tmp_path):
         (12, "Canada,1,", "Canada,59,", "PRUID", "does not match"),
     ],
 )
-def test_broken_copy_names_line_and_column(raw, tmp_path, line, old, new, column, needle):
-    path = _broken(raw(NAME), tmp_path, line=line, old=old, new=new)
-    with pytest.raises(DataError) as info:
-        read_phac(path)
-    assert info.value.row == line
-    assert info.value.column == column
-    assert info.value.path == str(path)
-    assert needle in str(info.value)
+def test_broken_copy_names_line_and_column(raw, broken_copy, data_error_at, line, old, new,
+                                           column, needle):
+    path = broken_copy(raw(NAME), line=line, old=old, new=new, keep=KEEP)
+    data_error_at(read_phac, path, row=line, column=column, needle=needle)
 
 
-def test_duplicated_row_is_an_error(raw, tmp_path):
-    path = _broken(raw(NAME), tmp_path, duplicate=12)
-    with pytest.raises(DataError, match="same key as line 12") as info:
-        read_phac(path)
-    assert (info.value.row, info.value.column) == (13, None)
+def test_duplicated_row_is_an_error(raw, broken_copy, data_error_at):
+    path = broken_copy(raw(NAME), duplicate=12, keep=KEEP)
+    data_error_at(read_phac, path, row=13, column=None, match="same key as line 12")
 
 
-def test_blank_value_is_not_shown_and_suppressed_is_censored(raw, tmp_path):
-    path = _broken(raw(NAME), tmp_path, line=12, old=",2832", new=",")
+def test_blank_value_is_not_shown_and_suppressed_is_censored(raw, broken_copy):
+    path = broken_copy(raw(NAME), line=12, old=",2832", new=",", keep=KEEP)
     df = read_phac(path)
     first = df.iloc[0]
     assert np.isnan(first.value) and first.flag == "not_shown" and not first.censored

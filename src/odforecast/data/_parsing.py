@@ -1,15 +1,44 @@
-"""Small parsing helpers shared by the readers: numbers with markers, and located errors."""
+"""Parsing helpers shared by the readers: CSV records with their file lines, numbers, and errors
+located at the file line and source column.
+
+Every reader reports a bad value as ``DataError(path=<file>, row=<1-based line>, column=<the
+file's column name>)``; the helpers here keep the line of each record so that this holds after
+parsing and after :func:`odforecast.data.schema.validate` (whose errors give frame positions).
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from odforecast.data import schema
 from odforecast.errors import DataError
 
-__all__ = ["MONTHS", "open_text", "parse_count", "parse_number", "require_columns"]
+__all__ = [
+    "MONTHS",
+    "check_duplicates",
+    "check_vintage",
+    "open_text",
+    "parse_count",
+    "parse_number",
+    "parse_numbers",
+    "raise_first",
+    "read_records",
+    "read_table",
+    "require_columns",
+    "validated",
+]
+
+PathArg = str | PathLike[str]
 
 #: Month names and abbreviations -> month number (CBP uses ``OCT``, WONDER ``Jan.``).
 MONTHS: dict[str, int] = {}
@@ -21,6 +50,8 @@ for _i, _name in enumerate(
 MONTHS["sept"] = 9
 
 _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+#: Cells that ``float()`` reads exactly as :func:`parse_number` would (the vectorised path).
+_FAST_NUMBER = r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 
 
 def open_text(path: str | PathLike[str], encoding: str = "utf-8") -> str:
@@ -75,3 +106,285 @@ def require_columns(found: list[str], required: list[str], *, path: str | PathLi
             path=path, row=row, column=missing[0],
             hint="was the file edited or exported with different options?",
         )
+
+
+def check_vintage(vintage: str, path: PathArg | None) -> str:
+    """Check that a ``vintage`` argument is an ISO date.
+
+    Parameters
+    ----------
+    vintage
+        The release date given by the caller, e.g. ``"2025-07-16"``.
+    path
+        File being read, named in the error.
+
+    Returns
+    -------
+    str
+        ``vintage`` unchanged.
+
+    Raises
+    ------
+    odforecast.DataError
+        If ``vintage`` is not a real date written ``YYYY-MM-DD``.
+    """
+    try:
+        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", vintage)) and bool(
+            date.fromisoformat(vintage))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise DataError(f"vintage must be an ISO date such as '2025-07-16', got {vintage!r}",
+                        path=path)
+    return vintage
+
+
+def read_records(path: PathArg, *, skip_blank: bool = True) -> tuple[list[list[str]], list[int]]:
+    """Read a CSV file into records, each with the file line it starts on.
+
+    The file is decoded as UTF-8, or as Latin-1 if it is not valid UTF-8; a byte order mark is
+    dropped.  A quoted field may span lines, so a record's line is where it *starts*.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    skip_blank
+        Leave out records whose cells are all empty or white space (blank lines, ``,,,``).
+        Pass False to keep them, e.g. where a blank line ends a table.
+
+    Returns
+    -------
+    records : list of list of str
+        The records, cells as in the file (not stripped).
+    lines : list of int
+        The 1-based line on which each record starts (the first line is line 1).
+
+    Raises
+    ------
+    odforecast.DataError
+        If the file is missing, is not text, is not valid CSV (``row`` is the line where the
+        parser stopped), or has no non-blank record ("empty file").
+    """
+    try:
+        text = open_text(path, "utf-8")
+    except DataError:
+        if not Path(path).is_file():
+            raise
+        text = open_text(path, "latin-1")
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[list[str]] = []
+    lines: list[int] = []
+    previous = 0
+    try:
+        for record in reader:
+            start, previous = previous + 1, reader.line_num
+            if not skip_blank or any(cell.strip() for cell in record):
+                records.append(record)
+                lines.append(start)
+    except csv.Error as exc:
+        raise DataError(f"malformed CSV ({exc})", path=path, row=reader.line_num) from None
+    if not any(any(cell.strip() for cell in record) for record in records):
+        raise DataError("empty file", path=path)
+    return records, lines
+
+
+def read_table(path: PathArg) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+    """Read a CSV file with a header line into a frame of strings, keeping each row's line.
+
+    Blank lines are skipped (see :func:`read_records`); the first non-blank record is the
+    header and every other record must have as many fields.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+
+    Returns
+    -------
+    header : list of str
+        The column names, stripped of surrounding white space.
+    table : pandas.DataFrame
+        One row per data record, object columns holding the cells verbatim (not stripped).
+    lines : numpy.ndarray
+        The 1-based file line of each row of ``table`` (int).
+
+    Raises
+    ------
+    odforecast.DataError
+        As :func:`read_records`, and for a record whose number of fields differs from the
+        header's (``row`` = its line).
+    """
+    records, lines = read_records(path)
+    header = [h.strip() for h in records[0]]
+    for record, line in zip(records[1:], lines[1:], strict=True):
+        if len(record) != len(header):
+            raise DataError(f"expected {len(header)} fields like the header, got {len(record)}",
+                            path=path, row=line)
+    table = pd.DataFrame(records[1:], columns=header, dtype=object)
+    return header, table, np.asarray(lines[1:], dtype=int)
+
+
+def parse_numbers(raw: pd.Series, lines: np.ndarray, path: PathArg, column: str, *,
+                  whole: bool) -> np.ndarray:
+    """Parse a column of published numbers at once, locating the first bad cell.
+
+    Plain numbers (``12``, ``0.5``, ``1e3``) are converted in one vectorised step; any other cell
+    (``"1,234"``, a fraction where a count is expected, text) goes through :func:`parse_count` or
+    :func:`parse_number`, which accept it or raise.
+
+    Parameters
+    ----------
+    raw
+        The cells (strings), in file order.
+    lines
+        The 1-based file line of each cell.
+    path
+        File being read, named in the error.
+    column
+        Source column name, named in the error.
+    whole
+        True for non-negative whole counts, False for non-negative numbers.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values (float).
+
+    Raises
+    ------
+    odforecast.DataError
+        At the first cell (in file order) that is not a non-negative finite number (whole if
+        ``whole``), with ``row`` its line and ``column`` the source column.
+    """
+    text = raw.astype(str).str.strip()
+    fast = text.str.fullmatch(_FAST_NUMBER).to_numpy(dtype=bool)
+    out = np.full(len(text), np.nan)
+    out[fast] = text[fast].astype(float).to_numpy()
+    with np.errstate(invalid="ignore"):
+        suspect = ~np.isfinite(out) | (np.mod(out, 1) != 0 if whole else False)
+    parse = parse_count if whole else parse_number
+    for i in np.flatnonzero(suspect):
+        out[i] = parse(text.iloc[i], path=path, row=int(lines[i]), column=column)
+    return out
+
+
+def raise_first(mask: pd.Series | np.ndarray, lines: np.ndarray, path: PathArg, column: str,
+                describe: Callable[[int], str]) -> None:
+    """Raise a DataError at the first row flagged by ``mask``, if any.
+
+    Parameters
+    ----------
+    mask
+        True for each bad row (in file order).
+    lines
+        The 1-based file line of each row.
+    path
+        File being read, named in the error.
+    column
+        Source column of the bad cell.
+    describe
+        Function of the row position returning the message (called only for the bad row).
+
+    Raises
+    ------
+    odforecast.DataError
+        With ``row`` the line of the first bad row and ``column`` the source column.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        i = int(np.flatnonzero(mask)[0])
+        raise DataError(describe(i), path=path, row=int(lines[i]), column=column)
+
+
+def check_duplicates(frame: pd.DataFrame, key: list[str], lines: np.ndarray,
+                     path: PathArg | np.ndarray) -> None:
+    """Raise a DataError at the first row whose ``key`` values repeat an earlier row's.
+
+    Parameters
+    ----------
+    frame
+        The rows, in file order.
+    key
+        Columns that must identify a row.
+    lines
+        The 1-based file line of each row.
+    path
+        File being read; or, for rows from several files, an array with each row's file, and
+        the message then names the file of the earlier row too.
+
+    Raises
+    ------
+    odforecast.DataError
+        "duplicate row (k=v, ...); same key as line N" (or "as <file> line N"), with ``row``
+        the line of the repeat and no column.
+    """
+    later = frame.duplicated(subset=key, keep="first").to_numpy()
+    if later.any():
+        i = int(np.flatnonzero(later)[0])
+        same = (frame[key] == frame.loc[i, key]).all(axis=1).to_numpy()
+        j = int(np.flatnonzero(same)[0])
+        described = ", ".join(f"{k}={frame.loc[i, k]}" for k in key)
+        first = (f"{path[j]} line {int(lines[j])}" if isinstance(path, np.ndarray)
+                 else f"line {int(lines[j])}")
+        raise DataError(f"duplicate row ({described}); same key as {first}",
+                        path=_path_at(path, i), row=int(lines[i]))
+
+
+def validated(frame: pd.DataFrame, lines: np.ndarray | Sequence[int] | Callable[[int], int],
+              path: PathArg | np.ndarray, *, origin: str | None = None,
+              columns: Mapping[str, str] | Callable[[str | None, int], str | None] | None = None,
+              ) -> pd.DataFrame:
+    """Validate a reader's frame against the tidy schema, locating errors in the source file.
+
+    :func:`odforecast.data.schema.validate` reports a bad row by its 0-based position in the
+    frame and a bad column by its tidy name; this re-raises such an error with the file line of
+    that row and, where given, the file's own column name.
+
+    Parameters
+    ----------
+    frame
+        The tidy frame built from the file.
+    lines
+        The 1-based file line of each frame row: a sequence, or a function of the position.
+    path
+        File named in a re-raised error; or an array with the file of each frame row (a frame
+        built from several files).
+    origin
+        ``origin`` passed to ``schema.validate``, naming the file in errors that have no row
+        (default: ``str(path)``).
+    columns
+        Tidy column -> source column, as a mapping or a function of (tidy column, position);
+        columns it does not map keep their tidy name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The validated frame.
+
+    Raises
+    ------
+    odforecast.DataError
+        The schema's error, with ``row`` and ``column`` translated when it has a row.
+    """
+    try:
+        return schema.validate(frame, origin=str(path) if origin is None else origin)
+    except DataError as err:
+        if err.row is None:
+            raise
+        pos = err.row
+        row = lines(pos) if callable(lines) else int(lines[pos])
+        if callable(columns):
+            column = columns(err.column, pos)
+        elif columns is not None:
+            column = columns.get(err.column or "", err.column)
+        else:
+            column = err.column
+        raise DataError(err.reason, path=_path_at(path, pos), row=row, column=column,
+                        hint=err.hint) from None
+
+
+def _path_at(path: PathArg | np.ndarray, pos: int) -> PathArg:
+    """The file of frame row ``pos``: ``path`` itself, or its element for per-row files."""
+    return path[pos] if isinstance(path, np.ndarray) else path

@@ -7,24 +7,22 @@ Component, Region, Land Filter, Area of Responsibility, Drug Type, Count of Even
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
-from datetime import date
 from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from odforecast.data import schema
 from odforecast.data._parsing import (
     MONTHS,
-    open_text,
-    parse_count,
-    parse_number,
+    check_duplicates,
+    check_vintage,
+    parse_numbers,
+    raise_first,
+    read_table,
     require_columns,
+    validated,
 )
 from odforecast.errors import DataError
 
@@ -41,7 +39,6 @@ DIMENSIONS = {"Drug Type": "drug", "Component": "component", "Region": "region",
 
 _MIN_YEAR, _MAX_YEAR = 2000, 2100
 _FY = re.compile(r"^(\d{4})(\s*\(FYTD\))?$", re.IGNORECASE)
-_FAST_NUMBER = r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 
 PathArg = str | PathLike[str]
 
@@ -102,7 +99,7 @@ def read_cbp_seizures(path: PathArg | Sequence[PathArg], *,
     27023
     """
     if vintage is not None:
-        _check_vintage(vintage, path if isinstance(path, str | PathLike) else None)
+        check_vintage(vintage, path if isinstance(path, str | PathLike) else None)
     paths = [path] if isinstance(path, str | PathLike) else list(path)
     if not paths:
         raise DataError("no CBP file given", hint="pass a path or a list of paths")
@@ -116,32 +113,17 @@ def read_cbp_seizures(path: PathArg | Sequence[PathArg], *,
     lines = np.concatenate(all_lines)
     origin = np.asarray(origins, dtype=object)
 
-    key = ["period_start", *DIMENSIONS.values()]
-    later = frame.duplicated(subset=key, keep="first").to_numpy()
-    if later.any():
-        i = int(np.flatnonzero(later)[0])
-        same = (frame[key] == frame.loc[i, key]).all(axis=1).to_numpy()
-        j = int(np.flatnonzero(same)[0])
-        described = ", ".join(f"{k}={frame.loc[i, k]}" for k in key)
-        raise DataError(f"duplicate row ({described}); same key as {origin[j]} line "
-                        f"{int(lines[j])}", path=origin[i], row=int(lines[i]))
+    check_duplicates(frame, ["period_start", *DIMENSIONS.values()], lines, origin)
 
     lbs = frame.assign(indicator="drug_seized_lbs", unit="lbs", value=frame["lbs"])
     events = frame.assign(indicator="drug_seizure_events", unit="events", value=frame["events"])
     tidy = pd.concat([lbs, events], ignore_index=True).drop(columns=["lbs", "events"])
-    tidy_lines = np.concatenate([lines, lines])
-    tidy_origin = np.concatenate([origin, origin])
-    try:
-        return schema.validate(tidy, origin=", ".join(dict.fromkeys(origins)))
-    except DataError as err:
-        if err.row is None:
-            raise
-        raise DataError(err.reason, path=tidy_origin[err.row], row=int(tidy_lines[err.row]),
-                        column=err.column, hint=err.hint) from None
+    return validated(tidy, np.concatenate([lines, lines]), np.concatenate([origin, origin]),
+                     origin=", ".join(dict.fromkeys(origins)))
 
 
 def _read_one(path: PathArg, vintage: str | None) -> tuple[pd.DataFrame, np.ndarray]:
-    header, table, lines = _read_table(path)
+    header, table, lines = read_table(path)
     require_columns(header, _COLUMNS, path=path, what="CBP Nationwide Drug Seizures file")
     n = len(table)
     if n == 0:
@@ -150,22 +132,16 @@ def _read_one(path: PathArg, vintage: str | None) -> tuple[pd.DataFrame, np.ndar
     fy_text = table["FY"].str.strip()
     fy_parts = fy_text.str.extract(_FY)
     fiscal_year = pd.to_numeric(fy_parts[0], errors="coerce")
-    bad = (fy_parts[0].isna() | ~fiscal_year.between(_MIN_YEAR, _MAX_YEAR)).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(f"expected a fiscal year such as '2023' or '2026 (FYTD)' within "
-                        f"{_MIN_YEAR}-{_MAX_YEAR}, got {fy_text.iloc[i]!r}", path=path,
-                        row=int(lines[i]), column="FY")
+    raise_first(fy_parts[0].isna() | ~fiscal_year.between(_MIN_YEAR, _MAX_YEAR), lines, path,
+                "FY", lambda i: f"expected a fiscal year such as '2023' or '2026 (FYTD)' within "
+                                f"{_MIN_YEAR}-{_MAX_YEAR}, got {fy_text.iloc[i]!r}")
     fiscal_year = fiscal_year.to_numpy(dtype=int)
     to_date = fy_parts[1].notna().to_numpy()
 
     month_text = table["Month (abbv)"].str.strip()
     month = month_text.str.lower().map(MONTHS)
-    bad = month.isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(f"unknown month code {month_text.iloc[i]!r}; expected JAN ... DEC",
-                        path=path, row=int(lines[i]), column="Month (abbv)")
+    raise_first(month.isna(), lines, path, "Month (abbv)",
+                lambda i: f"unknown month code {month_text.iloc[i]!r}; expected JAN ... DEC")
     month = month.to_numpy(dtype=int)
     year = np.where(month >= 10, fiscal_year - 1, fiscal_year)
     start = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
@@ -174,15 +150,12 @@ def _read_one(path: PathArg, vintage: str | None) -> tuple[pd.DataFrame, np.ndar
     dims = {}
     for column, name in DIMENSIONS.items():
         values = table[column].str.strip()
-        empty = (values == "").to_numpy()
-        if empty.any():
-            i = int(np.flatnonzero(empty)[0])
-            raise DataError("empty cell; every row needs a value here", path=path,
-                            row=int(lines[i]), column=column)
+        raise_first(values == "", lines, path, column,
+                    lambda i: "empty cell; every row needs a value here")
         dims[name] = values.to_numpy(dtype=object)
 
-    events = _parse_numbers(table["Count of Event"], lines, path, "Count of Event", whole=True)
-    lbs = _parse_numbers(table["Sum Qty (lbs)"], lines, path, "Sum Qty (lbs)", whole=False)
+    events = parse_numbers(table["Count of Event"], lines, path, "Count of Event", whole=True)
+    lbs = parse_numbers(table["Sum Qty (lbs)"], lines, path, "Sum Qty (lbs)", whole=False)
 
     frame = pd.DataFrame({
         "location": "US", "frequency": "monthly", "period_start": start, "period_end": end,
@@ -192,65 +165,3 @@ def _read_one(path: PathArg, vintage: str | None) -> tuple[pd.DataFrame, np.ndar
         "lbs": lbs, "events": events, **dims,
     })
     return frame, lines
-
-
-def _check_vintage(vintage: str, path) -> str:
-    """Return ``vintage`` if it is an ISO date (YYYY-MM-DD), else raise DataError."""
-    try:
-        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", vintage)) and bool(
-            date.fromisoformat(vintage))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise DataError(f"vintage must be an ISO date such as '2025-07-16', got {vintage!r}",
-                        path=path)
-    return vintage
-
-
-# --- helpers shared in spirit with the other readers (candidates for _parsing) ---------------
-
-def _read_table(path: PathArg) -> tuple[list[str], pd.DataFrame, np.ndarray]:
-    """Header, string frame and 1-based start line of each record; blank lines are skipped."""
-    try:
-        text = open_text(path, "utf-8")
-    except DataError:
-        if not Path(path).is_file():
-            raise
-        text = open_text(path, "latin-1")
-    text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[list[str]] = []
-    lines: list[int] = []
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if any(cell.strip() for cell in record):
-                records.append(record)
-                lines.append(start)
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", path=path, row=reader.line_num) from None
-    if not records:
-        raise DataError("empty file", path=path)
-    header = [h.strip() for h in records[0]]
-    for record, line in zip(records[1:], lines[1:], strict=True):
-        if len(record) != len(header):
-            raise DataError(f"expected {len(header)} fields like the header, got {len(record)}",
-                            path=path, row=line)
-    table = pd.DataFrame(records[1:], columns=header, dtype=object)
-    return header, table, np.asarray(lines[1:], dtype=int)
-
-
-def _parse_numbers(raw: pd.Series, lines: np.ndarray, path: PathArg, column: str, *,
-                   whole: bool) -> np.ndarray:
-    """Vectorised non-negative numbers; the first bad cell raises _parsing's located error."""
-    text = raw.astype(str).str.strip()
-    fast = text.str.fullmatch(_FAST_NUMBER).to_numpy(dtype=bool)
-    out = np.full(len(text), np.nan)
-    out[fast] = text[fast].astype(float).to_numpy()
-    with np.errstate(invalid="ignore"):
-        suspect = ~np.isfinite(out) | (np.mod(out, 1) != 0 if whole else False)
-    parse = parse_count if whole else parse_number
-    for i in np.flatnonzero(suspect):
-        out[i] = parse(text.iloc[i], path=path, row=int(lines[i]), column=column)
-    return out

@@ -7,18 +7,13 @@ Vintage 2024 ``NST-EST2024-POP`` (April 1 2020 Estimates Base, then July 1 2020 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from datetime import date
 from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from odforecast.data import schema
-from odforecast.data._parsing import MONTHS, open_text, parse_count
+from odforecast.data._parsing import MONTHS, check_vintage, parse_count, read_records, validated
 from odforecast.data.locations import us_code_from_name
 from odforecast.errors import DataError
 
@@ -88,8 +83,8 @@ def read_census_population(path: str | PathLike[str], *,
     328239523
     """
     if vintage is not None:
-        _check_vintage(vintage, path)
-    records, lines = _read_records(path)
+        check_vintage(vintage, path)
+    records, lines = read_records(path)
     first_data = next((k for k, rec in enumerate(records) if _area(rec) is not None), None)
     if first_data is None:
         raise DataError("no 'United States' or state row found", path=path,
@@ -144,14 +139,7 @@ def read_census_population(path: str | PathLike[str], *,
         "censor_upper": np.nan, "provisional": False, "flag": "", "source": source,
         "vintage": vintage,
     })
-    lines_arr = np.asarray(row_lines, dtype=int)
-    try:
-        return schema.validate(frame, origin=str(path))
-    except DataError as err:
-        if err.row is None:
-            raise
-        raise DataError(err.reason, path=path, row=int(lines_arr[err.row]), column=err.column,
-                        hint=err.hint) from None
+    return validated(frame, np.asarray(row_lines, dtype=int), path)
 
 
 def _area(record: list[str]) -> str | None:
@@ -208,19 +196,6 @@ def _year_columns(header: list[list[str]], lines: list[int],
     return columns
 
 
-def _check_vintage(vintage: str, path) -> str:
-    """Return ``vintage`` if it is an ISO date (YYYY-MM-DD), else raise DataError."""
-    try:
-        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", vintage)) and bool(
-            date.fromisoformat(vintage))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise DataError(f"vintage must be an ISO date such as '2025-07-16', got {vintage!r}",
-                        path=path)
-    return vintage
-
-
 def _release_date(notes: list[str], path) -> str:
     for note in notes:
         if m := _RELEASE.match(note):
@@ -229,29 +204,3 @@ def _release_date(notes: list[str], path) -> str:
                 return f"{int(m.group(2)):04d}-{month:02d}-01"
     raise DataError("no 'Release Date: <Month> <Year>' line in the file", path=path,
                     hint="pass vintage='YYYY-MM-DD'")
-
-
-def _read_records(path: str | PathLike[str]) -> tuple[list[list[str]], list[int]]:
-    """Non-blank CSV records and the 1-based line each starts on."""
-    try:
-        text = open_text(path, "utf-8")
-    except DataError:
-        if not Path(path).is_file():
-            raise
-        text = open_text(path, "latin-1")
-    text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[list[str]] = []
-    lines: list[int] = []
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if any(cell.strip() for cell in record):
-                records.append(record)
-                lines.append(start)
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", path=path, row=reader.line_num) from None
-    if not records:
-        raise DataError("empty file", path=path)
-    return records, lines

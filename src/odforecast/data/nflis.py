@@ -7,17 +7,20 @@ DRUG_CATEGORY_CODE, DRUG_CATEGORY_DESCRIPTION, STATE, STATE_LONG_NAME, STATE_FIP
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from odforecast.data import schema
-from odforecast.data._parsing import open_text, parse_count, require_columns
+from odforecast.data._parsing import (
+    check_duplicates,
+    parse_numbers,
+    raise_first,
+    read_table,
+    require_columns,
+    validated,
+)
 from odforecast.data.locations import us_code_from_abbrev
 from odforecast.errors import DataError
 
@@ -41,7 +44,6 @@ UNKNOWN_STATE = "US-XX"
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
 _HALF = re.compile(r"^SA([12])\s*\((JAN\s*-\s*JUN|JUL\s*-\s*DEC)\)$", re.IGNORECASE)
 _RUN_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$")
-_FAST_COUNT = r"\d+"
 
 
 def read_nflis(path: str | PathLike[str]) -> pd.DataFrame:
@@ -94,7 +96,7 @@ def read_nflis(path: str | PathLike[str]) -> pd.DataFrame:
     >>> df.groupby(df.period_start.dt.year).value.sum().loc[2017]  # doctest: +SKIP
     np.float64(82238.0)
     """
-    header, table, lines = _read_table(path)
+    header, table, lines = read_table(path)
     require_columns(header, _COLUMNS, path=path, what="NFLIS-Drug query export")
     n = len(table)
     if n == 0:
@@ -102,15 +104,15 @@ def read_nflis(path: str | PathLike[str]) -> pd.DataFrame:
     for column in _COLUMNS:
         table[column] = table[column].str.strip()
 
-    _first_bad(table["RPTAGGR"] != "DrugReport", lines, path, "RPTAGGR",
-               lambda i: f"expected 'DrugReport' (counts of drug reports), got "
-                         f"{table['RPTAGGR'].iloc[i]!r}")
+    raise_first(table["RPTAGGR"] != "DrugReport", lines, path, "RPTAGGR",
+                lambda i: f"expected 'DrugReport' (counts of drug reports), got "
+                          f"{table['RPTAGGR'].iloc[i]!r}")
 
     year = pd.to_numeric(table["YYYY"].where(table["YYYY"].str.fullmatch(r"\d{4}")),
                          errors="coerce")
-    _first_bad(~year.between(_MIN_YEAR, _MAX_YEAR), lines, path, "YYYY",
-               lambda i: f"expected a year within {_MIN_YEAR}-{_MAX_YEAR}, got "
-                         f"{table['YYYY'].iloc[i]!r}")
+    raise_first(~year.between(_MIN_YEAR, _MAX_YEAR), lines, path, "YYYY",
+                lambda i: f"expected a year within {_MIN_YEAR}-{_MAX_YEAR}, got "
+                          f"{table['YYYY'].iloc[i]!r}")
     year = year.to_numpy(dtype=int)
 
     period = table["PERIOD"]
@@ -120,9 +122,9 @@ def read_nflis(path: str | PathLike[str]) -> pd.DataFrame:
     months = half[1].str.upper().str.replace(r"\s", "", regex=True)
     consistent = (((half_no == 1) & (months == "JAN-JUN"))
                   | ((half_no == 2) & (months == "JUL-DEC"))).fillna(False).to_numpy(dtype=bool)
-    _first_bad(~annual & ~consistent, lines, path, "PERIOD",
-               lambda i: f"expected the year ({table['YYYY'].iloc[i]}) or 'SA1 (JAN - JUN)' / "
-                         f"'SA2 (JUL - DEC)', got {period.iloc[i]!r}")
+    raise_first(~annual & ~consistent, lines, path, "PERIOD",
+                lambda i: f"expected the year ({table['YYYY'].iloc[i]}) or 'SA1 (JAN - JUN)' / "
+                          f"'SA2 (JUL - DEC)', got {period.iloc[i]!r}")
     frequency = np.where(annual, "annual", "semiannual")
     first = np.where(annual | (half_no.to_numpy() == 1), 1, 7)
     last = np.where(annual, 12, first + 5)
@@ -135,24 +137,24 @@ def read_nflis(path: str | PathLike[str]) -> pd.DataFrame:
              for s in state.unique()}
     location = state.map(codes)
     unknown_name = (state == "XX") & (table["STATE_LONG_NAME"] != "Unknown")
-    _first_bad(location.isna() | unknown_name, lines, path, "STATE",
-               lambda i: f"unknown state {state.iloc[i]!r}; expected a postal abbreviation "
-                         "(states, DC, PR, GU, VI, AS, MP) or 'XX' with STATE_LONG_NAME "
-                         "'Unknown'")
+    raise_first(location.isna() | unknown_name, lines, path, "STATE",
+                lambda i: f"unknown state {state.iloc[i]!r}; expected a postal abbreviation "
+                          "(states, DC, PR, GU, VI, AS, MP) or 'XX' with STATE_LONG_NAME "
+                          "'Unknown'")
 
     run = table["QUERY_RUN_DATE"].str.extract(_RUN_DATE)[0]
     run_date = pd.to_datetime(run, format="%Y-%m-%d", errors="coerce")
-    _first_bad(run_date.isna(), lines, path, "QUERY_RUN_DATE",
-               lambda i: f"expected a date such as '2026-03-03 13:26:55', got "
-                         f"{table['QUERY_RUN_DATE'].iloc[i]!r}")
+    raise_first(run_date.isna(), lines, path, "QUERY_RUN_DATE",
+                lambda i: f"expected a date such as '2026-03-03 13:26:55', got "
+                          f"{table['QUERY_RUN_DATE'].iloc[i]!r}")
 
     dims = {}
     for column, name in DIMENSIONS.items():
-        _first_bad(table[column] == "", lines, path, column,
-                   lambda i: "empty cell; every row needs a value here")
+        raise_first(table[column] == "", lines, path, column,
+                    lambda i: "empty cell; every row needs a value here")
         dims[name] = table[column].to_numpy(dtype=object)
 
-    reports = _parse_counts(table["DRUG_REPORTS"], lines, path, "DRUG_REPORTS")
+    reports = parse_numbers(table["DRUG_REPORTS"], lines, path, "DRUG_REPORTS", whole=True)
     lag = year >= year.max() - 1
 
     frame = pd.DataFrame({
@@ -163,72 +165,5 @@ def read_nflis(path: str | PathLike[str]) -> pd.DataFrame:
         "flag": np.where(lag, "reporting_lag", "").astype(object), "source": SOURCE,
         "vintage": run.to_numpy(dtype=object), **dims,
     })
-    key = ["location", "frequency", "period_end", "substance"]
-    later = frame.duplicated(subset=key, keep="first").to_numpy()
-    if later.any():
-        i = int(np.flatnonzero(later)[0])
-        same = (frame[key] == frame.loc[i, key]).all(axis=1).to_numpy()
-        first = int(lines[int(np.flatnonzero(same)[0])])
-        described = ", ".join(f"{k}={frame.loc[i, k]}" for k in key)
-        raise DataError(f"duplicate row ({described}); same key as line {first}", path=path,
-                        row=int(lines[i]))
-    try:
-        return schema.validate(frame, origin=str(path))
-    except DataError as err:
-        if err.row is None:
-            raise
-        raise DataError(err.reason, path=path, row=int(lines[err.row]), column=err.column,
-                        hint=err.hint) from None
-
-
-def _first_bad(mask: pd.Series | np.ndarray, lines: np.ndarray, path, column: str,
-               describe) -> None:
-    mask = np.asarray(mask, dtype=bool)
-    if mask.any():
-        i = int(np.flatnonzero(mask)[0])
-        raise DataError(describe(i), path=path, row=int(lines[i]), column=column)
-
-
-# --- helpers shared in spirit with the other readers (candidates for _parsing) ---------------
-
-def _read_table(path: str | PathLike[str]) -> tuple[list[str], pd.DataFrame, np.ndarray]:
-    """Header, string frame and 1-based start line of each record; blank lines are skipped."""
-    try:
-        text = open_text(path, "utf-8")
-    except DataError:
-        if not Path(path).is_file():
-            raise
-        text = open_text(path, "latin-1")
-    text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[list[str]] = []
-    lines: list[int] = []
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if any(cell.strip() for cell in record):
-                records.append(record)
-                lines.append(start)
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", path=path, row=reader.line_num) from None
-    if not records:
-        raise DataError("empty file", path=path)
-    header = [h.strip() for h in records[0]]
-    for record, line in zip(records[1:], lines[1:], strict=True):
-        if len(record) != len(header):
-            raise DataError(f"expected {len(header)} fields like the header, got {len(record)}",
-                            path=path, row=line)
-    table = pd.DataFrame(records[1:], columns=header, dtype=object)
-    return header, table, np.asarray(lines[1:], dtype=int)
-
-
-def _parse_counts(raw: pd.Series, lines: np.ndarray, path, column: str) -> np.ndarray:
-    """Vectorised non-negative whole counts; the first bad cell raises parse_count's error."""
-    text = raw.astype(str).str.strip()
-    fast = text.str.fullmatch(_FAST_COUNT).to_numpy(dtype=bool)
-    out = np.full(len(text), np.nan)
-    out[fast] = text[fast].astype(float).to_numpy()
-    for i in np.flatnonzero(~fast):
-        out[i] = parse_count(text.iloc[i], path=path, row=int(lines[i]), column=column)
-    return out
+    check_duplicates(frame, ["location", "frequency", "period_end", "substance"], lines, path)
+    return validated(frame, lines, path)

@@ -4,18 +4,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from datetime import date
 from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from odforecast.data import schema
-from odforecast.data._parsing import open_text, parse_count, require_columns
+from odforecast.data._parsing import (
+    check_vintage,
+    parse_count,
+    read_records,
+    require_columns,
+    validated,
+)
 from odforecast.data.locations import us_code_from_name
 from odforecast.errors import DataError
 
@@ -127,8 +128,8 @@ def read_nida_overdose(path: str | PathLike[str], *, vintage: str = "2021-10-27"
     >>> df[(df.indicator == "opioids") & (df.sex == "all")].value.iloc[-1]  # doctest: +SKIP
     np.float64(49860.0)
     """
-    _check_vintage(vintage, path)
-    records, lines = _read_records(path)
+    check_vintage(vintage, path)
+    records, lines = read_records(path, skip_blank=False)
     start = next((k for k, rec in enumerate(records)
                   if len(rec) > 2 and re.fullmatch(r"\d{4}", rec[2].strip())), None)
     if start is None:
@@ -199,7 +200,7 @@ def read_nida_overdose(path: str | PathLike[str], *, vintage: str = "2021-10-27"
         "censored": False, "censor_upper": np.nan, "provisional": False, "flag": "",
         "source": NIDA_SOURCE, "vintage": vintage, "sex": table["sex"].astype(object),
     })
-    return _validated(frame, np.asarray(row_lines, dtype=int), path)
+    return validated(frame, np.asarray(row_lines, dtype=int), path)
 
 
 _NCHS_COLUMNS = ["Year", "Sex", "Age", "Race and Hispanic Origin", "State", "Deaths"]
@@ -258,10 +259,8 @@ def read_nchs_drug_poisoning(path: str | PathLike[str], *,
     >>> us.value.iloc[-1]  # doctest: +SKIP
     np.float64(52404.0)
     """
-    _check_vintage(vintage, path)
-    records, lines = _read_records(path)
-    kept = [k for k, rec in enumerate(records) if any(cell.strip() for cell in rec)]
-    records, lines = [records[k] for k in kept], [lines[k] for k in kept]
+    check_vintage(vintage, path)
+    records, lines = read_records(path)
     header = [h.strip() for h in records[0]]
     require_columns(header, _NCHS_COLUMNS, path=path, what="NCHS drug poisoning mortality file",
                     row=lines[0])
@@ -321,55 +320,4 @@ def read_nchs_drug_poisoning(path: str | PathLike[str], *,
         "age": table["age"].astype(object),
         "race_ethnicity": table["race_ethnicity"].astype(object),
     })
-    return _validated(frame, np.asarray(row_lines, dtype=int), path)
-
-
-def _check_vintage(vintage: str, path) -> str:
-    """Return ``vintage`` if it is an ISO date (YYYY-MM-DD), else raise DataError."""
-    try:
-        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", vintage)) and bool(
-            date.fromisoformat(vintage))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise DataError(f"vintage must be an ISO date such as '2025-07-16', got {vintage!r}",
-                        path=path)
-    return vintage
-
-
-# --- helpers shared in spirit with the other readers (candidates for _parsing) ---------------
-
-def _read_records(path: str | PathLike[str]) -> tuple[list[list[str]], list[int]]:
-    """Non-blank CSV records and the 1-based line each starts on (UTF-8, else Latin-1)."""
-    try:
-        text = open_text(path, "utf-8")
-    except DataError:
-        if not Path(path).is_file():
-            raise
-        text = open_text(path, "latin-1")
-    text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[list[str]] = []
-    lines: list[int] = []
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            records.append(record)
-            lines.append(start)
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", path=path, row=reader.line_num) from None
-    if not any(any(cell.strip() for cell in rec) for rec in records):
-        raise DataError("empty file", path=path)
-    return records, lines
-
-
-def _validated(frame: pd.DataFrame, lines: np.ndarray, path) -> pd.DataFrame:
-    """schema.validate, with a frame position in an error turned into the file line."""
-    try:
-        return schema.validate(frame, origin=str(path))
-    except DataError as err:
-        if err.row is None:
-            raise
-        raise DataError(err.reason, path=path, row=int(lines[err.row]), column=err.column,
-                        hint=err.hint) from None
+    return validated(frame, np.asarray(row_lines, dtype=int), path)

@@ -8,18 +8,22 @@ Aggregator, Disaggregator, Unit, Value.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from datetime import date
 from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from odforecast.data import schema
-from odforecast.data._parsing import MONTHS, open_text, parse_count, require_columns
+from odforecast.data._parsing import (
+    MONTHS,
+    check_duplicates,
+    check_vintage,
+    parse_numbers,
+    raise_first,
+    read_table,
+    require_columns,
+    validated,
+)
 from odforecast.data.locations import canada_code
 from odforecast.errors import DataError
 
@@ -141,7 +145,7 @@ def read_phac(path: str | PathLike[str], *, substance: str = "Opioids", source: 
     [2832.0, 3928.0, 4253.0]
     """
     if vintage is not None:
-        _check_vintage(vintage, path)
+        check_vintage(vintage, path)
     indicator = SUPPORTED.get((substance, source))
     if indicator is None:
         supported = ", ".join(f"substance={s!r}, source={o!r}" for s, o in SUPPORTED)
@@ -151,7 +155,7 @@ def read_phac(path: str | PathLike[str], *, substance: str = "Opioids", source: 
             hint="stimulant toxicity deaths are not T43.6, and hospitalizations, ED visits and "
                  "EMS responses are not deaths")
 
-    header, table, lines = _read_table(path)
+    header, table, lines = read_table(path)
     require_columns(header, _COLUMNS, path=path, what="PHAC SubstanceHarmsData file")
     for column in _COLUMNS:
         table[column] = table[column].str.strip()
@@ -172,7 +176,7 @@ def read_phac(path: str | PathLike[str], *, substance: str = "Opioids", source: 
     not_shown = raw_value.isin(["n/a", ""]).to_numpy()
     value = np.full(n, np.nan)
     numeric = ~censored & ~not_shown
-    value[numeric] = _parse_counts(raw_value[numeric], lines[numeric], path, "Value")
+    value[numeric] = parse_numbers(raw_value[numeric], lines[numeric], path, "Value", whole=True)
     flag = np.where(not_shown, np.where(flag == "", "not_shown", flag + ";not_shown"), flag)
 
     ones = np.ones(n, dtype=int)
@@ -190,28 +194,23 @@ def read_phac(path: str | PathLike[str], *, substance: str = "Opioids", source: 
         "aggregator": table["Aggregator"].to_numpy(dtype=object),
         "disaggregator": table["Disaggregator"].to_numpy(dtype=object),
     })
-    _check_duplicates(frame, ["location", "frequency", "period_end", "measure", "aggregator",
+    check_duplicates(frame, ["location", "frequency", "period_end", "measure", "aggregator",
                               "disaggregator"], lines, path)
     frame["censor_upper"] = _censor_bounds(frame, year, lines, path)
-    return _validated(frame, lines, path)
+    return validated(frame, lines, path)
 
 
 def _map_regions(table: pd.DataFrame, lines: np.ndarray, path) -> np.ndarray:
     regions = table["Region"]
     codes = {r: canada_code(r) for r in regions.unique()}
     location = regions.map(codes)
-    bad = location.isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(f"unknown region {regions.iloc[i]!r}; expected Canada or a province or "
-                        "territory name", path=path, row=int(lines[i]), column="Region")
+    raise_first(location.isna(), lines, path, "Region",
+                lambda i: f"unknown region {regions.iloc[i]!r}; expected Canada or a province "
+                          "or territory name")
     pruid = table["PRUID"]
-    wrong = (pruid != location.map(_PRUID)).to_numpy()
-    if wrong.any():
-        i = int(np.flatnonzero(wrong)[0])
-        raise DataError(f"PRUID {pruid.iloc[i]!r} does not match region {regions.iloc[i]!r} "
-                        f"(expected {_PRUID[location.iloc[i]]!r})", path=path,
-                        row=int(lines[i]), column="PRUID")
+    raise_first(pruid != location.map(_PRUID), lines, path, "PRUID",
+                lambda i: f"PRUID {pruid.iloc[i]!r} does not match region {regions.iloc[i]!r} "
+                          f"(expected {_PRUID[location.iloc[i]]!r})")
     return location.to_numpy(dtype=object)
 
 
@@ -289,84 +288,3 @@ def _censor_bounds(frame: pd.DataFrame, year: np.ndarray, lines: np.ndarray,
                 row=int(lines[i]), column="Value")
         upper[i] = total
     return upper
-
-
-def _check_duplicates(frame: pd.DataFrame, key: list[str], lines: np.ndarray, path) -> None:
-    dup = frame.duplicated(subset=key, keep=False).to_numpy()
-    if dup.any():
-        later = frame.duplicated(subset=key, keep="first").to_numpy()
-        i = int(np.flatnonzero(later)[0])
-        same = (frame[key] == frame.loc[i, key]).all(axis=1).to_numpy()
-        first = int(lines[int(np.flatnonzero(same)[0])])
-        described = ", ".join(f"{k}={frame.loc[i, k]}" for k in key)
-        raise DataError(f"duplicate row ({described}); same key as line {first}", path=path,
-                        row=int(lines[i]))
-
-
-def _check_vintage(vintage: str, path) -> str:
-    """Return ``vintage`` if it is an ISO date (YYYY-MM-DD), else raise DataError."""
-    try:
-        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", vintage)) and bool(
-            date.fromisoformat(vintage))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise DataError(f"vintage must be an ISO date such as '2025-07-16', got {vintage!r}",
-                        path=path)
-    return vintage
-
-
-# --- helpers shared in spirit with the other readers (candidates for _parsing) ---------------
-
-def _read_table(path: str | PathLike[str]) -> tuple[list[str], pd.DataFrame, np.ndarray]:
-    """Header, string frame and 1-based start line of each record; blank lines are skipped."""
-    try:
-        text = open_text(path, "utf-8")
-    except DataError:
-        if not Path(path).is_file():
-            raise
-        text = open_text(path, "latin-1")
-    text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[list[str]] = []
-    lines: list[int] = []
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if any(cell.strip() for cell in record):
-                records.append(record)
-                lines.append(start)
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", path=path, row=reader.line_num) from None
-    if not records:
-        raise DataError("empty file", path=path)
-    header = [h.strip() for h in records[0]]
-    for record, line in zip(records[1:], lines[1:], strict=True):
-        if len(record) != len(header):
-            raise DataError(f"expected {len(header)} fields like the header, got {len(record)}",
-                            path=path, row=line)
-    table = pd.DataFrame(records[1:], columns=header, dtype=object)
-    return header, table, np.asarray(lines[1:], dtype=int)
-
-
-def _parse_counts(raw: pd.Series, lines: np.ndarray, path, column: str) -> np.ndarray:
-    """Vectorised non-negative whole counts; the first bad cell raises parse_count's error."""
-    text = raw.astype(str).str.strip()
-    fast = text.str.fullmatch(_FAST_COUNT).to_numpy(dtype=bool)
-    out = np.full(len(text), np.nan)
-    out[fast] = text[fast].astype(float).to_numpy()
-    for i in np.flatnonzero(~fast):
-        out[i] = parse_count(text.iloc[i], path=path, row=int(lines[i]), column=column)
-    return out
-
-
-def _validated(frame: pd.DataFrame, lines: np.ndarray, path) -> pd.DataFrame:
-    """schema.validate, with a frame position in an error turned into the file line."""
-    try:
-        return schema.validate(frame, origin=str(path))
-    except DataError as err:
-        if err.row is None:
-            raise
-        raise DataError(err.reason, path=path, row=int(lines[err.row]), column=err.column,
-                        hint=err.hint) from None

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.data import schema
-from odforecast.data._parsing import MONTHS, open_text, parse_number
+from odforecast.data._parsing import MONTHS, open_text, parse_number, validated
 from odforecast.data.locations import us_code_from_abbrev
 from odforecast.errors import DataError
 
@@ -380,19 +380,17 @@ def read_vsrr(path: str | PathLike[str], *, vintage: str | None = None) -> pd.Da
     frame = common.iloc[positions].reset_index(drop=True)
     for column in ("estimate", "value", "censored", "censor_upper", "provisional", "flag"):
         frame[column] = stacked[column].to_numpy()
-    try:
-        return schema.validate(frame, origin=origin)
-    except DataError as err:
-        if err.row is None:
-            raise
-        source_column = {
+
+    def source_column(column: str | None, pos: int) -> str | None:
+        return {
             "location": col("state"), "indicator": col("indicator"), "unit": col("indicator"),
             "period_start": col("month"), "period_end": col("month"),
-            "value": col("data_value" if frame["estimate"].iloc[err.row] == "reported"
+            "value": col("data_value" if frame["estimate"].iloc[pos] == "reported"
                          else "predicted_value"),
-        }.get(err.column or "", err.column)
-        raise DataError(err.reason, path=origin, row=lines(int(positions[err.row])),
-                        column=source_column, hint=err.hint) from None
+        }.get(column or "", column)
+
+    return validated(frame, lambda pos: lines(int(positions[pos])), origin,
+                     columns=source_column)
 
 
 def _per_unique(series: pd.Series, func) -> np.ndarray:

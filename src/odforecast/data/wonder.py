@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.data import schema
-from odforecast.data._parsing import MONTHS, open_text, parse_count
+from odforecast.data._parsing import MONTHS, open_text, parse_count, validated
 from odforecast.data.locations import us_code_from_fips, us_code_from_name
 from odforecast.errors import DataError
 
@@ -476,14 +476,7 @@ def read_wonder(
         raise DataError(f"duplicate row: same grouping values as line {lines_out[first]}",
                         path=origin, row=lines_out[pos],
                         hint="each combination of the grouping columns must appear once")
-    try:
-        out = schema.validate(frame, origin=origin)
-    except DataError as err:
-        if err.row is None or not lines_out:
-            raise
-        raise DataError(err.reason, path=origin, row=lines_out[err.row],
-                        column="Deaths" if err.column == "value" else err.column,
-                        hint=err.hint) from None
+    out = validated(frame, lines_out, origin, columns={"value": "Deaths"})
     out.attrs["wonder"] = {
         "dataset": dataset,
         "query_date": footer["query_date"] if footer else None,

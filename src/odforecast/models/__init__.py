@@ -3,5 +3,16 @@
 from odforecast.models.arima import ARIMA
 from odforecast.models.base import FittedModel, Model, PerSeriesModel
 from odforecast.models.baselines import Drift, Naive, SeasonalNaive
+from odforecast.models.registry import MODELS, get_model
 
-__all__ = ["ARIMA", "Drift", "FittedModel", "Model", "Naive", "PerSeriesModel", "SeasonalNaive"]
+__all__ = [
+    "ARIMA",
+    "MODELS",
+    "Drift",
+    "FittedModel",
+    "Model",
+    "Naive",
+    "PerSeriesModel",
+    "SeasonalNaive",
+    "get_model",
+]

@@ -1,0 +1,102 @@
+"""The command line as a user runs it: real bundled data, real files written."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from odforecast.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_data_show_prints_a_readable_wide_table(capsys):
+    code, out, err = run(capsys, "data", "show", "us_annual", "--estimate", "reported")
+    assert code == 0 and err == ""
+    line_2015 = next(line for line in out.splitlines() if line.startswith("2015 "))
+    assert "52,404" in line_2015 and "33,091" in line_2015  # all drugs, opioids (NCHS final)
+    assert "p = provisional" in out and "Source:" in out
+
+
+def test_data_show_csv_round_trips(capsys):
+    code, out, _ = run(capsys, "data", "show", "states_annual", "--location", "US-VT",
+                       "--indicator", "heroin", "--format", "csv")
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out))
+    assert set(frame["location"]) == {"US-VT"} and set(frame["indicator"]) == {"heroin"}
+    assert frame["censored"].any()  # Vermont heroin deaths are suppressed in some years
+    assert frame.loc[frame["censored"], "value"].isna().all()
+
+
+def test_unknown_indicator_and_location_are_named(capsys):
+    code, out, err = run(capsys, "data", "show", "us_annual", "--indicator", "fentanyl")
+    assert code == 2 and out == ""
+    assert "has no indicator 'fentanyl'" in err and "synthetic_opioids" in err
+    code, _, err = run(capsys, "forecast", "--dataset", "states_annual", "--indicator",
+                       "opioids", "--location", "US-ZZ", "--horizon", "3")
+    assert code == 2 and "has no location 'US-ZZ'" in err
+
+
+def test_forecast_writes_table_hubverse_and_plot(capsys, tmp_path):
+    out_csv, hub_csv, png = tmp_path / "f.csv", tmp_path / "hub.csv", tmp_path / "fan.png"
+    code, out, _ = run(capsys, "forecast", "--dataset", "us_monthly_12m", "--indicator",
+                       "opioids", "--location", "US", "--model", "arima", "--horizon", "12",
+                       "--n-samples", "300", "--out", str(out_csv), "--plot", str(png),
+                       "--hubverse", str(hub_csv))
+    assert code == 0
+    assert "12m to 2026-02" in out and "Fit diagnostics" in out
+    table = pd.read_csv(out_csv)
+    assert len(table) == 12 and (table["lower_95"] <= table["median"]).all()
+    hub = pd.read_csv(hub_csv)
+    assert len(hub) == 12 * 23 and (hub["value"] >= 0).all()
+    assert (hub.groupby("horizon")["value"].apply(lambda v: v.is_monotonic_increasing)).all()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_forecast_is_reproducible_from_the_seed(capsys, tmp_path):
+    outputs = []
+    for name in ("a.csv", "b.csv"):
+        run(capsys, "forecast", "--dataset", "us_annual", "--indicator", "heroin", "--location",
+            "US", "--model", "drift", "--horizon", "5", "--seed", "7", "--out",
+            str(tmp_path / name))
+        outputs.append((tmp_path / name).read_text())
+    assert outputs[0] == outputs[1]
+
+
+def test_bad_horizon_is_an_error_not_a_traceback(capsys):
+    code, _, err = run(capsys, "forecast", "--dataset", "us_annual", "--indicator", "heroin",
+                       "--location", "US", "--model", "naive", "--horizon", "0")
+    assert code == 2 and "horizon must be a positive whole number" in err
+    assert "Traceback" not in err
+
+
+def test_backtest_prints_scores_with_relative_wis(capsys):
+    code, out, _ = run(capsys, "backtest", "--dataset", "us_monthly_12m", "--indicator",
+                       "synthetic_opioids", "--location", "US", "--model", "drift",
+                       "--horizon", "3", "--origins", "2023-01:2023-12:6", "--n-samples", "200")
+    assert code == 0
+    assert "2 origins (2023-01-31 .. 2023-07-31)" in out
+    assert "rel_wis_vs_naive" in out and "cover_80" in out
+    naive_line = next(line for line in out.splitlines() if line.strip().startswith("naive"))
+    assert " 1 " in f"{naive_line} "
+
+
+def test_fetch_offline_without_cache_fails_cleanly(capsys, tmp_path):
+    code, out, err = run(capsys, "data", "fetch", "vsrr", "--cache-dir", str(tmp_path),
+                         "--base-url", "http://127.0.0.1:9")
+    assert code == 1 and out == ""
+    assert "odforecast: error:" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [["data", "show"], ["forecast", "--dataset", "us_annual"]])
+def test_missing_arguments_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
