@@ -198,22 +198,15 @@ def _broken(raw, tmp_path: Path, edit) -> Path:
     (lambda rows: rows[1].append("extra"), 2, None, "expected 12 fields"),
     (lambda rows: rows[10].append("extra"), 11, None, "expected 12 fields"),
 ])
-def test_malformed_national_file(raw, tmp_path, edit, line, column, words):
-    path = _broken(raw, tmp_path, edit)
-    with pytest.raises(DataError) as info:
-        read_vsrr(path)
-    err = info.value
-    assert (err.row, err.column) == (line, column)
-    assert err.path == str(path)
-    assert words in str(err)
+def test_malformed_national_file(raw, tmp_path, data_error_at, edit, line, column, words):
+    data_error_at(read_vsrr, _broken(raw, tmp_path, edit), row=line, column=column, needle=words)
 
 
-def test_blank_count_without_footnote_column_is_an_error(raw, tmp_path):
+def test_blank_count_without_footnote_column_is_an_error(raw, tmp_path, data_error_at):
     rows = _rows(raw(OLD))
     rows[100][5] = ""
-    with pytest.raises(DataError, match="no Footnote column") as info:
-        read_vsrr(_write(tmp_path / "old.csv", rows))
-    assert (info.value.row, info.value.column) == (101, "Data Value")
+    data_error_at(read_vsrr, _write(tmp_path / "old.csv", rows), row=101, column="Data Value",
+                  match="no Footnote column")
 
 
 def test_line_numbers_follow_quoted_multiline_fields(raw, tmp_path):
@@ -287,10 +280,9 @@ _TOKEN = st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), min
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(token=_TOKEN, where=st.integers(0, 4))
-def test_property_non_numeric_count_is_rejected(tmp_path, token, where):
+def test_property_non_numeric_count_is_rejected(tmp_path, data_error_at, token, where):
     specs = [("OH", 2020, m, PREDICTED_LABELS[0], 100 + m, 110 + m, False) for m in range(1, 6)]
     rows = _vsrr_rows(specs)
     rows[1 + where][5] = token
-    with pytest.raises(DataError) as info:
-        read_vsrr(_write(tmp_path / "token.csv", rows), vintage="2025-07-16")
-    assert (info.value.row, info.value.column) == (2 + where, "Data Value")
+    data_error_at(read_vsrr, _write(tmp_path / "token.csv", rows), row=2 + where,
+                  column="Data Value", vintage="2025-07-16")

@@ -216,32 +216,27 @@ def test_keywords(raw, tmp_path):
     (83, 4, '"2016/13"', 83, "Month Code", "YYYY/MM"),
     (84, 3, '"Jun., 2016"', 84, "Month", "disagree"),
 ])
-def test_malformed_monthly_file(raw, tmp_path, line, index, value, row, column, words):
+def test_malformed_monthly_file(raw, tmp_path, data_error_at, line, index, value, row, column,
+                                words):
     lines = _lines(raw(FENTANYL_MONTHLY))
     _set_field(lines, line, index, value)
-    path = _save(tmp_path, lines)
-    with pytest.raises(DataError) as info:
-        read_wonder(path)
-    assert (info.value.row, info.value.column) == (row, column)
-    assert info.value.path == str(path)
-    assert words in str(info.value)
+    data_error_at(read_wonder, _save(tmp_path, lines), row=row, column=column, needle=words)
 
 
-def test_duplicated_row(raw, tmp_path):
+def test_duplicated_row(raw, tmp_path, data_error_at):
     lines = _lines(raw(FENTANYL_MONTHLY))
     lines.insert(80, lines[79])  # line 80 (Jan. 2016) repeated as line 81
-    with pytest.raises(DataError, match="same grouping values as line 80") as info:
-        read_wonder(_save(tmp_path, lines))
-    assert (info.value.row, info.value.column) == (81, None)
+    data_error_at(read_wonder, _save(tmp_path, lines), row=81, column=None,
+                  match="same grouping values as line 80")
 
 
-def test_unknown_state(raw, tmp_path):
+def test_unknown_state(raw, tmp_path, data_error_at):
     lines = _lines(raw(HEROIN_STATES))
     _set_field(lines, 30, 1, '"Atlantis"')
     _set_field(lines, 30, 2, '"99"')
-    with pytest.raises(DataError, match="unknown state 'Atlantis'") as info:
-        read_wonder(_save(tmp_path, lines, newline="\n"))  # this export has LF endings
-    assert (info.value.row, info.value.column) == (30, "State Code")
+    path = _save(tmp_path, lines, newline="\n")  # this export has LF endings
+    data_error_at(read_wonder, path, row=30, column="State Code",
+                  match="unknown state 'Atlantis'")
 
 
 # -- property ---------------------------------------------------------------------------------
