@@ -25,6 +25,7 @@ from odforecast.errors import DataError
 
 __all__ = [
     "MONTHS",
+    "annual_frame",
     "check_duplicates",
     "check_vintage",
     "open_text",
@@ -388,3 +389,40 @@ def validated(frame: pd.DataFrame, lines: np.ndarray | Sequence[int] | Callable[
 def _path_at(path: PathArg | np.ndarray, pos: int) -> PathArg:
     """The file of frame row ``pos``: ``path`` itself, or its element for per-row files."""
     return path[pos] if isinstance(path, np.ndarray) else path
+
+
+def annual_frame(rows: list[dict[str, object]], **columns: object) -> pd.DataFrame:
+    """Build the tidy frame of a table of published annual values (not yet validated).
+
+    Every row is a reported, uncensored, final value for one calendar year.
+
+    Parameters
+    ----------
+    rows
+        One dict per value, with ``year`` (int) and ``value``, plus the columns that vary from
+        row to row (``location``, ``indicator``, dimensions such as ``sex``), keyed in the same
+        order on every row.
+    **columns
+        Columns with one value for all rows: ``unit``, ``source`` and ``vintage``, and
+        ``location`` or ``indicator`` where they do not vary.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`odforecast.data.schema.COLUMNS` (frequency ``annual``, periods
+        January 1 to December 31, estimate ``reported``, ``censored`` and ``provisional``
+        False, no flag), then the dimensions in the order of the rows' keys.
+    """
+    table = pd.DataFrame(rows)
+    start = pd.to_datetime(pd.DataFrame({"year": table["year"].to_numpy(dtype=int), "month": 1,
+                                         "day": 1}))
+    data = {
+        **{c: table[c].astype(object) for c in table.columns if c not in ("year", "value")},
+        **columns,
+        "frequency": "annual", "period_start": start,
+        "period_end": start + pd.offsets.YearEnd(0), "estimate": "reported",
+        "value": table["value"].astype(float), "censored": False, "censor_upper": np.nan,
+        "provisional": False, "flag": "",
+    }
+    order = [*schema.COLUMNS, *(c for c in data if c not in schema.COLUMNS)]
+    return pd.DataFrame({c: data[c] for c in order})

@@ -13,7 +13,14 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
-from odforecast.data._parsing import MONTHS, check_vintage, parse_count, read_records, validated
+from odforecast.data._parsing import (
+    MONTHS,
+    annual_frame,
+    check_vintage,
+    parse_count,
+    read_records,
+    validated,
+)
 from odforecast.data.locations import us_code_from_name
 from odforecast.errors import DataError
 
@@ -128,17 +135,8 @@ def read_census_population(path: str | PathLike[str], *,
     if code:
         source += f" ({code})"
 
-    frame = pd.DataFrame(rows)
-    years = frame["year"].to_numpy(dtype=int)
-    start = pd.to_datetime(pd.DataFrame({"year": years, "month": 1, "day": 1}))
-    frame = pd.DataFrame({
-        "location": frame["location"].astype(object), "indicator": "population",
-        "frequency": "annual", "period_start": start,
-        "period_end": start + pd.offsets.YearEnd(0), "estimate": "reported",
-        "value": frame["value"].astype(float), "unit": "persons", "censored": False,
-        "censor_upper": np.nan, "provisional": False, "flag": "", "source": source,
-        "vintage": vintage,
-    })
+    frame = annual_frame(rows, indicator="population", unit="persons", source=source,
+                         vintage=vintage)
     return validated(frame, np.asarray(row_lines, dtype=int), path)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.data._parsing import (
+    annual_frame,
     check_vintage,
     parse_count,
     read_records,
@@ -190,16 +191,7 @@ def read_nida_overdose(path: str | PathLike[str], *, vintage: str = "2021-10-27"
 
     if not rows:
         raise DataError("no data rows under the year row", path=path, row=year_line)
-    table = pd.DataFrame(rows)
-    year_arr = table["year"].to_numpy(dtype=int)
-    start_dates = pd.to_datetime(pd.DataFrame({"year": year_arr, "month": 1, "day": 1}))
-    frame = pd.DataFrame({
-        "location": "US", "indicator": table["indicator"].astype(object), "frequency": "annual",
-        "period_start": start_dates, "period_end": start_dates + pd.offsets.YearEnd(0),
-        "estimate": "reported", "value": table["value"].astype(float), "unit": "deaths",
-        "censored": False, "censor_upper": np.nan, "provisional": False, "flag": "",
-        "source": NIDA_SOURCE, "vintage": vintage, "sex": table["sex"].astype(object),
-    })
+    frame = annual_frame(rows, location="US", unit="deaths", source=NIDA_SOURCE, vintage=vintage)
     return validated(frame, np.asarray(row_lines, dtype=int), path)
 
 
@@ -307,17 +299,6 @@ def read_nchs_drug_poisoning(path: str | PathLike[str], *,
         row_lines.append(line)
     if not rows:
         raise DataError("no data rows", path=path, row=lines[0])
-    table = pd.DataFrame(rows)
-    year_arr = table["year"].to_numpy(dtype=int)
-    start_dates = pd.to_datetime(pd.DataFrame({"year": year_arr, "month": 1, "day": 1}))
-    frame = pd.DataFrame({
-        "location": table["location"].astype(object), "indicator": "all_drugs",
-        "frequency": "annual", "period_start": start_dates,
-        "period_end": start_dates + pd.offsets.YearEnd(0), "estimate": "reported",
-        "value": table["value"].astype(float), "unit": "deaths", "censored": False,
-        "censor_upper": np.nan, "provisional": False, "flag": "", "source": NCHS_SOURCE,
-        "vintage": vintage, "sex": table["sex"].astype(object),
-        "age": table["age"].astype(object),
-        "race_ethnicity": table["race_ethnicity"].astype(object),
-    })
+    frame = annual_frame(rows, indicator="all_drugs", unit="deaths", source=NCHS_SOURCE,
+                         vintage=vintage)
     return validated(frame, np.asarray(row_lines, dtype=int), path)
