@@ -55,8 +55,28 @@ _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?([eE][-+]?\d+)
 _FAST_NUMBER = r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 
 
+# --- Reading files -------------------------------------------------------------------------------
+
 def open_text(path: str | PathLike[str], encoding: str = "utf-8") -> str:
-    """Read a whole file as text, with a DataError (not a traceback) if it is missing or binary."""
+    """Read a whole file as text, with a DataError (not a traceback) if it is missing or binary.
+
+    Parameters
+    ----------
+    path
+        The file.
+    encoding
+        Text encoding (``"utf-8-sig"`` drops a byte order mark).
+
+    Returns
+    -------
+    str
+        The file's text.
+
+    Raises
+    ------
+    odforecast.DataError
+        If the file does not exist or is not valid text in ``encoding``.
+    """
     p = Path(path)
     if not p.is_file():
         raise DataError("file not found", path=p, hint="check the path")
@@ -65,79 +85,6 @@ def open_text(path: str | PathLike[str], encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as exc:
         raise DataError(f"not a {encoding} text file ({exc.reason} at byte {exc.start})",
                         path=p) from None
-
-
-def parse_number(text: object, *, path: str | PathLike[str] | None, row: int | None,
-                 column: str, allow_negative: bool = False) -> float:
-    """Parse a published number (``1234``, ``"1,234"``, ``12.5``) or raise a located DataError."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        value = float(text)
-    else:
-        s = str(text).strip()
-        if not _NUMBER.match(s):
-            raise DataError(f"expected a number, got {s!r}", path=path, row=row, column=column)
-        value = float(s.replace(",", ""))
-    if not math.isfinite(value):
-        raise DataError(f"expected a finite number, got {text!r}", path=path, row=row,
-                        column=column)
-    if value < 0 and not allow_negative:
-        raise DataError(f"expected a non-negative number, got {text!r}", path=path, row=row,
-                        column=column)
-    return value
-
-
-def parse_count(text: object, *, path: str | PathLike[str] | None, row: int | None,
-                column: str) -> float:
-    """Parse a non-negative whole count, rejecting fractions and negatives."""
-    value = parse_number(text, path=path, row=row, column=column)
-    if value != int(value):
-        raise DataError(f"expected a whole count, got {text!r}", path=path, row=row,
-                        column=column)
-    return value
-
-
-def require_columns(found: list[str], required: list[str], *, path: str | PathLike[str],
-                    what: str, row: int = 1) -> None:
-    """Raise a DataError naming the first required column missing from a header."""
-    missing = [c for c in required if c not in found]
-    if missing:
-        raise DataError(
-            f"missing column {missing[0]!r}; a {what} has columns {', '.join(required)}; "
-            f"this file has {', '.join(map(repr, found))}",
-            path=path, row=row, column=missing[0],
-            hint="was the file edited or exported with different options?",
-        )
-
-
-def check_vintage(vintage: str, path: PathArg | None) -> str:
-    """Check that a ``vintage`` argument is an ISO date.
-
-    Parameters
-    ----------
-    vintage
-        The release date given by the caller, e.g. ``"2025-07-16"``.
-    path
-        File being read, named in the error.
-
-    Returns
-    -------
-    str
-        ``vintage`` unchanged.
-
-    Raises
-    ------
-    odforecast.DataError
-        If ``vintage`` is not a real date written ``YYYY-MM-DD``.
-    """
-    try:
-        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", vintage)) and bool(
-            date.fromisoformat(vintage))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise DataError(f"vintage must be an ISO date such as '2025-07-16', got {vintage!r}",
-                        path=path)
-    return vintage
 
 
 def read_records(path: PathArg, *, skip_blank: bool = True) -> tuple[list[list[str]], list[int]]:
@@ -227,6 +174,107 @@ def read_table(path: PathArg) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     return header, table, np.asarray(lines[1:], dtype=int)
 
 
+def require_columns(found: list[str], required: list[str], *, path: str | PathLike[str],
+                    what: str, row: int = 1) -> None:
+    """Raise a DataError naming the first required column missing from a header.
+
+    Parameters
+    ----------
+    found
+        The header of the file.
+    required
+        The columns the reader needs.
+    path
+        The file, named in the error.
+    what
+        What kind of file this should be ("CBP Nationwide Drug Seizures file"), for the message.
+    row
+        Line of the header.
+
+    Raises
+    ------
+    odforecast.DataError
+        With ``column`` the first missing column and a message listing both headers.
+    """
+    missing = [c for c in required if c not in found]
+    if missing:
+        raise DataError(
+            f"missing column {missing[0]!r}; a {what} has columns {', '.join(required)}; "
+            f"this file has {', '.join(map(repr, found))}",
+            path=path, row=row, column=missing[0],
+            hint="was the file edited or exported with different options?",
+        )
+
+
+# --- Numbers and checks, located at the file line ------------------------------------------------
+
+def parse_number(text: object, *, path: str | PathLike[str] | None, row: int | None,
+                 column: str, allow_negative: bool = False) -> float:
+    """Parse a published number (``1234``, ``"1,234"``, ``12.5``) or raise a located DataError.
+
+    Parameters
+    ----------
+    text
+        The cell (surrounding white space is ignored), or a number.
+    path, row, column
+        Where the cell is (file, 1-based line, source column), named in the error.
+    allow_negative
+        Accept negative numbers.
+
+    Returns
+    -------
+    float
+        The value.
+
+    Raises
+    ------
+    odforecast.DataError
+        If ``text`` is not a number, is not finite, or is negative (unless allowed).
+    """
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        s = str(text).strip()
+        if not _NUMBER.match(s):
+            raise DataError(f"expected a number, got {s!r}", path=path, row=row, column=column)
+        value = float(s.replace(",", ""))
+    if not math.isfinite(value):
+        raise DataError(f"expected a finite number, got {text!r}", path=path, row=row,
+                        column=column)
+    if value < 0 and not allow_negative:
+        raise DataError(f"expected a non-negative number, got {text!r}", path=path, row=row,
+                        column=column)
+    return value
+
+
+def parse_count(text: object, *, path: str | PathLike[str] | None, row: int | None,
+                column: str) -> float:
+    """Parse a non-negative whole count, rejecting fractions and negatives.
+
+    Parameters
+    ----------
+    text
+        The cell (``"16,849"`` is fine), or a number.
+    path, row, column
+        Where the cell is (file, 1-based line, source column), named in the error.
+
+    Returns
+    -------
+    float
+        The count.
+
+    Raises
+    ------
+    odforecast.DataError
+        As :func:`parse_number`, and for a fraction ("expected a whole count").
+    """
+    value = parse_number(text, path=path, row=row, column=column)
+    if value != int(value):
+        raise DataError(f"expected a whole count, got {text!r}", path=path, row=row,
+                        column=column)
+    return value
+
+
 def parse_numbers(raw: pd.Series, lines: np.ndarray, path: PathArg, column: str, *,
                   whole: bool) -> np.ndarray:
     """Parse a column of published numbers at once, locating the first bad cell.
@@ -269,6 +317,37 @@ def parse_numbers(raw: pd.Series, lines: np.ndarray, path: PathArg, column: str,
     for i in np.flatnonzero(suspect):
         out[i] = parse(text.iloc[i], path=path, row=int(lines[i]), column=column)
     return out
+
+
+def check_vintage(vintage: str, path: PathArg | None) -> str:
+    """Check that a ``vintage`` argument is an ISO date.
+
+    Parameters
+    ----------
+    vintage
+        The release date given by the caller, e.g. ``"2025-07-16"``.
+    path
+        File being read, named in the error.
+
+    Returns
+    -------
+    str
+        ``vintage`` unchanged.
+
+    Raises
+    ------
+    odforecast.DataError
+        If ``vintage`` is not a real date written ``YYYY-MM-DD``.
+    """
+    try:
+        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", vintage)) and bool(
+            date.fromisoformat(vintage))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise DataError(f"vintage must be an ISO date such as '2025-07-16', got {vintage!r}",
+                        path=path)
+    return vintage
 
 
 def raise_first(mask: pd.Series | np.ndarray, lines: np.ndarray, path: PathArg, column: str,
@@ -333,6 +412,45 @@ def check_duplicates(frame: pd.DataFrame, key: list[str], lines: np.ndarray,
                         path=_path_at(path, i), row=int(lines[i]))
 
 
+# --- Building and validating the tidy frame ------------------------------------------------------
+
+def annual_frame(rows: list[dict[str, object]], **columns: object) -> pd.DataFrame:
+    """Build the tidy frame of a table of published annual values (not yet validated).
+
+    Every row is a reported, uncensored, final value for one calendar year.
+
+    Parameters
+    ----------
+    rows
+        One dict per value, with ``year`` (int) and ``value``, plus the columns that vary from
+        row to row (``location``, ``indicator``, dimensions such as ``sex``), keyed in the same
+        order on every row.
+    **columns
+        Columns with one value for all rows: ``unit``, ``source`` and ``vintage``, and
+        ``location`` or ``indicator`` where they do not vary.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`odforecast.data.schema.COLUMNS` (frequency ``annual``, periods
+        January 1 to December 31, estimate ``reported``, ``censored`` and ``provisional``
+        False, no flag), then the dimensions in the order of the rows' keys.
+    """
+    table = pd.DataFrame(rows)
+    start = pd.to_datetime(pd.DataFrame({"year": table["year"].to_numpy(dtype=int), "month": 1,
+                                         "day": 1}))
+    data = {
+        **{c: table[c].astype(object) for c in table.columns if c not in ("year", "value")},
+        **columns,
+        "frequency": "annual", "period_start": start,
+        "period_end": start + pd.offsets.YearEnd(0), "estimate": "reported",
+        "value": table["value"].astype(float), "censored": False, "censor_upper": np.nan,
+        "provisional": False, "flag": "",
+    }
+    order = [*schema.COLUMNS, *(c for c in data if c not in schema.COLUMNS)]
+    return pd.DataFrame({c: data[c] for c in order})
+
+
 def validated(frame: pd.DataFrame, lines: np.ndarray | Sequence[int] | Callable[[int], int],
               path: PathArg | np.ndarray, *, origin: str | None = None,
               columns: Mapping[str, str] | Callable[[str | None, int], str | None] | None = None,
@@ -389,40 +507,3 @@ def validated(frame: pd.DataFrame, lines: np.ndarray | Sequence[int] | Callable[
 def _path_at(path: PathArg | np.ndarray, pos: int) -> PathArg:
     """The file of frame row ``pos``: ``path`` itself, or its element for per-row files."""
     return path[pos] if isinstance(path, np.ndarray) else path
-
-
-def annual_frame(rows: list[dict[str, object]], **columns: object) -> pd.DataFrame:
-    """Build the tidy frame of a table of published annual values (not yet validated).
-
-    Every row is a reported, uncensored, final value for one calendar year.
-
-    Parameters
-    ----------
-    rows
-        One dict per value, with ``year`` (int) and ``value``, plus the columns that vary from
-        row to row (``location``, ``indicator``, dimensions such as ``sex``), keyed in the same
-        order on every row.
-    **columns
-        Columns with one value for all rows: ``unit``, ``source`` and ``vintage``, and
-        ``location`` or ``indicator`` where they do not vary.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The columns of :data:`odforecast.data.schema.COLUMNS` (frequency ``annual``, periods
-        January 1 to December 31, estimate ``reported``, ``censored`` and ``provisional``
-        False, no flag), then the dimensions in the order of the rows' keys.
-    """
-    table = pd.DataFrame(rows)
-    start = pd.to_datetime(pd.DataFrame({"year": table["year"].to_numpy(dtype=int), "month": 1,
-                                         "day": 1}))
-    data = {
-        **{c: table[c].astype(object) for c in table.columns if c not in ("year", "value")},
-        **columns,
-        "frequency": "annual", "period_start": start,
-        "period_end": start + pd.offsets.YearEnd(0), "estimate": "reported",
-        "value": table["value"].astype(float), "censored": False, "censor_upper": np.nan,
-        "provisional": False, "flag": "",
-    }
-    order = [*schema.COLUMNS, *(c for c in data if c not in schema.COLUMNS)]
-    return pd.DataFrame({c: data[c] for c in order})

@@ -1,0 +1,217 @@
+"""From checked series to the arrays the Bayesian models use: a latent time grid and
+observation operators that say which latent steps each observed count sums.
+
+The latent death rate lives on a grid of *steps*: one month for monthly data and for CDC's
+12-month-ending counts, otherwise the data's own period (quarter, half-year, year).  Each
+observation is the sum of the expected deaths over a run of consecutive steps:
+
+* an annual, quarterly or monthly count sums one step;
+* a 12-month-ending count sums 12 monthly steps.  Consecutive 12-month-ending values overlap by
+  11 months, so using them all would count every death twelve times and make the posterior about
+  twelve times too confident.  We observe **non-overlapping** windows only: the latest window and
+  every 12th one before it (a window CDC did not show is skipped, never filled in).  Each death
+  then enters the likelihood once.  The information in the skipped windows is mostly redundant
+  with the kept ones (they share 11 of 12 months); the benchmark checks that intervals stay
+  calibrated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from odforecast.data.schema import FREQUENCIES
+from odforecast.errors import DataError
+from odforecast.models.series import Series
+
+__all__ = ["Design", "build_design", "step_months"]
+
+
+def step_months(frequency: str) -> int:
+    """Length of one latent step in months."""
+    return 1 if frequency == "12m_ending" else FREQUENCIES[frequency]
+
+
+def _month_index(stamps) -> np.ndarray:
+    periods = pd.DatetimeIndex(stamps).to_period("M")
+    return np.asarray(periods.year * 12 + periods.month - 1, dtype=np.int64)
+
+
+@dataclass
+class Design:
+    """Arrays describing the data for a Bayesian model (one row per series).
+
+    Attributes
+    ----------
+    frequency, step
+        Frequency of the data and months per latent step.
+    grid
+        ``period_end`` of each latent step.
+    series
+        The series, in model order.
+    obs_series, obs_start, obs_end
+        For each observation: series index, first and last latent step it sums (inclusive).
+    obs_value, obs_upper, obs_censored
+        Observed count (the bound for censored ones), upper bound (inf unless censored), flag.
+    obs_time
+        ``period_end`` of each observation.
+    last_step
+        Index of each series' last latent step with data.
+    first_rate
+        Observed rate per step at the start of each series (prior centre of the level).
+    exposure
+        Population per latent step, shape ``(series, steps)`` (ones without a population).
+    exog, exog_mean, exog_sd, exog_columns
+        Standardised regressors per latent step (or None) and the standardisation used.
+    """
+
+    frequency: str
+    step: int
+    grid: pd.DatetimeIndex
+    series: list[Series]
+    obs_series: np.ndarray
+    obs_start: np.ndarray
+    obs_end: np.ndarray
+    obs_value: np.ndarray
+    obs_upper: np.ndarray
+    obs_censored: np.ndarray
+    obs_time: pd.DatetimeIndex
+    last_step: np.ndarray
+    first_rate: np.ndarray
+    exposure: np.ndarray
+    exog: np.ndarray | None
+    exog_mean: np.ndarray | None
+    exog_sd: np.ndarray | None
+    exog_columns: list[str] | None
+
+    @property
+    def n_series(self) -> int:
+        return len(self.series)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.grid)
+
+
+def build_design(series: list[Series], *, population: pd.DataFrame | None = None,
+                 exog: pd.DataFrame | None = None) -> Design:
+    """Build the latent grid and observation operators; check what the models cannot use.
+
+    Raises
+    ------
+    odforecast.DataError
+        Mixed frequencies, non-integer counts, series with no uncensored observation or with
+        only zeros, population tables with gaps or zeros, regressors not covering the grid.
+    """
+    frequencies = {s.frequency for s in series}
+    if len(frequencies) > 1:
+        raise DataError(f"all series must share one frequency; got {sorted(frequencies)}")
+    frequency = frequencies.pop()
+    step = step_months(frequency)
+    window = 12 if frequency == "12m_ending" else step
+
+    starts, ends = [], []
+    for s in series:
+        values = s.values[~np.isnan(s.values)]
+        if np.any(values != np.round(values)):
+            raise DataError(f"series {s.label} has non-integer counts; the negative-binomial "
+                            "model needs whole numbers of deaths", hint="round or use ARIMA")
+        if (~s.censored).sum() == 0:
+            raise DataError(f"series {s.label} is entirely censored (suppressed): nothing to "
+                            "fit", hint="drop it, or aggregate it with neighbours")
+        if np.nansum(values) == 0:
+            raise DataError(f"series {s.label} is all zeros: a log-rate model cannot be fitted")
+        end_month = _month_index(s.time)
+        starts.append(end_month[0] - window + 1)
+        ends.append(end_month[-1])
+    first_month = int(min(starts))
+    last_month = int(max(ends))
+    n_steps = (last_month - first_month + 1) // step
+    grid = pd.DatetimeIndex([
+        pd.Period(year=(first_month + (i + 1) * step - 1) // 12,
+                  month=(first_month + (i + 1) * step - 1) % 12 + 1, freq="M")
+        .to_timestamp(how="end").normalize() for i in range(n_steps)])
+
+    rows = []
+    first_rate = np.empty(len(series))
+    last_step = np.empty(len(series), dtype=int)
+    for i, s in enumerate(series):
+        end_step = (_month_index(s.time) - first_month + 1) // step - 1
+        usable = ~np.isnan(s.values) | s.censored
+        keep = np.zeros(len(s), dtype=bool)
+        if frequency == "12m_ending":
+            target = end_step[usable].max()
+            wanted = set(range(target, int(end_step.min()) - 1, -12))
+            keep = usable & np.isin(end_step, list(wanted))
+        else:
+            keep = usable
+        n_window = window // step
+        for j in np.flatnonzero(keep):
+            rows.append((i, end_step[j] - n_window + 1, end_step[j], s.values[j],
+                         s.censor_upper[j], bool(s.censored[j]), s.time[j]))
+        last_step[i] = int(end_step[usable].max())
+        observed = np.flatnonzero(~s.censored & ~np.isnan(s.values))
+        first_rate[i] = max(s.values[observed[0]], 0.5) / n_window
+
+    obs = list(zip(*rows, strict=True))
+    censored = np.array(obs[5], dtype=bool)
+    value = np.where(censored, np.array(obs[4], dtype=float), np.array(obs[3], dtype=float))
+    upper = np.where(censored, value, np.inf)
+    exposure = _exposure(series, grid, population)
+    first_rate = first_rate / exposure[:, 0]
+    exog_values, mean, sd, columns = _exog(exog, grid, last_step)
+    return Design(frequency, step, grid, list(series), np.array(obs[0]), np.array(obs[1]),
+                  np.array(obs[2]), value, upper, censored, pd.DatetimeIndex(obs[6]), last_step,
+                  first_rate, exposure, exog_values, mean, sd, columns)
+
+
+def _exposure(series: list[Series], grid: pd.DatetimeIndex,
+              population: pd.DataFrame | None) -> np.ndarray:
+    if population is None:
+        return np.ones((len(series), len(grid)))
+    table = population[population["indicator"] == "population"]
+    out = np.empty((len(series), len(grid)))
+    years = grid.year
+    for i, s in enumerate(series):
+        rows = table[table["location"] == s.location]
+        if rows.empty:
+            raise DataError(f"population has no rows for {s.location}", column="population",
+                            hint="give a population table covering every location")
+        by_year = rows.set_index(rows["period_start"].dt.year)["value"].sort_index()
+        if (by_year <= 0).any() or by_year.isna().any():
+            raise DataError(f"population of {s.location} has zero or missing values",
+                            column="population")
+        span = range(int(by_year.index.min()), int(by_year.index.max()) + 1)
+        if len(by_year) != len(span):
+            missing = sorted(set(span) - set(by_year.index))
+            raise DataError(f"population of {s.location} has a gap: no value for {missing[0]}",
+                            column="population")
+        data_years = sorted(set(s.time.year))
+        uncovered = [y for y in data_years if y not in by_year.index]
+        if uncovered:
+            raise DataError(f"population of {s.location} does not cover {uncovered[0]}, a year "
+                            f"with data", column="population",
+                            hint="the population table must span the observed period")
+        # Steps before or after the table (only the padding at the edges of the grid and the
+        # forecast horizon) use the nearest year's value.
+        clipped = np.clip(years, by_year.index.min(), by_year.index.max())
+        out[i] = by_year.reindex(clipped).to_numpy()
+    return out
+
+
+def _exog(exog: pd.DataFrame | None, grid: pd.DatetimeIndex, last_step: np.ndarray):
+    if exog is None:
+        return None, None, None, None
+    from odforecast.models.base import align_exog
+
+    used = grid[: int(last_step.max()) + 1]
+    values = align_exog(exog, used, "the fitted series", "exog")
+    mean, sd = values.mean(axis=0), values.std(axis=0)
+    if np.any(sd == 0):
+        raise DataError("an exogenous regressor is constant over the fitted period",
+                        column=str(exog.columns[int(np.flatnonzero(sd == 0)[0])]))
+    full = np.full((len(grid), values.shape[1]), np.nan)
+    full[: len(used)] = (values - mean) / sd
+    return full, mean, sd, list(exog.columns)

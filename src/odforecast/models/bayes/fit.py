@@ -1,0 +1,500 @@
+"""Bayesian model classes: fitting with NUTS (or ADVI), diagnostics, forecasting, save/load."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from odforecast._version import __version__
+from odforecast.errors import DataError, FitError, OdforecastWarning
+from odforecast.models.base import (
+    FittedModel,
+    Model,
+    _assemble,
+    _jsonable,
+    _scenario_list,
+    check_horizon,
+    resolve_seed,
+    series_seed,
+)
+from odforecast.models.bayes.config import (
+    DEFAULT_MODEL_CONFIG,
+    DEFAULT_SAMPLER_CONFIG,
+    merge_config,
+)
+from odforecast.models.bayes.design import Design, build_design
+from odforecast.models.series import future_periods, prepare_series
+from odforecast.scenarios import Scenario, evaluate_multiplier
+
+__all__ = ["BayesFit", "BayesModel", "load_fit"]
+
+#: Convergence thresholds (Vehtari et al. 2021): a fit outside them is flagged untrustworthy.
+RHAT_MAX = 1.01
+ESS_MIN = 400
+
+
+class BayesModel(Model):
+    """Shared machinery of the Bayesian models (see :class:`BayesianTrend`)."""
+
+    name: ClassVar[str] = "bayes"
+    pooled: ClassVar[bool] = False
+
+    def __init__(self, *, model_config: dict[str, Any] | None = None,
+                 sampler_config: dict[str, Any] | None = None, damped: bool = True,
+                 changepoints: Sequence[str] | None = None,
+                 population: pd.DataFrame | str | None = None,
+                 random_seed: int | None = None) -> None:
+        self.model_config = model_config
+        self.sampler_config = sampler_config
+        self.damped = damped
+        self.changepoints = changepoints
+        self.population = population
+        self.random_seed = random_seed
+
+    default_model_config: ClassVar[dict[str, Any]] = DEFAULT_MODEL_CONFIG
+    default_sampler_config: ClassVar[dict[str, Any]] = DEFAULT_SAMPLER_CONFIG
+
+    def _configs(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        model_config = merge_config(self.default_model_config, self.model_config,
+                                    name="model_config")
+        if not self.damped:
+            model_config["damping_alpha"] = model_config["damping_beta"] = None
+        sampler_config = merge_config(self.default_sampler_config, self.sampler_config,
+                                      name="sampler_config")
+        return model_config, sampler_config
+
+    def _population(self, series) -> pd.DataFrame | None:
+        if self.population is None:
+            return None
+        if isinstance(self.population, str):
+            if self.population != "auto":
+                raise DataError(f"population must be a tidy frame, 'auto' or None; got "
+                                f"{self.population!r}", column="population")
+            from odforecast.data.bundled import load_dataset
+
+            return load_dataset("states_population")
+        return self.population
+
+    def fit(self, data: pd.DataFrame, *, exog: pd.DataFrame | None = None,
+            executor: Executor | None = None) -> BayesFit:
+        """Fit the model to every series in ``data`` jointly (one PyMC model).
+
+        ``executor`` is accepted for the common contract; NUTS runs its chains in parallel
+        itself (``sampler_config['cores']``).
+        """
+        model_config, sampler_config = self._configs()
+        series = prepare_series(data, min_length=3, allow_censored=True, model_name=self.name)
+        design = build_design(series, population=self._population(series), exog=exog)
+        changepoints = self._changepoint_steps(design)
+        seed = resolve_seed(self.random_seed)
+        from odforecast.models.bayes.model import build_model
+
+        started = time.perf_counter()
+        model = build_model(design, model_config, pooled=self.pooled, changepoints=changepoints)
+        idata = _run_inference(model, sampler_config, seed)
+        seconds = time.perf_counter() - started
+        fitted = BayesFit(self, design, data, idata, model_config, sampler_config, seed,
+                          seconds)
+        if not fitted.convergence["trustworthy"]:
+            warnings.warn(f"{self.name} fit is not trustworthy: "
+                          f"{fitted.convergence['problems']}", OdforecastWarning, stacklevel=2)
+        return fitted
+
+    def _changepoint_steps(self, design: Design) -> list[int]:
+        steps = []
+        for date in self.changepoints or []:
+            stamp = pd.Timestamp(date)
+            position = int(design.grid.searchsorted(stamp))
+            if position <= 0 or position >= design.n_steps:
+                raise DataError(f"changepoint {date} is outside the data "
+                                f"({design.grid[0].date()} .. {design.grid[-1].date()})",
+                                column="changepoints")
+            steps.append(position)
+        return steps
+
+
+def _run_inference(model, config: dict[str, Any], seed: int):
+    import pymc as pm
+
+    with model, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        if config["method"] == "advi":
+            approx = pm.fit(n=config["advi_iterations"], method="advi", random_seed=seed,
+                            progressbar=config["progressbar"])
+            idata = approx.sample(config["draws"] * config["chains"], random_seed=seed)
+            idata.attrs["inference"] = "ADVI (approximate: mean-field variational)"
+            return idata
+        kwargs = {k: config[k] for k in ("draws", "tune", "chains", "cores", "target_accept",
+                                         "nuts_sampler", "progressbar")}
+        try:
+            idata = pm.sample(random_seed=seed, **kwargs)
+        except Exception as exc:  # a sampler crash is reported, not hidden
+            raise FitError(f"sampling failed ({config['nuts_sampler']}): {exc}") from exc
+        idata.attrs["inference"] = f"NUTS ({config['nuts_sampler']})"
+        return idata
+
+
+class BayesFit(FittedModel):
+    """A fitted Bayesian model: posterior (``.idata``, an xarray DataTree), diagnostics,
+    forecasts."""
+
+    def __init__(self, model: BayesModel, design: Design, data: pd.DataFrame, idata,
+                 model_config: dict[str, Any], sampler_config: dict[str, Any], seed: int,
+                 seconds: float) -> None:
+        self.model = model
+        self.design = design
+        self.series = tuple(design.series)
+        self.data = data
+        self.idata = idata
+        self.model_config = model_config
+        self.sampler_config = sampler_config
+        self.seed = seed
+        self.seconds = seconds
+        self.convergence = _convergence(idata, self.pooled_vars())
+        idata.attrs.update({
+            "odforecast_version": __version__,
+            "model": model.name,
+            "model_config": json.dumps(_jsonable(model_config)),
+            "sampler_config": json.dumps(_jsonable(sampler_config)),
+            "random_seed": seed,
+            "data_vintage": ", ".join(sorted(set(data["vintage"]))),
+            "fit_seconds": round(seconds, 2),
+            "pymc_version": _version("pymc"),
+            "arviz_version": _version("arviz"),
+        })
+
+    def pooled_vars(self) -> list[str]:
+        names = ["sigma", "overdispersion", "level0", "slope0"]
+        if self.model.pooled:
+            names += ["level_mu", "level_tau", "slope_mu", "slope_tau", "log_sigma_mu",
+                      "log_sigma_tau", "log_overdispersion_mu", "log_overdispersion_tau"]
+        if self.model_config["damping_alpha"] is not None:
+            names.append("damping")
+        if self.design.exog is not None:
+            names.append("exog_effect")
+        return names
+
+    @property
+    def approximate(self) -> bool:
+        return self.sampler_config["method"] == "advi"
+
+    def __repr__(self) -> str:
+        c = self.convergence
+        status = "trustworthy" if c["trustworthy"] else f"NOT trustworthy ({c['problems']})"
+        return (f"<Fitted {self.model.name}: {self.design.n_series} series, "
+                f"{self.idata.attrs['inference']}, {self.seconds:.1f} s, {status}>")
+
+    @property
+    def diagnostics(self) -> pd.DataFrame:
+        """One row per series: worst R-hat and smallest ESS over its parameters, plus the run's
+        divergences and tree-depth saturation."""
+        import arviz as az
+
+        post = self.idata["posterior"].to_dataset()
+        names = [n for n in self.pooled_vars() if "series" in post[n].dims]
+        rows = []
+        for i, s in enumerate(self.series):
+            sub = post[names].isel(series=i)
+            rhat = float(max(az.rhat(sub[n]).max() for n in names)) if not self.approximate \
+                else float("nan")
+            bulk = float(min(az.ess(sub[n], method="bulk").min() for n in names))
+            tail = float(min(az.ess(sub[n], method="tail").min() for n in names))
+            rows.append({"location": s.location, "indicator": s.indicator,
+                         "frequency": s.frequency, "estimate": s.estimate,
+                         "model": self.model.name, "r_hat_max": rhat, "ess_bulk_min": bulk,
+                         "ess_tail_min": tail,
+                         "divergences": self.convergence["divergences"],
+                         "max_treedepth_hits": self.convergence["max_treedepth_hits"],
+                         "trustworthy": self.convergence["trustworthy"],
+                         "inference": self.idata.attrs["inference"]})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> pd.DataFrame:
+        """ArviZ summary (mean, sd, interval, ESS, R-hat) of the model's main parameters."""
+        import arviz as az
+
+        return az.summary(self.idata, var_names=self.pooled_vars())
+
+    def save(self, path: str | Path) -> None:
+        """Save posterior, data and configuration to one NetCDF file (see :func:`load_fit`)."""
+        tree = self.idata.copy()
+        tree.attrs["odforecast_data"] = self.data.to_json(orient="split", date_format="iso")
+        population = self.model._population(self.series)
+        tree.attrs["odforecast_population"] = (
+            "" if population is None else population.to_json(orient="split", date_format="iso"))
+        tree.attrs["odforecast_model"] = json.dumps({
+            "class": type(self.model).__name__,
+            "params": _jsonable({k: v for k, v in self.model.get_params().items()
+                                 if k != "population"}),
+            "population_auto": isinstance(self.model.population, str)})
+        if self.design.exog is not None:
+            raise DataError("saving a fit with exogenous regressors is not supported yet",
+                            hint="refit from the data instead")
+        tree.to_netcdf(path)
+
+    # -- forecasting ---------------------------------------------------------------------------
+    def forecast(self, horizon: int, scenario: Scenario | Sequence[Scenario] | None = None, *,
+                 n_samples: int = 1000, random_seed: int | None = None,
+                 exog_future: pd.DataFrame | None = None):
+        """Posterior predictive sample paths for the next ``horizon`` periods.
+
+        Each path takes one posterior draw, continues the latent trend with fresh innovations,
+        multiplies the latent death rate by the scenario's effect, and draws counts from the
+        negative-binomial observation model.  For 12-month-ending series the latest observed
+        count is split across its 12 months in proportion to the posterior monthly rates
+        (multinomially), so the first forecasts stay consistent with what was observed, and
+        new months are added as they enter the window.
+        """
+        from odforecast.forecast import Forecast
+
+        horizon = check_horizon(horizon)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+            raise DataError(f"n_samples must be a positive integer; got {n_samples!r}",
+                            column="n_samples")
+        seed = resolve_seed(random_seed)
+        scenarios = _scenario_list(scenario)
+        draws = _posterior_arrays(self.idata, self.design, self.model_config)
+        total = draws["level_last"].shape[0]
+        picker = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+        index = picker.choice(total, size=n_samples, replace=n_samples > total)
+        draws = {k: v[index] for k, v in draws.items()}
+
+        d = self.design
+        blocks, times = [], []
+        for i, s in enumerate(self.series):
+            seq = series_seed(seed, s.location, s.indicator)
+            path_seq, scenario_seq, counts_seq = seq.spawn(3)
+            rng = np.random.default_rng(path_seq)
+            last = pd.Timestamp(d.grid[d.last_step[i]])
+            steps = future_periods(last, "monthly" if d.step == 1 else s.frequency, horizon)
+            out_time = future_periods(last, s.frequency, horizon)
+            log_rate = _latent_paths(draws, i, horizon, rng)
+            log_rate = log_rate + self._offsets(i, steps, exog_future, draws)
+            latent = np.exp(log_rate)
+            per_scenario = []
+            for scn in scenarios:
+                effect = evaluate_multiplier(scn, steps, location=s.location,
+                                             indicator=s.indicator, n_samples=n_samples,
+                                             rng=np.random.default_rng(scenario_seq))
+                # the same count noise for every scenario (common random numbers)
+                counts_rng = np.random.default_rng(counts_seq)
+                per_scenario.append(self._counts(i, latent * effect, draws, counts_rng))
+            blocks.append(np.stack(per_scenario))
+            times.append(out_time)
+        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
+        samples = _assemble(self.series, blocks, times, scenarios if compare else [None])
+        samples = self._add_aggregate(samples)
+        warn = [] if self.convergence["trustworthy"] else [
+            f"posterior not trustworthy: {self.convergence['problems']}"]
+        if self.approximate:
+            warn.append("approximate inference (ADVI): intervals may be too narrow")
+        metadata = {
+            "odforecast_version": __version__, "model": self.model.name,
+            "model_config": _jsonable(self.model_config),
+            "sampler_config": _jsonable(self.sampler_config),
+            "inference": self.idata.attrs["inference"],
+            "data_vintage": ", ".join(sorted(set(self.data["vintage"]))),
+            "random_seed": seed, "fit_random_seed": self.seed,
+            "estimate": self.series[0].estimate, "warnings": warn,
+            "scenario": None if compare or scenario is None else scenario.name,
+        }
+        return Forecast(samples, frequency=self.series[0].frequency, observed=self.data,
+                        metadata=metadata)
+
+    def _add_aggregate(self, samples):
+        return samples
+
+    def _offsets(self, i: int, steps: pd.DatetimeIndex, exog_future, draws) -> np.ndarray:
+        d = self.design
+        years = np.clip(steps.year, d.grid.year.min(), None)
+        population = self.model._population(self.series)
+        if population is None:
+            offset = np.zeros(len(steps))
+        else:
+            rows = population[(population["indicator"] == "population")
+                              & (population["location"] == d.series[i].location)]
+            by_year = rows.set_index(rows["period_start"].dt.year)["value"].sort_index()
+            # Beyond the last population estimate, the last one is carried forward.
+            offset = np.log(by_year.reindex(np.clip(years, by_year.index.min(),
+                                                    by_year.index.max())).to_numpy())
+        if d.exog is None:
+            if exog_future is not None:
+                raise DataError("exog_future given but the model was fitted without exog",
+                                column="exog_future")
+            return offset[None, :]
+        if exog_future is None:
+            raise DataError(f"the model was fitted with regressors {d.exog_columns}; give their "
+                            "future values with exog_future=", column="exog_future")
+        from odforecast.models.base import align_exog
+
+        x = (align_exog(exog_future[d.exog_columns], steps, d.series[i].label, "exog_future")
+             - d.exog_mean) / d.exog_sd
+        effect = draws["exog_effect"]
+        b = effect[:, i, :] if effect.ndim == 3 else effect
+        return offset[None, :] + b @ x.T
+
+    def _counts(self, i: int, rate: np.ndarray, draws, rng: np.random.Generator) -> np.ndarray:
+        """Counts per output period from latent rates per step ``(n, horizon_steps)``."""
+        alpha = 1.0 / draws["overdispersion"][:, i] ** 2
+        s = self.series[i]
+        if s.frequency != "12m_ending":
+            return _negbin(rng, rate, alpha[:, None])
+        # 12-month-ending: monthly deaths with dispersion chosen so a 12-month sum has the
+        # window-level dispersion alpha of the likelihood (alpha_month = alpha / 12).
+        monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
+        n, horizon = rate.shape
+        last_value = self._last_window_counts(i, draws, rng)
+        tail_rate = np.exp(draws["log_rate_tail"][:, i, :])
+        shares = tail_rate / tail_rate.sum(axis=1, keepdims=True)
+        past = rng.multinomial(last_value.astype(np.int64), shares)  # (n, 12) months T-11..T
+        months = np.concatenate([past, monthly], axis=1)  # month T-11 at column 0
+        cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
+        h = np.arange(1, horizon + 1)
+        return cum[:, 12 + h] - cum[:, h]
+
+    def _last_window_counts(self, i: int, draws, rng) -> np.ndarray:
+        d = self.design
+        mine = np.flatnonzero((d.obs_series == i) & (d.obs_end == d.last_step[i]))
+        j = int(mine[0])
+        n = draws["level_last"].shape[0]
+        if not d.obs_censored[j]:
+            return np.full(n, d.obs_value[j])
+        # Censored: draw from the posterior predictive restricted to [0, upper].
+        from scipy import stats
+
+        mu = draws["mu_obs"][:, j]
+        alpha = 1.0 / draws["overdispersion"][:, i] ** 2
+        p = alpha / (alpha + mu)
+        top = stats.nbinom.cdf(d.obs_upper[j], alpha, p)
+        return stats.nbinom.ppf(rng.uniform(0, top), alpha, p)
+
+
+def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha) -> np.ndarray:
+    """Negative-binomial draws as a gamma-Poisson mixture (mean, shape alpha)."""
+    lam = rng.gamma(np.broadcast_to(alpha, mean.shape), mean / alpha)
+    return rng.poisson(lam).astype(float)
+
+
+def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.ndarray:
+    """Future log-rates (without offsets) by continuing the damped local linear trend."""
+    level = draws["level_last"][:, i].copy()
+    slope = draws["slope_last"][:, i].copy()
+    sigma = draws["sigma"][:, i]
+    phi = draws["phi_step"]
+    out = np.empty((len(level), horizon))
+    noise = rng.standard_normal((len(level), horizon))
+    for k in range(horizon):
+        level = level + slope
+        slope = phi * slope + sigma * noise[:, k]
+        out[:, k] = level
+    return out
+
+
+def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
+    post = idata["posterior"].to_dataset()
+    flat = post.stack(sample=("chain", "draw")).transpose("sample", ...)
+    names = ["level_last", "slope_last", "sigma", "overdispersion", "log_rate_tail", "mu_obs"]
+    if design.exog is not None:
+        names.append("exog_effect")
+    out = {n: np.asarray(flat[n].values) for n in names}
+    if "phi_step" in flat:
+        out["phi_step"] = np.asarray(flat["phi_step"].values)
+    else:
+        out["phi_step"] = np.ones(flat.sizes["sample"])
+    return out
+
+
+def _convergence(idata, names: list[str]) -> dict[str, Any]:
+    import arviz as az
+
+    approximate = "ADVI" in idata.attrs.get("inference", "")
+    post = idata["posterior"].to_dataset()
+    names = [n for n in names if n in post]
+    result: dict[str, Any] = {"divergences": 0, "max_treedepth_hits": 0}
+    problems = []
+    if approximate:
+        result.update(r_hat_max=float("nan"), ess_bulk_min=float("nan"),
+                      ess_tail_min=float("nan"), trustworthy=False,
+                      problems="approximate inference (ADVI), no MCMC diagnostics")
+        return result
+    rhat = max(float(az.rhat(post[n]).max()) for n in names)
+    bulk = min(float(az.ess(post[n], method="bulk").min()) for n in names)
+    tail = min(float(az.ess(post[n], method="tail").min()) for n in names)
+    stats = idata["sample_stats"].to_dataset()
+    if "diverging" in stats:
+        result["divergences"] = int(stats["diverging"].sum())
+    for key in ("maxdepth_reached", "reached_max_treedepth"):
+        if key in stats:
+            result["max_treedepth_hits"] = int(stats[key].sum())
+    if rhat > RHAT_MAX:
+        problems.append(f"R-hat {rhat:.3f} > {RHAT_MAX}")
+    if bulk < ESS_MIN:
+        problems.append(f"bulk ESS {bulk:.0f} < {ESS_MIN}")
+    if tail < ESS_MIN:
+        problems.append(f"tail ESS {tail:.0f} < {ESS_MIN}")
+    if result["divergences"]:
+        problems.append(f"{result['divergences']} divergent transitions")
+    result.update(r_hat_max=rhat, ess_bulk_min=bulk, ess_tail_min=tail,
+                  trustworthy=not problems, problems="; ".join(problems) or "none")
+    return result
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def load_fit(path: str | Path) -> BayesFit:
+    """Load a fit saved with :meth:`BayesFit.save`; forecasts reproduce exactly.
+
+    Examples
+    --------
+    >>> fitted = load_fit("national.nc")  # doctest: +SKIP
+    >>> fitted.forecast(12, random_seed=1)  # doctest: +SKIP
+    """
+    import xarray as xr
+
+    from odforecast.data.schema import validate
+    from odforecast.models import bayes
+
+    tree = xr.open_datatree(path).load()
+    spec = json.loads(tree.attrs["odforecast_model"])
+    cls = getattr(bayes, spec["class"])
+    params = spec["params"]
+    population = None
+    if spec["population_auto"]:
+        population = "auto"
+    elif tree.attrs.get("odforecast_population"):
+        population = _read_frame(tree.attrs["odforecast_population"])
+    model = cls(**params, population=population)
+    data = validate(_read_frame(tree.attrs["odforecast_data"]), origin=str(path))
+    model_config, sampler_config = json.loads(tree.attrs["model_config"]), json.loads(
+        tree.attrs["sampler_config"])
+    series = prepare_series(data, min_length=3, allow_censored=True, model_name=model.name)
+    design = build_design(series, population=model._population(series))
+    fitted = BayesFit.__new__(BayesFit)
+    fitted.model, fitted.design, fitted.series, fitted.data = model, design, tuple(series), data
+    fitted.idata, fitted.model_config, fitted.sampler_config = tree, model_config, sampler_config
+    fitted.seed, fitted.seconds = int(tree.attrs["random_seed"]), float(tree.attrs["fit_seconds"])
+    fitted.convergence = _convergence(tree, fitted.pooled_vars())
+    return fitted
+
+
+def _read_frame(text: str) -> pd.DataFrame:
+    import io
+
+    frame = pd.read_json(io.StringIO(text), orient="split", convert_dates=False,
+                         dtype=False)
+    for column in ("period_start", "period_end"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column]).dt.tz_localize(None)
+    return frame

@@ -1,0 +1,80 @@
+"""HierarchicalBayes: partial pooling of levels, growth rates and noise across locations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from odforecast.errors import DataError
+from odforecast.models.bayes.fit import BayesModel
+
+__all__ = ["HierarchicalBayes"]
+
+
+class HierarchicalBayes(BayesModel):
+    """Hierarchical Bayesian trend model across locations (e.g. 50 states + DC).
+
+    The same damped local-linear-trend negative-binomial model as
+    :class:`~odforecast.models.BayesianTrend`, with the initial log rates, initial growth
+    rates, innovation scales and overdispersions of the locations drawn from common
+    distributions (non-centred partial pooling).  With ``population`` the levels are death rates
+    per person, so pooling compares like with like; ``population="auto"`` (the default) uses the
+    bundled Census estimates for US states.  Suppressed state cells are censored.  Forecasts
+    include every location and, as location ``aggregate_location`` (default ``US``), the sum of
+    the location paths — a national total whose uncertainty honours the correlation the shared
+    parameters induce.
+
+    Parameters
+    ----------
+    aggregate_location
+        Code of the summed series added to forecasts (None: no aggregate).
+    **kwargs
+        As for :class:`~odforecast.models.BayesianTrend` (``model_config``, ``sampler_config``,
+        ``damped``, ``changepoints``, ``population``, ``random_seed``).
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.models import HierarchicalBayes
+    >>> states = odforecast.load_dataset("states_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported' and location != 'US-NYC'"
+    ...     " and location != 'US-PR'")
+    >>> fitted = HierarchicalBayes().fit(states)  # doctest: +SKIP
+    """
+
+    name = "hierarchical"
+    pooled = True
+
+    def __init__(self, *, aggregate_location: str | None = "US", model_config=None,
+                 sampler_config=None, damped: bool = True, changepoints=None,
+                 population="auto", random_seed: int | None = None) -> None:
+        super().__init__(model_config=model_config, sampler_config=sampler_config,
+                         damped=damped, changepoints=changepoints, population=population,
+                         random_seed=random_seed)
+        self.aggregate_location = aggregate_location
+
+    def fit(self, data, *, exog=None, executor=None):
+        locations = set(data["location"])
+        if self.aggregate_location in locations:
+            raise DataError(f"the data already contain {self.aggregate_location!r}; the "
+                            "hierarchical model adds it as the sum of the locations",
+                            column="location", hint="drop it, or set aggregate_location=None")
+        if len(locations) < 2:
+            raise DataError("a hierarchical model needs at least two locations",
+                            column="location")
+        fitted = super().fit(data, exog=exog, executor=executor)
+        fitted._add_aggregate = lambda samples: _with_aggregate(samples,
+                                                                self.aggregate_location)
+        return fitted
+
+
+def _with_aggregate(samples, code: str | None):
+    import xarray as xr
+
+    if code is None:
+        return samples
+    total = samples.sum("location", skipna=False)
+    if np.isnan(total.values).any():
+        # locations end at different periods: the sum exists only where all have paths
+        total = samples.sum("location", min_count=samples.sizes["location"])
+    total = total.expand_dims(location=[code])
+    return xr.concat([samples, total], dim="location")
