@@ -102,6 +102,13 @@ def build_states_annual(raw: Path) -> pd.DataFrame:
     return _december_as_annual(states)
 
 
+def build_states_monthly_12m(raw: Path) -> pd.DataFrame:
+    vsrr = read_vsrr(raw / VSRR)
+    keep = (vsrr["location"] != "US") & vsrr["indicator"].isin(
+        ["all_drugs", "opioids", "synthetic_opioids"])
+    return vsrr[keep]
+
+
 def _phac_headline(raw: Path, frequency: str) -> pd.DataFrame:
     phac = read_phac(raw / PHAC)
     keep = ((phac["frequency"] == frequency) & (phac["measure"] == "Overall numbers")
@@ -201,6 +208,13 @@ SPECS = [
          "counts; censored where CDC suppressed <10)", "CDC / NCHS (VSRR)", VSRR_URL, US_GOV,
          (VSRR,), build_states_annual,
          ["US-NY excludes New York City, which is US-NYC. US-PR is not part of the US total.",
+          "Rows flagged not_shown were withheld by CDC for low data quality (value NaN)."]),
+    Spec("states_monthly_12m",
+         "12-month-ending overdose deaths by jurisdiction (50 states, DC, NYC, PR), Jan 2015 - "
+         "Feb 2025, for all_drugs, opioids and synthetic_opioids, reported and predicted "
+         "(censored where CDC suppressed <10)", "CDC / NCHS (VSRR)", VSRR_URL, US_GOV, (VSRR,),
+         build_states_monthly_12m,
+         ["US-NY excludes New York City (US-NYC); odforecast.data.merge_nyc() adds them up.",
           "Rows flagged not_shown were withheld by CDC for low data quality (value NaN)."]),
     Spec("canada_annual",
          "Canada: apparent opioid toxicity deaths by year, national and provincial, 2016-2025 "

@@ -48,7 +48,12 @@ _LAZY: dict[str, str] = {
     "Drift": "odforecast.models",
     "SeasonalNaive": "odforecast.models",
     "get_model": "odforecast.models",
+    "BayesianTrend": "odforecast.models",
+    "HierarchicalBayes": "odforecast.models",
     "backtest": "odforecast.evaluate",
+    "Interdiction": "odforecast.scenarios",
+    "preset": "odforecast.scenarios",
+    "load_scenarios": "odforecast.scenarios",
 }
 
 __all__ = [

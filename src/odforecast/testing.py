@@ -33,8 +33,8 @@ def check_model(model: Model, data: pd.DataFrame, *, horizon: int = 4, n_samples
     ``fit`` returns a :class:`~odforecast.models.base.FittedModel` with a diagnostics row per
     series, that forecasts have the documented dims, are non-negative, reproduce from a seed and
     differ across seeds, that a scenario multiplier of 1 reproduces the baseline path for path
-    and a multiplier of 0.5 halves it, that several scenarios give a ``scenario`` dimension, and
-    that bad horizons are rejected with :class:`~odforecast.DataError`.
+    and a multiplier of 0.5 halves it (on average), that several scenarios give a ``scenario``
+    dimension, and that bad horizons are rejected with :class:`~odforecast.DataError`.
     """
     params = inspect.signature(type(model).__init__).parameters
     for name in params:
@@ -79,8 +79,12 @@ def check_model(model: Model, data: pd.DataFrame, *, horizon: int = 4, n_samples
         raise AssertionError("a scenario multiplier of 1 must reproduce the baseline paths")
     half = fitted.forecast(horizon, ConstantMultiplier(0.5), n_samples=n_samples,
                            random_seed=random_seed)
-    if not np.allclose(half.samples.values, 0.5 * values, equal_nan=True):
-        raise AssertionError("a scenario multiplier of 0.5 must halve the latent paths")
+    # The multiplier acts on the latent rate: paths of models without observation noise halve
+    # exactly; count models draw new counts around the halved rate, so their mean halves.
+    ratio = np.nanmean(half.samples.values) / np.nanmean(values)
+    if not 0.4 <= ratio <= 0.6:
+        raise AssertionError(f"a scenario multiplier of 0.5 must halve the latent paths "
+                             f"(mean ratio {ratio:.3f})")
     both = fitted.forecast(horizon, [ConstantMultiplier(1.0, name="base"),
                                      ConstantMultiplier(0.5, name="half")],
                            n_samples=n_samples, random_seed=random_seed)

@@ -18,7 +18,8 @@ from odforecast.data import schema
 from odforecast.data.bundled import dataset_dir
 
 REPO = Path(__file__).resolve().parents[2]
-EXPECTED = {"us_annual", "us_monthly_12m", "states_annual", "canada_annual", "canada_quarterly",
+EXPECTED = {"us_annual", "us_monthly_12m", "states_annual", "states_monthly_12m",
+            "canada_annual", "canada_quarterly",
             "cbp_fentanyl_seizures", "nflis_fentanyl", "states_population"}
 
 

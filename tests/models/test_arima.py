@@ -163,3 +163,32 @@ def test_zero_counts_use_the_square_root_scale():
     assert (fc.samples.values >= 0).all()
     with pytest.raises(DataError, match="cannot be log-transformed"):
         ARIMA(order=(0, 1, 1), transform="log", fallback=None).fit(data)
+
+
+def test_auto_search_ends_with_an_exact_sarimax_fit(synthetic_12m):
+    """The search ranks candidates with a cheaper form of the likelihood; the chosen model is
+    refitted exactly, and its diagnostics describe the plain SARIMAX that forecasts use."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    train = synthetic_12m[synthetic_12m["period_end"] <= "2023-06-30"]
+    fitted = ARIMA().fit(train)
+    diag = fitted.diagnostics.iloc[0]
+    assert diag["models_tried"] >= 4 and not diag["fallback"]
+    _, z, _, (order, seasonal_order, trend), params = fitted.results[0].state
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SARIMAX(z, order=order, seasonal_order=seasonal_order, trend=trend)
+        at_params = model.smooth(params)
+        plain = model.fit(disp=False, method="lbfgs", maxiter=200, cov_type="none")
+    assert len(params) == len(model.param_names)  # sigma2 included for sampling
+    assert at_params.aicc == pytest.approx(diag["aicc"], abs=0.01)
+    # The selected model's estimates are at least as good as a default-start fit of it.
+    assert diag["aicc"] <= plain.aicc + 0.01
+    assert diag["converged"]
+
+
+def test_fitting_leaves_the_blas_thread_settings_alone(synthetic_12m):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [info["num_threads"] for info in threadpoolctl.threadpool_info()]
+    ARIMA().fit(synthetic_12m).forecast(3, n_samples=20, random_seed=1)
+    assert [info["num_threads"] for info in threadpoolctl.threadpool_info()] == before

@@ -3,13 +3,16 @@
 from odforecast.models.arima import ARIMA
 from odforecast.models.base import FittedModel, Model, PerSeriesModel
 from odforecast.models.baselines import Drift, Naive, SeasonalNaive
+from odforecast.models.bayes import BayesianTrend, HierarchicalBayes
 from odforecast.models.registry import MODELS, get_model
 
 __all__ = [
     "ARIMA",
     "MODELS",
+    "BayesianTrend",
     "Drift",
     "FittedModel",
+    "HierarchicalBayes",
     "Model",
     "Naive",
     "PerSeriesModel",

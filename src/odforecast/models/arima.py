@@ -145,13 +145,12 @@ class ARIMA(PerSeriesModel):
             "order": str(order),
             "seasonal_order": str(seasonal_order),
             "constant": trend == "c",
-            "converged": bool(result.mle_retvals.get("converged", True))
-            if result.mle_retvals else True,
+            "converged": _converged(result),
             "aicc": float(result.aicc),
             "ljung_box_p": _ljung_box_p(result, order[1] + seasonal_order[1] * max(m, 1)),
             "models_tried": tried,
         }
-        state = (transform, z, exog, spec, np.asarray(result.params))
+        state = (transform, z, exog, spec, _full_params(result))
         return state, diag
 
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
@@ -231,10 +230,13 @@ class ARIMA(PerSeriesModel):
         chosen = fitted.get(current[1])
         if chosen is None or not np.isfinite(current[0]):
             raise RuntimeError("no candidate ARIMA model could be fitted")
-        # The ranking fits are exact likelihoods in a cheaper form; the winner is refitted as
-        # the full SARIMAX (scale included, diffuse periods burned) that forecasts are drawn
-        # from, starting at the ranking estimates.
-        result = _fit_sarimax(z, exog, *chosen.spec, start_params=chosen.full_params())
+        # The ranking fits are exact likelihoods in a cheaper form; the winner is refitted on
+        # the full SARIMAX state space (integrated states, diffuse periods burned) that forecasts
+        # are drawn from, starting at the ranking estimates.  The scale stays concentrated out:
+        # the maximum is the same MLE, and the optimiser does not have to rescale sigma2 (a
+        # poorly scaled parameter that made L-BFGS stop at the start with a false
+        # non-convergence flag).
+        result = _exact_fit(z, exog, chosen.spec, chosen.params)
         return result, chosen.spec, len(fitted)
 
 
@@ -250,10 +252,6 @@ class _Candidate:
         self.names = names
         self.params = params
         self.scale = scale
-
-    def full_params(self) -> np.ndarray:
-        """Starting values for the full SARIMAX: the estimates followed by sigma2."""
-        return np.append(self.params, self.scale)
 
 
 def _rank_fit(z, exog, spec, warm: _Candidate | None) -> _Candidate | None:
@@ -317,18 +315,44 @@ def _admissible(names: list[str], params: np.ndarray) -> bool:
     return True
 
 
+def _exact_fit(z, exog, spec, start_params: np.ndarray):
+    """Exact SARIMAX MLE of the selected model (scale concentrated out)."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    order, seasonal_order, trend = spec
+    model = SARIMAX(z, exog=exog, order=order, seasonal_order=seasonal_order, trend=trend,
+                    concentrate_scale=True)
+    if model.k_params == 0:
+        return model.smooth(np.empty(0), cov_type="none")
+    return model.fit(start_params=start_params, disp=False, method="lbfgs", maxiter=200,
+                     cov_type="none")
+
+
+def _converged(result) -> bool:
+    """The optimiser's convergence flag (True when there was nothing to estimate)."""
+    retvals = getattr(result, "mle_retvals", None)
+    return bool(retvals.get("converged", True)) if retvals else True
+
+
+def _full_params(result) -> np.ndarray:
+    """Parameters of the plain SARIMAX: a concentrated scale is appended as sigma2."""
+    params = np.asarray(result.params, dtype=float)
+    if result.model.concentrate_scale:
+        params = np.append(params, float(result.scale))
+    return params
+
+
 def _sarimax(z, exog, order, seasonal_order, trend):
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     return SARIMAX(z, exog=exog, order=order, seasonal_order=seasonal_order, trend=trend)
 
 
-def _fit_sarimax(z, exog, order, seasonal_order, trend, start_params=None):
+def _fit_sarimax(z, exog, order, seasonal_order, trend):
     model = _sarimax(z, exog, order, seasonal_order, trend)
     # cov_type="none": parameter standard errors are not used, and skipping the numerical
     # Hessian makes each candidate fit several times faster.
-    return model.fit(start_params=start_params, disp=False, method="lbfgs", maxiter=200,
-                     cov_type="none")
+    return model.fit(disp=False, method="lbfgs", maxiter=200, cov_type="none")
 
 
 _BLAS = None

@@ -27,7 +27,7 @@ import pandas as pd
 from odforecast._version import __version__
 from odforecast.errors import DataError, FitError
 from odforecast.models.series import Series, future_periods, prepare_series
-from odforecast.scenarios import Scenario, evaluate_multiplier
+from odforecast.scenarios import Scenario, evaluate_multiplier, validate_for
 
 if TYPE_CHECKING:
     from odforecast.forecast import Forecast
@@ -105,6 +105,11 @@ class Model(ABC):
     def fit(self, data: pd.DataFrame, *, exog: pd.DataFrame | None = None,
             executor: Executor | None = None) -> FittedModel:
         """Fit to a tidy frame with one or many series; returns a fitted model."""
+
+    def forecast(self, *args: Any, **kwargs: Any) -> Forecast:
+        """Models forecast only once fitted: ``model.fit(data).forecast(...)``."""
+        raise FitError(f"{type(self).__name__} is not fitted: call .fit(data) first and "
+                       "forecast from the fitted object it returns")
 
 
 class FittedModel(ABC):
@@ -305,6 +310,7 @@ class PerSeriesFit(FittedModel):
                             column="n_samples")
         seed = resolve_seed(random_seed)
         scenarios = _scenario_list(scenario)
+        validate_for(self, scenario, horizon=horizon, exog_future=exog_future)
         blocks: list[np.ndarray] = []
         times: list[pd.DatetimeIndex] = []
         for s, result in zip(self.series, self.results, strict=True):
@@ -318,7 +324,8 @@ class PerSeriesFit(FittedModel):
             for scn in scenarios:
                 effect = evaluate_multiplier(scn, time, location=s.location, indicator=s.indicator,
                                              n_samples=n_samples,
-                                             rng=np.random.default_rng(scenario_seq))
+                                             rng=np.random.default_rng(scenario_seq),
+                                             frequency=s.frequency)
                 per_scenario.append(paths * effect)
             blocks.append(np.stack(per_scenario))
             times.append(time)

@@ -8,6 +8,8 @@ from odforecast.errors import DataError
 from odforecast.models.arima import ARIMA
 from odforecast.models.base import Model
 from odforecast.models.baselines import Drift, Naive, SeasonalNaive
+from odforecast.models.bayes.hierarchical import HierarchicalBayes
+from odforecast.models.bayes.trend import BayesianTrend
 
 __all__ = ["MODELS", "get_model"]
 
@@ -17,6 +19,8 @@ MODELS: dict[str, type[Model]] = {
     "naive": Naive,
     "drift": Drift,
     "seasonal_naive": SeasonalNaive,
+    "bayes": BayesianTrend,
+    "hierarchical": HierarchicalBayes,
 }
 
 

@@ -106,6 +106,7 @@ def prepare_series(
     *,
     min_length: int = 1,
     allow_censored: bool = False,
+    allow_missing: bool = False,
     model_name: str = "this model",
     origin: str = "data",
 ) -> list[Series]:
@@ -120,6 +121,9 @@ def prepare_series(
         Fewest observations a series needs for the model.
     allow_censored
         Whether the model can use censored cells (likelihood-based models can; ARIMA cannot).
+    allow_missing
+        Whether the model can skip values the publisher did not show (NaN, flag ``not_shown``);
+        they stay NaN in the series and are never filled in.
     model_name
         Used in error messages.
     origin
@@ -151,12 +155,13 @@ def prepare_series(
     out = []
     for (location, indicator), rows in frame.groupby(["location", "indicator"], sort=True):
         out.append(_one_series(location, indicator, rows, min_length=min_length,
-                               allow_censored=allow_censored, model_name=model_name))
+                               allow_censored=allow_censored, allow_missing=allow_missing,
+                               model_name=model_name))
     return out
 
 
 def _one_series(location: str, indicator: str, rows: pd.DataFrame, *, min_length: int,
-                allow_censored: bool, model_name: str) -> Series:
+                allow_censored: bool, allow_missing: bool, model_name: str) -> Series:
     name = f"{location} {indicator}"
     estimates = sorted(rows["estimate"].unique())
     if len(estimates) > 1:
@@ -180,7 +185,7 @@ def _one_series(location: str, indicator: str, rows: pd.DataFrame, *, min_length
     values = rows["value"].to_numpy(dtype=float)
     censored = rows["censored"].to_numpy(dtype=bool)
     missing = np.isnan(values) & ~censored
-    if missing.any():
+    if missing.any() and not allow_missing:
         raise DataError(f"series {label} has no value for the period ending "
                         f"{time[np.flatnonzero(missing)[0]].date()} (not shown by the publisher)",
                         hint="shorten the series or choose another estimate")

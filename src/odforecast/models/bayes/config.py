@@ -38,6 +38,10 @@ DEFAULT_MODEL_CONFIG: dict[str, Any] = {
     "exog_sd": 0.5,
     # changepoints: extra shift of the growth rate Normal(0, changepoint_sd) at given dates
     "changepoint_sd": 0.5,
+    # what NUTS samples: "levels" (the log-rate path, centred), "noncentered" or "centered"
+    # growth-rate innovations; "auto": levels when every step is observed directly, else
+    # non-centred innovations (see odforecast.models.bayes.model.build_model)
+    "parameterization": "auto",
 }
 
 #: Options of the NUTS run (passed to pymc.sample) and of the approximate path.

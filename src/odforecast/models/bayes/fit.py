@@ -32,7 +32,7 @@ from odforecast.models.bayes.config import (
 )
 from odforecast.models.bayes.design import Design, build_design
 from odforecast.models.series import future_periods, prepare_series
-from odforecast.scenarios import Scenario, evaluate_multiplier
+from odforecast.scenarios import Scenario, evaluate_multiplier, validate_for
 
 __all__ = ["BayesFit", "BayesModel", "load_fit"]
 
@@ -67,6 +67,11 @@ class BayesModel(Model):
                                     name="model_config")
         if not self.damped:
             model_config["damping_alpha"] = model_config["damping_beta"] = None
+        if model_config["parameterization"] not in {"auto", "levels", "noncentered",
+                                                    "centered"}:
+            raise DataError("model_config parameterization must be 'auto', 'levels', "
+                            f"'noncentered' or 'centered'; got "
+                            f"{model_config['parameterization']!r}", column="parameterization")
         sampler_config = merge_config(self.default_sampler_config, self.sampler_config,
                                       name="sampler_config")
         return model_config, sampler_config
@@ -91,7 +96,8 @@ class BayesModel(Model):
         itself (``sampler_config['cores']``).
         """
         model_config, sampler_config = self._configs()
-        series = prepare_series(data, min_length=3, allow_censored=True, model_name=self.name)
+        series = prepare_series(data, min_length=3, allow_censored=True, allow_missing=True,
+                                model_name=self.name)
         design = build_design(series, population=self._population(series), exog=exog)
         changepoints = self._changepoint_steps(design)
         seed = resolve_seed(self.random_seed)
@@ -127,9 +133,14 @@ def _run_inference(model, config: dict[str, Any], seed: int):
     with model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning)
         if config["method"] == "advi":
-            approx = pm.fit(n=config["advi_iterations"], method="advi", random_seed=seed,
-                            progressbar=config["progressbar"])
-            idata = approx.sample(config["draws"] * config["chains"], random_seed=seed)
+            import pytensor
+
+            # PyTensor's default numba backend fails to compile the ADVI graph of this model
+            # (IndexError in its vectorize codegen, PyTensor 3.3); the C virtual machine works.
+            with pytensor.config.change_flags(linker="cvm"):
+                approx = pm.fit(n=config["advi_iterations"], method="advi", random_seed=seed,
+                                progressbar=config["progressbar"])
+                idata = approx.sample(config["draws"] * config["chains"], random_seed=seed)
             idata.attrs["inference"] = "ADVI (approximate: mean-field variational)"
             return idata
         kwargs = {k: config[k] for k in ("draws", "tune", "chains", "cores", "target_accept",
@@ -172,7 +183,8 @@ class BayesFit(FittedModel):
         })
 
     def pooled_vars(self) -> list[str]:
-        names = ["sigma", "overdispersion", "level0", "slope0"]
+        names = ["sigma", "overdispersion", "level0", "slope0"]  # deterministic in every
+        # parameterisation, so the diagnostics compare like with like
         if self.model.pooled:
             names += ["level_mu", "level_tau", "slope_mu", "slope_tau", "log_sigma_mu",
                       "log_sigma_tau", "log_overdispersion_mu", "log_overdispersion_tau"]
@@ -261,6 +273,7 @@ class BayesFit(FittedModel):
                             column="n_samples")
         seed = resolve_seed(random_seed)
         scenarios = _scenario_list(scenario)
+        validate_for(self, scenario, horizon=horizon, exog_future=exog_future)
         draws = _posterior_arrays(self.idata, self.design, self.model_config)
         total = draws["level_last"].shape[0]
         picker = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
@@ -281,9 +294,10 @@ class BayesFit(FittedModel):
             latent = np.exp(log_rate)
             per_scenario = []
             for scn in scenarios:
-                effect = evaluate_multiplier(scn, steps, location=s.location,
-                                             indicator=s.indicator, n_samples=n_samples,
-                                             rng=np.random.default_rng(scenario_seq))
+                effect = evaluate_multiplier(
+                    scn, steps, location=s.location, indicator=s.indicator,
+                    n_samples=n_samples, rng=np.random.default_rng(scenario_seq),
+                    frequency="monthly" if d.step == 1 else s.frequency)
                 # the same count noise for every scenario (common random numbers)
                 counts_rng = np.random.default_rng(counts_seq)
                 per_scenario.append(self._counts(i, latent * effect, draws, counts_rng))
@@ -384,16 +398,17 @@ def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha) -> np.ndarray:
 
 
 def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.ndarray:
-    """Future log-rates (without offsets) by continuing the damped local linear trend."""
+    """Future log-rates (without offsets) by continuing the damped local linear trend:
+    ``slope_t = phi * slope_(t-1) + sigma * eps``, ``level_(t+1) = level_t + slope_t``."""
     level = draws["level_last"][:, i].copy()
-    slope = draws["slope_last"][:, i].copy()
+    slope = draws["slope_prev"][:, i].copy()
     sigma = draws["sigma"][:, i]
     phi = draws["phi_step"]
     out = np.empty((len(level), horizon))
     noise = rng.standard_normal((len(level), horizon))
     for k in range(horizon):
-        level = level + slope
         slope = phi * slope + sigma * noise[:, k]
+        level = level + slope
         out[:, k] = level
     return out
 
@@ -401,7 +416,7 @@ def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.n
 def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
     post = idata["posterior"].to_dataset()
     flat = post.stack(sample=("chain", "draw")).transpose("sample", ...)
-    names = ["level_last", "slope_last", "sigma", "overdispersion", "log_rate_tail", "mu_obs"]
+    names = ["level_last", "slope_prev", "sigma", "overdispersion", "log_rate_tail", "mu_obs"]
     if design.exog is not None:
         names.append("exog_effect")
     out = {n: np.asarray(flat[n].values) for n in names}
@@ -479,7 +494,8 @@ def load_fit(path: str | Path) -> BayesFit:
     data = validate(_read_frame(tree.attrs["odforecast_data"]), origin=str(path))
     model_config, sampler_config = json.loads(tree.attrs["model_config"]), json.loads(
         tree.attrs["sampler_config"])
-    series = prepare_series(data, min_length=3, allow_censored=True, model_name=model.name)
+    series = prepare_series(data, min_length=3, allow_censored=True, allow_missing=True,
+                            model_name=model.name)
     design = build_design(series, population=model._population(series))
     fitted = BayesFit.__new__(BayesFit)
     fitted.model, fitted.design, fitted.series, fitted.data = model, design, tuple(series), data

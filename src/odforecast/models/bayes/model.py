@@ -43,7 +43,15 @@ def _step_priors(config: dict[str, Any], design: Design) -> dict[str, float]:
 
 def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
                 changepoints: list[int] | None = None):
-    """The PyMC model for ``design``; ``pooled`` switches on partial pooling across series."""
+    """The PyMC model for ``design``; ``pooled`` switches on partial pooling across series.
+
+    ``config["parameterization"]`` chooses what NUTS samples: ``"levels"`` (the log-rate path
+    itself, centred, with the trend as its prior — best when every step is observed directly,
+    since the data then inform each level and the posterior is nearly diagonal), or
+    ``"noncentered"`` / ``"centered"`` growth-rate innovations (best when steps are observed
+    only through sums, as months inside 12-month windows).  ``"auto"`` picks levels for data
+    observed step by step and non-centred innovations otherwise.
+    """
     import pymc as pm
     import pytensor.tensor as pt
 
@@ -58,42 +66,38 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
     if changepoints:
         coords["changepoint"] = np.arange(len(changepoints))
     log_first = np.log(design.first_rate)
+    parameterization = config["parameterization"]
+    if parameterization == "auto":
+        direct = bool(np.all(design.obs_start == design.obs_end))
+        parameterization = "levels" if direct else "noncentered"
 
     with pm.Model(coords=coords) as model:
+        # Priors of the initial level and growth: (mean, sd) per series, pooled or not.
         if pooled:
             level_mu = pm.Normal("level_mu", float(log_first.mean()), config["level_sd"])
             level_tau = pm.HalfNormal("level_tau", config["level_sd"])
-            level0 = pm.Deterministic(
-                "level0", level_mu + level_tau * pm.Normal("level_z", 0, 1, dims="series"),
-                dims="series")
             slope_mu = pm.Normal("slope_mu", 0, prior["slope_sd"])
             slope_tau = pm.HalfNormal("slope_tau", prior["slope_sd"])
-            slope0 = pm.Deterministic(
-                "slope0", slope_mu + slope_tau * pm.Normal("slope_z", 0, 1, dims="series"),
-                dims="series")
+            level_prior = (level_mu, level_tau)
+            slope_prior = (slope_mu, slope_tau)
             log_sigma_mu = pm.Normal("log_sigma_mu", np.log(prior["sigma"]), 1.0)
             log_sigma_tau = pm.HalfNormal("log_sigma_tau", 0.5)
-            sigma = pm.Deterministic(
-                "sigma", pm.math.exp(log_sigma_mu + log_sigma_tau
-                                     * pm.Normal("sigma_z", 0, 1, dims="series")),
-                dims="series")
+            log_sigma = log_sigma_mu + log_sigma_tau * pm.Normal("sigma_z", 0, 1, dims="series")
             log_od_mu = pm.Normal("log_overdispersion_mu",
                                   np.log(config["overdispersion_median"]),
                                   config["overdispersion_log_sd"])
             log_od_tau = pm.HalfNormal("log_overdispersion_tau", 0.5)
-            overdispersion = pm.Deterministic(
-                "overdispersion", pm.math.exp(log_od_mu + log_od_tau
-                                              * pm.Normal("od_z", 0, 1, dims="series")),
-                dims="series")
+            log_od = log_od_mu + log_od_tau * pm.Normal("od_z", 0, 1, dims="series")
         else:
-            level0 = pm.Normal("level0", log_first, config["level_sd"], dims="series")
-            slope0 = pm.Normal("slope0", 0, prior["slope_sd"], dims="series")
-            sigma = pm.HalfNormal("sigma", prior["sigma"], dims="series")
-            # log-normal, not half-normal: a prior with mass at 0 lets the sampler fall into the
-            # funnel where observation noise vanishes and the trend absorbs everything.
-            overdispersion = pm.LogNormal("overdispersion",
-                                          np.log(config["overdispersion_median"]),
-                                          config["overdispersion_log_sd"], dims="series")
+            level_prior = (log_first, config["level_sd"])
+            slope_prior = (0.0, prior["slope_sd"])
+            # log-normal scales, not half-normal: a prior with mass at 0 lets the sampler fall
+            # into the funnel where a noise scale vanishes
+            log_sigma = pm.Normal("log_sigma", np.log(prior["sigma"]), 0.75, dims="series")
+            log_od = pm.Normal("log_overdispersion", np.log(config["overdispersion_median"]),
+                               config["overdispersion_log_sd"], dims="series")
+        sigma = pm.Deterministic("sigma", pm.math.exp(log_sigma), dims="series")
+        pm.Deterministic("overdispersion", pm.math.exp(log_od), dims="series")
 
         if prior["damped"]:
             phi_year = pm.Beta("damping", config["damping_alpha"], config["damping_beta"])
@@ -101,21 +105,21 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
         else:
             phi = pt.constant(1.0)
 
-        z = pm.Normal("z", 0, 1, dims=("series", "innovation"))
-        shocks = sigma[:, None] * z
+        shift = None
         if changepoints:
-            delta = pm.Normal("changepoint_shift", 0, prior["changepoint_sd"],
+            shift = pm.Normal("changepoint_shift", 0, prior["changepoint_sd"],
                               dims=("series", "changepoint"))
-            index = np.asarray(changepoints) - 1  # innovation k moves slope at step k
-            shocks = pt.inc_subtensor(shocks[:, index], delta)
-        # slope_t = phi^t slope_0 + sum_{1<=j<=t} phi^(t-j) shock_j, as one matrix product
-        t = np.arange(n_steps)
-        lags = t[:, None] - t[None, 1:]
-        mask = (lags >= 0).astype(float)
-        decay = mask * phi ** pt.maximum(lags, 0)
-        slope = slope0[:, None] * phi ** t[None, :] + pt.dot(shocks, decay.T)
-        level = level0[:, None] + pt.concatenate(
-            [pt.zeros((n_series, 1)), pt.cumsum(slope[:, :-1], axis=1)], axis=1)
+        if parameterization == "levels":
+            level = _levels_parameterization(pm, pt, design, level_prior, slope_prior, sigma,
+                                             phi, shift, changepoints, log_first, log_od)
+        else:
+            level = _shock_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi,
+                                            shift, changepoints, pooled,
+                                            centered=parameterization == "centered")
+        slope = pt.concatenate([level[:, 1:] - level[:, :-1],
+                                pt.zeros((n_series, 1))], axis=1)
+        pm.Deterministic("level0", level[:, 0], dims="series")
+        pm.Deterministic("slope0", slope[:, 0], dims="series")
         log_rate = level + np.log(design.exposure)
         if design.exog is not None:
             if pooled:
@@ -129,13 +133,17 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
         mu = cum[design.obs_series, design.obs_end + 1] - cum[design.obs_series,
                                                               design.obs_start]
         mu = pm.Deterministic("mu_obs", mu, dims="obs")
-        alpha = 1.0 / overdispersion[design.obs_series] ** 2
+        # alpha = c^-2 written without a division: compiled graphs raise on 1/0 while the
+        # sampler explores extreme values.
+        alpha = pm.math.exp(-2.0 * log_od[design.obs_series])
 
         # What forecasting needs: the state at each series' last step, and the rates of the
         # last 12 steps (to split the latest 12-month-ending count across its months).
         rows = np.arange(n_series)
         pm.Deterministic("level_last", level[rows, design.last_step], dims="series")
-        pm.Deterministic("slope_last", slope[rows, design.last_step], dims="series")
+        # growth from the last-but-one to the last step; the forecast continues from there
+        pm.Deterministic("slope_prev", slope[rows, np.maximum(design.last_step - 1, 0)],
+                         dims="series")
         tail = design.last_step[:, None] + np.arange(-11, 1)[None, :]
         pm.Deterministic("log_rate_tail", log_rate[rows[:, None], np.maximum(tail, 0)],
                          dims=("series", "tail"))
@@ -148,3 +156,68 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
             pm.NegativeBinomial("y", mu=mu, alpha=alpha, observed=design.obs_value,
                                 dims="obs")
     return model
+
+
+def _shock_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi, shift,
+                            changepoints, pooled, *, centered):
+    """Sample the growth-rate innovations; the log-rate path is their double cumulative sum."""
+    n_series, n_steps = design.n_series, design.n_steps
+    if pooled:
+        level0 = level_prior[0] + level_prior[1] * pm.Normal("level_z", 0, 1, dims="series")
+        slope0 = slope_prior[0] + slope_prior[1] * pm.Normal("slope_z", 0, 1, dims="series")
+    else:
+        level0 = pm.Normal("level_init", level_prior[0], level_prior[1], dims="series")
+        slope0 = pm.Normal("slope_init", slope_prior[0], slope_prior[1], dims="series")
+    if centered:
+        shocks = pm.Normal("shock", 0, sigma[:, None], dims=("series", "innovation"))
+    else:
+        shocks = sigma[:, None] * pm.Normal("z", 0, 1, dims=("series", "innovation"))
+    if shift is not None:
+        index = np.asarray(changepoints) - 1  # innovation k moves the growth rate at step k
+        shocks = pt.inc_subtensor(shocks[:, index], shift)
+    # slope_t = phi^t slope_0 + sum_{1<=j<=t} phi^(t-j) shock_j, as one matrix product
+    t = np.arange(n_steps)
+    lags = t[:, None] - t[None, 1:]
+    mask = (lags >= 0).astype(float)
+    decay = mask * phi ** pt.maximum(lags, 0)
+    slope = slope0[:, None] * phi ** t[None, :] + pt.dot(shocks, decay.T)
+    return level0[:, None] + pt.concatenate(
+        [pt.zeros((n_series, 1)), pt.cumsum(slope[:, :-1], axis=1)], axis=1)
+
+
+def _levels_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi, shift,
+                             changepoints, log_first, log_od):
+    """Sample the log-rate path itself, with the damped trend as its (Gaussian) prior.
+
+    The path is written around the data, ``level_t = log(observed rate_t) + s_t u_t`` with
+    ``s_t = sqrt(c^2 + 1/y_t)`` the approximate sampling sd of a log count, and NUTS samples
+    ``u``.  The data then pin every ``u_t`` to about unit scale whatever the overdispersion
+    ``c`` is, which removes the funnel between ``c`` and the levels (the Jacobian
+    ``sum(log s_t)`` keeps the prior exact).
+    """
+    n_series, n_steps = design.n_series, design.n_steps
+    center = np.tile(log_first[:, None], (1, n_steps))
+    inv_count = np.ones((n_series, n_steps))  # steps without a direct count: scale ~ 1
+    for j in range(len(design.obs_value)):
+        if not design.obs_censored[j]:
+            width = design.obs_end[j] - design.obs_start[j] + 1
+            count = max(design.obs_value[j], 0.5)
+            s = design.obs_series[j]
+            steps = slice(design.obs_start[j], design.obs_end[j] + 1)
+            center[s, steps] = np.log(count / width / design.exposure[s, steps])
+            inv_count[s, steps] = 1.0 / count
+    # carry the last known centre across leading/trailing steps without data
+    scale = pt.sqrt(pt.exp(2.0 * log_od)[:, None] + inv_count)
+    offset = pm.Flat("level_offset", dims=("series", "step"), initval=np.zeros(center.shape))
+    level = center + scale * offset
+    growth = level[:, 1:] - level[:, :-1]
+    innovation = growth[:, 1:] - phi * growth[:, :-1]
+    if shift is not None:
+        index = np.asarray(changepoints) - 1
+        innovation = pt.inc_subtensor(innovation[:, index], -shift)
+    logp = (pm.logp(pm.Normal.dist(level_prior[0], level_prior[1]), level[:, 0]).sum()
+            + pm.logp(pm.Normal.dist(slope_prior[0], slope_prior[1]), growth[:, 0]).sum()
+            + pm.logp(pm.Normal.dist(0.0, sigma[:, None]), innovation).sum()
+            + pt.log(scale).sum())
+    pm.Potential("trend_prior", logp)
+    return level

@@ -1,0 +1,206 @@
+"""Bayesian models on real data, with small samplers (the benchmarks hold the full-size runs)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import odforecast
+from odforecast import DataError, FitError, OdforecastWarning
+from odforecast.data.schema import from_records
+from odforecast.models import BayesianTrend, HierarchicalBayes
+from odforecast.models.bayes.design import build_design
+from odforecast.models.series import prepare_series
+from odforecast.scenarios import ConstantMultiplier
+from odforecast.testing import check_model
+
+SMALL = {"draws": 150, "tune": 200, "chains": 2}
+
+
+@pytest.fixture(scope="module")
+def national_annual():
+    us = odforecast.load_dataset("us_annual")
+    keep = (us["indicator"] == "opioids") & (us["estimate"] == "reported") & (
+        us["period_start"] < "2020-01-01")
+    return us[keep]
+
+
+@pytest.fixture(scope="module")
+def national_fit(national_annual):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OdforecastWarning)  # a 150-draw run is flagged
+        return BayesianTrend(sampler_config=SMALL, random_seed=11).fit(national_annual)
+
+
+@pytest.fixture(scope="module")
+def small_states():
+    states = odforecast.load_dataset("states_annual")
+    keep = states["location"].isin(["US-VT", "US-NH", "US-ME", "US-RI", "US-WY"]) & (
+        states["indicator"] == "heroin") & (states["estimate"] == "reported")
+    return states[keep]
+
+
+@pytest.fixture(scope="module")
+def hierarchical_fit(small_states):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OdforecastWarning)
+        return HierarchicalBayes(sampler_config=SMALL, random_seed=5).fit(small_states)
+
+
+def test_twelve_month_ending_counts_are_observed_without_overlap():
+    us = odforecast.load_dataset("us_monthly_12m")
+    data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
+    design = build_design(prepare_series(data, allow_censored=True))
+    assert design.step == 1 and design.n_steps == 122 + 11
+    ends = design.grid[design.obs_end]
+    assert ends.max() == pd.Timestamp("2025-02-28")
+    assert (np.diff(np.sort(design.obs_end)) == 12).all()  # windows every 12 months
+    assert ((design.obs_end - design.obs_start) == 11).all()  # each sums 12 months
+    covered = np.concatenate([np.arange(a, b + 1) for a, b in
+                              zip(design.obs_start, design.obs_end, strict=True)])
+    assert len(covered) == len(set(covered))  # no month is counted twice
+    feb2024 = data[data["period_end"] == "2024-02-29"]["value"].iloc[0]
+    assert feb2024 in design.obs_value
+
+
+def test_censored_cells_become_upper_bounds(small_states):
+    design = build_design(prepare_series(small_states, allow_censored=True, allow_missing=True))
+    assert design.obs_censored.any()
+    assert (design.obs_upper[design.obs_censored] == 9).all()
+    assert np.isinf(design.obs_upper[~design.obs_censored]).all()
+
+
+def test_national_fit_contract_and_outputs(national_fit, national_annual):
+    assert national_fit.idata.attrs["inference"].startswith("NUTS")
+    for key in ("odforecast_version", "model_config", "data_vintage", "random_seed",
+                "pymc_version"):
+        assert key in national_fit.idata.attrs
+    diag = national_fit.diagnostics
+    assert list(diag["location"]) == ["US"]
+    assert {"r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
+            "max_treedepth_hits"} <= set(diag.columns)
+    fc = national_fit.forecast(10, n_samples=400, random_seed=3)
+    assert list(fc.time.year) == list(range(2020, 2030))
+    paths = fc.samples.sel(location="US", indicator="opioids").values
+    assert (paths >= 0).all() and np.all(paths == np.round(paths))  # counts
+    # The first projected year is near the last observed one (49,860 in 2019).
+    assert 35_000 < np.median(paths[:, 0]) < 70_000
+    total = fc.cumulative("2020", "2029")
+    assert total.loc[0, "lower_95"] < total.loc[0, "median"] < total.loc[0, "upper_95"]
+
+
+def test_same_seed_same_paths_and_multiplier_one_is_exact(national_fit):
+    a = national_fit.forecast(5, n_samples=200, random_seed=4)
+    b = national_fit.forecast(5, ConstantMultiplier(1.0), n_samples=200, random_seed=4)
+    np.testing.assert_array_equal(a.samples.values, b.samples.values)
+    c = national_fit.forecast(5, n_samples=200, random_seed=5)
+    assert not np.array_equal(a.samples.values, c.samples.values)
+    half = national_fit.forecast(5, ConstantMultiplier(0.5), n_samples=200, random_seed=4)
+    assert half.samples.mean() < 0.6 * a.samples.mean()
+
+
+def test_untrustworthy_runs_are_flagged(national_fit):
+    """300 draws cannot give a bulk ESS of 400: the fit must say so, and so must forecasts."""
+    assert not national_fit.convergence["trustworthy"]
+    assert "ESS" in national_fit.convergence["problems"]
+    fc = national_fit.forecast(2, n_samples=50, random_seed=1)
+    assert any("not trustworthy" in w for w in fc.metadata["warnings"])
+    assert "not trustworthy" in repr(fc)
+    assert "NOT trustworthy" in repr(national_fit)
+
+
+def test_untrustworthy_fit_warns(national_annual):
+    with pytest.warns(OdforecastWarning, match="not trustworthy"):
+        BayesianTrend(sampler_config={"draws": 30, "tune": 30, "chains": 1},
+                      random_seed=2).fit(national_annual)
+
+
+def test_save_and_load_reproduce_forecasts(national_fit, tmp_path):
+    from odforecast.models.bayes import load_fit
+
+    path = tmp_path / "fit.nc"
+    national_fit.save(path)
+    loaded = load_fit(path)
+    a = national_fit.forecast(4, n_samples=100, random_seed=8)
+    b = loaded.forecast(4, n_samples=100, random_seed=8)
+    np.testing.assert_array_equal(a.samples.values, b.samples.values)
+    assert loaded.idata.attrs["random_seed"] == 11
+
+
+def test_hierarchical_aggregate_is_the_sum_of_the_states(hierarchical_fit):
+    fc = hierarchical_fit.forecast(3, n_samples=200, random_seed=2)
+    states = fc.samples.sel(location=[c for c in fc.locations if c != "US"])
+    np.testing.assert_allclose(fc.samples.sel(location="US").values,
+                               states.sum("location").values)
+    assert set(fc.locations) == {"US", "US-ME", "US-NH", "US-RI", "US-VT", "US-WY"}
+    assert "level_tau" in hierarchical_fit.idata["posterior"]
+
+
+def test_hierarchical_model_passes_the_contract_pieces(hierarchical_fit):
+    both = hierarchical_fit.forecast(2, [ConstantMultiplier(1.0, name="base"),
+                                         ConstantMultiplier(0.8, name="cut")],
+                                     n_samples=100, random_seed=1)
+    assert both.scenarios == ["base", "cut"]
+    base = hierarchical_fit.forecast(2, n_samples=100, random_seed=1)
+    np.testing.assert_array_equal(both.samples.sel(scenario="base").values,
+                                  base.samples.values)
+
+
+def test_check_model_contract_on_bayes(national_annual):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OdforecastWarning)
+        check_model(BayesianTrend(sampler_config={"draws": 60, "tune": 60, "chains": 1},
+                                  random_seed=1), national_annual, n_samples=200)
+
+
+def _rows(values, **extra):
+    return from_records([{"location": "US-VT", "indicator": "heroin", "frequency": "annual",
+                          "period_start": f"{2010 + i}-01-01", "period_end": f"{2010 + i}-12-31",
+                          "value": v, "unit": "deaths", "source": "t", "vintage": "2025-01-01",
+                          **extra} for i, v in enumerate(values)])
+
+
+@pytest.mark.parametrize(("data", "needle"), [
+    (lambda: _rows([10.5, 12, 13, 14]), "non-integer counts"),
+    (lambda: _rows([0.0, 0, 0, 0]), "all zeros"),
+    (lambda: _rows([np.nan] * 4, censored=True, censor_upper=9.0), "entirely censored"),
+])
+def test_bad_series_are_refused_before_sampling(data, needle):
+    with pytest.raises(DataError, match=needle):
+        BayesianTrend().fit(data())
+
+
+def test_bad_configs_and_population(national_annual, small_states):
+    with pytest.raises(DataError, match="unknown sampler_config option 'drawz'"):
+        BayesianTrend(sampler_config={"drawz": 10}).fit(national_annual)
+    with pytest.raises(DataError, match="unknown nuts_sampler 'stan'"):
+        BayesianTrend(sampler_config={"nuts_sampler": "stan"}).fit(national_annual)
+    with pytest.raises(DataError, match="unknown model_config option"):
+        BayesianTrend(model_config={"level": 1}).fit(national_annual)
+    population = odforecast.load_dataset("states_population")
+    gappy = population[~((population["location"] == "US-VT")
+                         & (population["period_start"].dt.year == 2018))]
+    with pytest.raises(DataError, match="US-VT has a gap: no value for 2018"):
+        HierarchicalBayes(population=gappy).fit(small_states)
+    zero = population.copy()
+    zero.loc[zero["location"] == "US-NH", "value"] = 0.0
+    with pytest.raises(DataError, match="US-NH has zero or missing"):
+        HierarchicalBayes(population=zero).fit(small_states)
+
+
+def test_forecast_before_fit_is_a_clear_error():
+    with pytest.raises(FitError, match=r"call \.fit\(data\) first"):
+        BayesianTrend().forecast(3)
+
+
+def test_advi_is_labelled_approximate(national_annual):
+    model = BayesianTrend(sampler_config={"method": "advi", "advi_iterations": 2000,
+                                          "draws": 100, "chains": 1}, random_seed=3)
+    with pytest.warns(OdforecastWarning, match="approximate"):
+        fitted = model.fit(national_annual)
+    fc = fitted.forecast(3, n_samples=100, random_seed=1)
+    assert "ADVI" in fc.metadata["inference"]
+    assert any("approximate" in w for w in fc.metadata["warnings"])
