@@ -154,7 +154,8 @@ def _cmd_forecast(args: argparse.Namespace) -> None:
     print(_format_table(shown[columns]))
     diag = fitted.diagnostics
     keep = [c for c in ("location", "indicator", "model", "order", "aicc", "ljung_box_p",
-                        "fallback") if c in diag.columns]
+                        "fallback", "r_hat_max", "ess_bulk_min", "divergences", "trustworthy")
+            if c in diag.columns]
     print("\nFit diagnostics:")
     print(_format_table(diag[keep]))
     for warning in forecast.metadata.get("warnings", []):

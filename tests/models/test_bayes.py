@@ -36,6 +36,15 @@ def national_fit(national_annual):
 
 
 @pytest.fixture(scope="module")
+def national_12m_fit():
+    us = odforecast.load_dataset("us_monthly_12m")
+    data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OdforecastWarning)
+        return BayesianTrend(sampler_config=SMALL, random_seed=3).fit(data)
+
+
+@pytest.fixture(scope="module")
 def small_states():
     states = odforecast.load_dataset("states_annual")
     keep = states["location"].isin(["US-VT", "US-NH", "US-ME", "US-RI", "US-WY"]) & (
@@ -54,16 +63,26 @@ def test_twelve_month_ending_counts_are_observed_without_overlap():
     us = odforecast.load_dataset("us_monthly_12m")
     data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
     design = build_design(prepare_series(data, allow_censored=True))
-    assert design.step == 1 and design.n_steps == 122 + 11
-    ends = design.grid[design.obs_end]
-    assert ends.max() == pd.Timestamp("2025-02-28")
-    assert (np.diff(np.sort(design.obs_end)) == 12).all()  # windows every 12 months
-    assert ((design.obs_end - design.obs_start) == 11).all()  # each sums 12 months
-    covered = np.concatenate([np.arange(a, b + 1) for a, b in
-                              zip(design.obs_start, design.obs_end, strict=True)])
-    assert len(covered) == len(set(covered))  # no month is counted twice
-    feb2024 = data[data["period_end"] == "2024-02-29"]["value"].iloc[0]
-    assert feb2024 in design.obs_value
+    # 12-month blocks ending at the latest month: Feb 2025, Feb 2024, ..., Feb 2015
+    assert design.step == 12 and design.n_steps == 11
+    assert design.grid[-1] == pd.Timestamp("2025-02-28")
+    assert list(design.grid.month) == [2] * 11
+    assert (design.obs_start == design.obs_end).all()  # each block observed once, directly
+    assert len(set(design.obs_end)) == len(design.obs_end) == 11  # no month counted twice
+    expected = data.set_index("period_end").loc[design.grid, "value"].to_numpy()
+    np.testing.assert_array_equal(design.obs_value, expected)
+    assert design.obs_value[-2] == 78197  # the 12 months ending Feb 2024
+
+
+def test_twelve_month_forecasts_continue_from_the_observed_count(national_12m_fit):
+    fc = national_12m_fit.forecast(12, n_samples=300, random_seed=1)
+    paths = fc.samples.sel(location="US", indicator="opioids").values
+    assert list(fc.time[:2].strftime("%Y-%m")) == ["2025-03", "2025-04"]
+    # One month later 11 of the 12 months are already counted (50,900 through Feb 2025):
+    # the first forecast stays close to it, and uncertainty grows with the horizon.
+    assert np.median(np.abs(paths[:, 0] - 50_900)) < 0.1 * 50_900
+    spread = np.percentile(paths, 90, axis=0) - np.percentile(paths, 10, axis=0)
+    assert spread[-1] > 2 * spread[0]
 
 
 def test_censored_cells_become_upper_bounds(small_states):

@@ -1,18 +1,18 @@
 """From checked series to the arrays the Bayesian models use: a latent time grid and
 observation operators that say which latent steps each observed count sums.
 
-The latent death rate lives on a grid of *steps*: one month for monthly data and for CDC's
-12-month-ending counts, otherwise the data's own period (quarter, half-year, year).  Each
-observation is the sum of the expected deaths over a run of consecutive steps:
+The latent death rate lives on a grid of *steps* of the data's own period (a month, quarter,
+half-year or year), and each observation is the count of one step.
 
-* an annual, quarterly or monthly count sums one step;
-* a 12-month-ending count sums 12 monthly steps.  Consecutive 12-month-ending values overlap by
-  11 months, so using them all would count every death twelve times and make the posterior about
-  twelve times too confident.  We observe **non-overlapping** windows only: the latest window and
-  every 12th one before it (a window CDC did not show is skipped, never filled in).  Each death
-  then enters the likelihood once.  The information in the skipped windows is mostly redundant
-  with the kept ones (they share 11 of 12 months); the benchmark checks that intervals stay
-  calibrated.
+CDC's 12-month-ending counts need care: consecutive values overlap by 11 months, so using them
+all would count every death twelve times and make the posterior about twelve times too
+confident.  We observe **non-overlapping** windows only — the latest 12-month window and every
+12th one before it — and the latent grid is made of those 12-month blocks, so each death enters
+the likelihood once and every step is observed directly.  A window CDC did not show is skipped,
+never filled in.  The skipped windows share 11 of 12 months with the kept ones, so little
+information is lost; the benchmark checks that intervals stay calibrated.  Monthly detail, which
+forecasting 12-month-ending values one month at a time needs, comes from interpolating the block
+rates (see :meth:`odforecast.models.bayes.fit.BayesFit.forecast`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ __all__ = ["Design", "build_design", "step_months"]
 
 
 def step_months(frequency: str) -> int:
-    """Length of one latent step in months."""
-    return 1 if frequency == "12m_ending" else FREQUENCIES[frequency]
+    """Length of one latent step in months (12-month blocks for 12-month-ending data)."""
+    return FREQUENCIES[frequency]
 
 
 def _month_index(stamps) -> np.ndarray:
@@ -110,9 +110,8 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
         raise DataError(f"all series must share one frequency; got {sorted(frequencies)}")
     frequency = frequencies.pop()
     step = step_months(frequency)
-    window = 12 if frequency == "12m_ending" else step
 
-    starts, ends = [], []
+    first_month, last_month = None, None
     for s in series:
         values = s.values[~np.isnan(s.values)]
         if np.any(values != np.round(values)):
@@ -123,37 +122,36 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
                             "fit", hint="drop it, or aggregate it with neighbours")
         if np.nansum(values) == 0:
             raise DataError(f"series {s.label} is all zeros: a log-rate model cannot be fitted")
-        end_month = _month_index(s.time)
-        starts.append(end_month[0] - window + 1)
-        ends.append(end_month[-1])
-    first_month = int(min(starts))
-    last_month = int(max(ends))
+        usable = ~np.isnan(s.values) | s.censored
+        end_month = _month_index(s.time)[usable]
+        first = int(end_month.min() - step + 1)
+        first_month = first if first_month is None else min(first_month, first)
+        last_month = int(end_month.max()) if last_month is None else max(last_month,
+                                                                         int(end_month.max()))
+    # Steps end at last_month, last_month - step, ...: for 12-month-ending data these are the
+    # non-overlapping 12-month blocks ending at the latest month with data.
     n_steps = (last_month - first_month + 1) // step
-    grid = pd.DatetimeIndex([
-        pd.Period(year=(first_month + (i + 1) * step - 1) // 12,
-                  month=(first_month + (i + 1) * step - 1) % 12 + 1, freq="M")
-        .to_timestamp(how="end").normalize() for i in range(n_steps)])
+    step_end = last_month - step * np.arange(n_steps)[::-1]
+    grid = pd.DatetimeIndex([pd.Period(year=int(m) // 12, month=int(m) % 12 + 1, freq="M")
+                             .to_timestamp(how="end").normalize() for m in step_end])
 
     rows = []
     first_rate = np.empty(len(series))
-    last_step = np.empty(len(series), dtype=int)
     for i, s in enumerate(series):
-        end_step = (_month_index(s.time) - first_month + 1) // step - 1
+        months = _month_index(s.time)
         usable = ~np.isnan(s.values) | s.censored
-        keep = np.zeros(len(s), dtype=bool)
-        if frequency == "12m_ending":
-            target = end_step[usable].max()
-            wanted = set(range(target, int(end_step.min()) - 1, -12))
-            keep = usable & np.isin(end_step, list(wanted))
-        else:
-            keep = usable
-        n_window = window // step
-        for j in np.flatnonzero(keep):
-            rows.append((i, end_step[j] - n_window + 1, end_step[j], s.values[j],
-                         s.censor_upper[j], bool(s.censored[j]), s.time[j]))
-        last_step[i] = int(end_step[usable].max())
+        position = {int(m): k for k, m in enumerate(step_end)}
+        for j in np.flatnonzero(usable):
+            k = position.get(int(months[j]))
+            if k is None:  # a 12-month window overlapping the blocks: not observed again
+                continue
+            rows.append((i, k, k, s.values[j], s.censor_upper[j], bool(s.censored[j]),
+                         s.time[j]))
         observed = np.flatnonzero(~s.censored & ~np.isnan(s.values))
-        first_rate[i] = max(s.values[observed[0]], 0.5) / n_window
+        first_rate[i] = max(s.values[observed[0]], 0.5)
+    # Every series is forecast from the last step of the grid; steps a series lacks at the end
+    # (values CDC did not show) are estimated from the model, not filled in from neighbours.
+    last_step = np.full(len(series), n_steps - 1)
 
     obs = list(zip(*rows, strict=True))
     censored = np.array(obs[5], dtype=bool)
@@ -177,8 +175,11 @@ def _exposure(series: list[Series], grid: pd.DatetimeIndex,
     for i, s in enumerate(series):
         rows = table[table["location"] == s.location]
         if rows.empty:
+            hint = ("VSRR reports New York City apart from New York: add it in with "
+                    "odforecast.data.transform.merge_nyc(data)" if s.location == "US-NYC"
+                    else "give a population table covering every location")
             raise DataError(f"population has no rows for {s.location}", column="population",
-                            hint="give a population table covering every location")
+                            hint=hint)
         by_year = rows.set_index(rows["period_start"].dt.year)["value"].sort_index()
         if (by_year <= 0).any() or by_year.isna().any():
             raise DataError(f"population of {s.location} has zero or missing values",

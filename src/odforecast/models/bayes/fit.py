@@ -287,20 +287,31 @@ class BayesFit(FittedModel):
             path_seq, scenario_seq, counts_seq = seq.spawn(3)
             rng = np.random.default_rng(path_seq)
             last = pd.Timestamp(d.grid[d.last_step[i]])
-            steps = future_periods(last, "monthly" if d.step == 1 else s.frequency, horizon)
             out_time = future_periods(last, s.frequency, horizon)
-            log_rate = _latent_paths(draws, i, horizon, rng)
-            log_rate = log_rate + self._offsets(i, steps, exog_future, draws)
+            if s.frequency == "12m_ending":
+                steps = future_periods(last, "monthly", horizon)
+                tail, log_rate = self._monthly_log_rates(i, horizon, draws, rng, exog_future)
+                frequency = "monthly"
+            else:
+                steps, frequency = out_time, s.frequency
+                log_rate = (_latent_paths(draws, i, horizon, rng)
+                            + self._offsets(i, steps, exog_future, draws))
             latent = np.exp(log_rate)
             per_scenario = []
             for scn in scenarios:
                 effect = evaluate_multiplier(
                     scn, steps, location=s.location, indicator=s.indicator,
                     n_samples=n_samples, rng=np.random.default_rng(scenario_seq),
-                    frequency="monthly" if d.step == 1 else s.frequency)
+                    frequency=frequency)
                 # the same count noise for every scenario (common random numbers)
                 counts_rng = np.random.default_rng(counts_seq)
-                per_scenario.append(self._counts(i, latent * effect, draws, counts_rng))
+                alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
+                if s.frequency == "12m_ending":
+                    counts = self._counts_12m(i, latent * effect, tail, alpha, draws,
+                                              counts_rng)
+                else:
+                    counts = _negbin(counts_rng, latent * effect, alpha[:, None])
+                per_scenario.append(counts)
             blocks.append(np.stack(per_scenario))
             times.append(out_time)
         compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
@@ -326,68 +337,112 @@ class BayesFit(FittedModel):
     def _add_aggregate(self, samples):
         return samples
 
-    def _offsets(self, i: int, steps: pd.DatetimeIndex, exog_future, draws) -> np.ndarray:
-        d = self.design
-        years = np.clip(steps.year, d.grid.year.min(), None)
+    def _log_population(self, i: int, dates: pd.DatetimeIndex) -> np.ndarray:
+        """Log population at ``dates`` (0 without a population); the last estimate is carried
+        forward beyond the table."""
         population = self.model._population(self.series)
         if population is None:
-            offset = np.zeros(len(steps))
-        else:
-            rows = population[(population["indicator"] == "population")
-                              & (population["location"] == d.series[i].location)]
-            by_year = rows.set_index(rows["period_start"].dt.year)["value"].sort_index()
-            # Beyond the last population estimate, the last one is carried forward.
-            offset = np.log(by_year.reindex(np.clip(years, by_year.index.min(),
-                                                    by_year.index.max())).to_numpy())
+            return np.zeros(len(dates))
+        rows = population[(population["indicator"] == "population")
+                          & (population["location"] == self.series[i].location)]
+        by_year = rows.set_index(rows["period_start"].dt.year)["value"].sort_index()
+        years = np.clip(dates.year, by_year.index.min(), by_year.index.max())
+        return np.log(by_year.reindex(years).to_numpy())
+
+    def _exog_effect(self, i: int, dates: pd.DatetimeIndex, exog_future, draws,
+                     *, observed: bool = False) -> np.ndarray:
+        """Regressor contribution ``x_t b`` per path at ``dates`` (zeros without regressors)."""
+        d = self.design
+        n = draws["level_last"].shape[0]
         if d.exog is None:
-            if exog_future is not None:
+            if exog_future is not None and not observed:
                 raise DataError("exog_future given but the model was fitted without exog",
                                 column="exog_future")
-            return offset[None, :]
-        if exog_future is None:
-            raise DataError(f"the model was fitted with regressors {d.exog_columns}; give their "
-                            "future values with exog_future=", column="exog_future")
-        from odforecast.models.base import align_exog
+            return np.zeros((n, len(dates)))
+        if observed:
+            x = d.exog[d.grid.get_indexer(dates)]
+        else:
+            if exog_future is None:
+                raise DataError(f"the model was fitted with regressors {d.exog_columns}; give "
+                                "their future values with exog_future=", column="exog_future")
+            from odforecast.models.base import align_exog
 
-        x = (align_exog(exog_future[d.exog_columns], steps, d.series[i].label, "exog_future")
-             - d.exog_mean) / d.exog_sd
+            x = (align_exog(exog_future[d.exog_columns], dates, d.series[i].label,
+                            "exog_future") - d.exog_mean) / d.exog_sd
         effect = draws["exog_effect"]
         b = effect[:, i, :] if effect.ndim == 3 else effect
-        return offset[None, :] + b @ x.T
+        return b @ x.T
 
-    def _counts(self, i: int, rate: np.ndarray, draws, rng: np.random.Generator) -> np.ndarray:
-        """Counts per output period from latent rates per step ``(n, horizon_steps)``."""
-        alpha = 1.0 / draws["overdispersion"][:, i] ** 2
-        s = self.series[i]
-        if s.frequency != "12m_ending":
-            return _negbin(rng, rate, alpha[:, None])
-        # 12-month-ending: monthly deaths with dispersion chosen so a 12-month sum has the
-        # window-level dispersion alpha of the likelihood (alpha_month = alpha / 12).
+    def _offsets(self, i: int, steps: pd.DatetimeIndex, exog_future, draws) -> np.ndarray:
+        return (self._log_population(i, steps)[None, :]
+                + self._exog_effect(i, steps, exog_future, draws))
+
+    def _monthly_log_rates(self, i: int, horizon: int, draws, rng, exog_future):
+        """Monthly log death rates for the 12 observed months before the forecast and the
+        ``horizon`` months after, for a 12-month-ending series.
+
+        The model's steps are 12-month blocks; a block's log rate is assigned to its middle
+        month and months in between are interpolated linearly (a smooth trend within the
+        year).  Returns ``(tail, future)`` with shapes ``(n, 12)`` and ``(n, horizon)``.
+        """
+        d = self.design
+        last = pd.Timestamp(d.grid[d.last_step[i]])
+        n_blocks = horizon // 12 + 2
+        block_ends = future_periods(last, "annual", n_blocks)
+        future = _latent_paths(draws, i, n_blocks, rng) + self._exog_effect(
+            i, block_ends, exog_future, draws)
+        previous_end = (last.to_period("M") - 12).to_timestamp(how="end").normalize()
+        known_ends = pd.DatetimeIndex([previous_end, last])
+        known = np.stack([draws["level_last"][:, i] - draws["slope_prev"][:, i],
+                          draws["level_last"][:, i]], axis=1)
+        if d.last_step[i] >= 1:
+            known = known + self._exog_effect(i, known_ends, None, draws, observed=True)
+        levels = np.concatenate([known, future], axis=1)  # blocks -1, 0, 1, ..., n_blocks
+        middles = 12.0 * np.arange(-1, n_blocks + 1) - 5.5  # middle month of each block
+        months = np.arange(-11, horizon + 1)  # month 0 is the last observed month
+        upper = np.searchsorted(middles, months, side="right")
+        weight = (months - middles[upper - 1]) / 12.0
+        block_log = levels[:, upper - 1] * (1 - weight) + levels[:, upper] * weight
+        all_dates = pd.DatetimeIndex(
+            [(last.to_period("M") + int(m)).to_timestamp(how="end").normalize()
+             for m in months])
+        monthly = block_log - np.log(12.0) + self._log_population(i, all_dates)[None, :]
+        return monthly[:, :12], monthly[:, 12:]
+
+    def _counts_12m(self, i: int, rate: np.ndarray, tail: np.ndarray, alpha: np.ndarray,
+                    draws, rng: np.random.Generator) -> np.ndarray:
+        """12-month-ending counts from monthly rates ``(n, horizon)``.
+
+        The latest observed 12-month count is split across its months in proportion to the
+        monthly rates (multinomially); each new month adds a negative-binomial count with
+        dispersion ``alpha / 12``, so that a 12-month sum has the likelihood's dispersion.
+        """
         monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
         n, horizon = rate.shape
-        last_value = self._last_window_counts(i, draws, rng)
-        tail_rate = np.exp(draws["log_rate_tail"][:, i, :])
-        shares = tail_rate / tail_rate.sum(axis=1, keepdims=True)
-        past = rng.multinomial(last_value.astype(np.int64), shares)  # (n, 12) months T-11..T
-        months = np.concatenate([past, monthly], axis=1)  # month T-11 at column 0
+        last_value = self._last_window_counts(i, draws, alpha, rng)
+        shares = np.exp(tail - tail.max(axis=1, keepdims=True))
+        shares = shares / shares.sum(axis=1, keepdims=True)
+        past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
+        months = np.concatenate([past, monthly], axis=1)
         cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
         h = np.arange(1, horizon + 1)
         return cum[:, 12 + h] - cum[:, h]
 
-    def _last_window_counts(self, i: int, draws, rng) -> np.ndarray:
-        d = self.design
-        mine = np.flatnonzero((d.obs_series == i) & (d.obs_end == d.last_step[i]))
-        j = int(mine[0])
-        n = draws["level_last"].shape[0]
-        if not d.obs_censored[j]:
-            return np.full(n, d.obs_value[j])
-        # Censored: draw from the posterior predictive restricted to [0, upper].
+    def _last_window_counts(self, i: int, draws, alpha: np.ndarray, rng) -> np.ndarray:
+        """The latest 12-month count: as observed; if censored, a posterior-predictive draw
+        below the bound; if not shown, a posterior-predictive draw."""
         from scipy import stats
 
-        mu = draws["mu_obs"][:, j]
-        alpha = 1.0 / draws["overdispersion"][:, i] ** 2
+        d = self.design
+        n = draws["level_last"].shape[0]
+        mine = np.flatnonzero((d.obs_series == i) & (d.obs_end == d.last_step[i]))
+        if mine.size and not d.obs_censored[mine[0]]:
+            return np.full(n, d.obs_value[mine[0]])
+        last = pd.DatetimeIndex([d.grid[d.last_step[i]]])
+        mu = np.exp(draws["level_last"][:, i] + self._log_population(i, last)[0]
+                    + self._exog_effect(i, last, None, draws, observed=True)[:, 0])
         p = alpha / (alpha + mu)
-        top = stats.nbinom.cdf(d.obs_upper[j], alpha, p)
+        top = stats.nbinom.cdf(d.obs_upper[mine[0]], alpha, p) if mine.size else np.ones(n)
         return stats.nbinom.ppf(rng.uniform(0, top), alpha, p)
 
 
@@ -416,7 +471,7 @@ def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.n
 def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
     post = idata["posterior"].to_dataset()
     flat = post.stack(sample=("chain", "draw")).transpose("sample", ...)
-    names = ["level_last", "slope_prev", "sigma", "overdispersion", "log_rate_tail", "mu_obs"]
+    names = ["level_last", "slope_prev", "sigma", "overdispersion", "mu_obs"]
     if design.exog is not None:
         names.append("exog_effect")
     out = {n: np.asarray(flat[n].values) for n in names}

@@ -59,7 +59,7 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
     n_series, n_steps = design.n_series, design.n_steps
     coords = {"series": [f"{s.location}|{s.indicator}" for s in design.series],
               "step": np.arange(n_steps), "obs": np.arange(len(design.obs_value)),
-              "innovation": np.arange(1, n_steps), "tail": np.arange(-11, 1)}
+              "innovation": np.arange(1, n_steps)}
     if design.exog is not None:
         coords["regressor"] = design.exog_columns
     changepoints = changepoints or []
@@ -137,16 +137,12 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
         # sampler explores extreme values.
         alpha = pm.math.exp(-2.0 * log_od[design.obs_series])
 
-        # What forecasting needs: the state at each series' last step, and the rates of the
-        # last 12 steps (to split the latest 12-month-ending count across its months).
+        # What forecasting needs: the state at each series' last step.
         rows = np.arange(n_series)
         pm.Deterministic("level_last", level[rows, design.last_step], dims="series")
         # growth from the last-but-one to the last step; the forecast continues from there
         pm.Deterministic("slope_prev", slope[rows, np.maximum(design.last_step - 1, 0)],
                          dims="series")
-        tail = design.last_step[:, None] + np.arange(-11, 1)[None, :]
-        pm.Deterministic("log_rate_tail", log_rate[rows[:, None], np.maximum(tail, 0)],
-                         dims=("series", "tail"))
 
         if design.obs_censored.any():
             dist = pm.NegativeBinomial.dist(mu=mu, alpha=alpha)
