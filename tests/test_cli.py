@@ -100,3 +100,14 @@ def test_missing_arguments_are_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+def test_forecast_with_the_bayesian_model(capsys, tmp_path):
+    out_csv = tmp_path / "bayes.csv"
+    code, out, _ = run(capsys, "forecast", "--dataset", "us_monthly_12m", "--indicator",
+                       "synthetic_opioids", "--location", "US", "--model", "bayes",
+                       "--horizon", "6", "--n-samples", "300", "--out", str(out_csv))
+    assert code == 0
+    assert "r_hat_max" in out and "12m to 2025-08" in out
+    table = pd.read_csv(out_csv)
+    assert len(table) == 6 and (table["lower_95"] < table["upper_95"]).all()
