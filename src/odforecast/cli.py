@@ -62,6 +62,17 @@ def _build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--baseline", default="naive",
                           help="model the relative WIS is computed against (default naive)")
     backtest.add_argument("--out", help="write the full score table to this CSV")
+
+    repro = commands.add_parser("reproduce", help="reproduce a published projection")
+    repro.add_argument("projection", help="e.g. stanford-lancet (see odforecast.reproduce)")
+    repro.add_argument("--vintage", default="anchor",
+                       help="anchor (the authors' data), latest (all bundled data) or a date")
+    repro.add_argument("--models", default="mechanistic,arima,bayes",
+                       help="comma-separated: mechanistic, arima, bayes")
+    repro.add_argument("--out", default="out", help="folder for the CSVs and the figure")
+    repro.add_argument("--n-samples", type=int, default=2000, help="sample paths")
+    repro.add_argument("--seed", type=int, default=0, help="random seed (runs reproduce)")
+    repro.add_argument("--quiet", action="store_true", help="no progress messages")
     return parser
 
 
@@ -209,6 +220,22 @@ def _cmd_backtest(args: argparse.Namespace) -> None:
         print(f"\nwrote {args.out}")
 
 
+def _cmd_reproduce(args: argparse.Namespace) -> None:
+    from odforecast.reproduce import reproduce
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    result = reproduce(args.projection, vintage=args.vintage, models=models,
+                       n_samples=args.n_samples, random_seed=args.seed,
+                       progress=not args.quiet)
+    p = result.projection
+    print(f"\n{p.citation}\n")
+    print(f"Cumulative US opioid deaths, median (95 % interval); models fitted to data through "
+          f"{result.last_data_year} (vintage {result.vintage}), seed {args.seed}:\n")
+    print(result.format_table())
+    paths = result.write(args.out)
+    print("\nwrote " + ", ".join(str(path) for path in paths))
+
+
 def _format_table(frame) -> str:
     """Plain text table: thousands separators for large numbers, 3 significant digits else."""
 
@@ -254,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _cmd_forecast(args)
         elif args.command == "backtest":
             _cmd_backtest(args)
+        elif args.command == "reproduce":
+            _cmd_reproduce(args)
         else:
             parser.print_help(sys.stderr)
             return 2

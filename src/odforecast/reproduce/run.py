@@ -1,0 +1,325 @@
+"""Reproduce a published projection: refit models to the data available at its vintage, project
+under the status quo and interdiction presets, and compare with the publication and with what
+actually happened."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from odforecast.errors import DataError
+from odforecast.reproduce.registry import Projection, get_projection
+
+__all__ = ["DEFAULT_SCENARIOS", "Reproduction", "reproduce"]
+
+#: Scenarios projected besides the status quo (see odforecast.scenarios.PRESETS).
+DEFAULT_SCENARIOS = ("source_low_fentanyl", "source_high_fentanyl", "us_supply_shock_2023",
+                     "australia_heroin_shortage_2001")
+
+
+@dataclass
+class Reproduction:
+    """Result of :func:`reproduce`.
+
+    Attributes
+    ----------
+    projection
+        The registry entry reproduced.
+    vintage, last_data_year
+        Data vintage used and the last year of data the models saw.
+    table
+        One row per model x scenario: cumulative deaths (median and 95 % interval) for each
+        published period, plus rows for the published values and for observed deaths.
+    annual
+        Annual medians and 95 % intervals per model x scenario.
+    observed
+        The observed annual series (all years, for the figure).
+    seconds
+        Wall time per model.
+    """
+
+    projection: Projection
+    vintage: str
+    last_data_year: int
+    table: pd.DataFrame
+    annual: pd.DataFrame
+    observed: pd.DataFrame
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def format_table(self) -> str:
+        """The comparison table as text (what the CLI prints)."""
+        periods = [f"{t.start}-{t.end}" for t in self.projection.totals]
+        header = ["model", "scenario", *periods]
+        rows = []
+        for row in self.table.itertuples(index=False):
+            cells = [row.model, row.scenario]
+            for p in periods:
+                median, low, high = (getattr(row, f"median_{p.replace('-', '_')}"),
+                                     getattr(row, f"low_{p.replace('-', '_')}"),
+                                     getattr(row, f"high_{p.replace('-', '_')}"))
+                if pd.isna(median):
+                    cells.append("—")
+                elif pd.isna(low):
+                    cells.append(f"{median / 1000:,.0f}k")
+                else:
+                    cells.append(f"{median / 1000:,.0f}k ({low / 1000:,.0f}k-{high / 1000:,.0f}k)")
+            rows.append(cells)
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
+                 "  ".join("-" * w for w in widths)]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+        return "\n".join(lines)
+
+    def plot(self):
+        """Figure: observed deaths, status-quo projections with 95 % bands, and the published
+        totals shown as implied annual averages with their ranges."""
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import FuncFormatter
+
+        fig = Figure(figsize=(10, 5.5), layout="constrained")
+        ax = fig.add_subplot()
+        obs = self.observed
+        ax.plot(obs["year"], obs["value"], "o-", color="black", ms=3, lw=1.2,
+                label="observed (NCHS final to 2019, VSRR after)")
+        colours = {"arima": "tab:blue", "bayes": "tab:green",
+                   "mechanistic (anchor assumptions)": "tab:red",
+                   "mechanistic (data-driven)": "tab:orange"}
+        sq = self.annual[self.annual["scenario"] == "status_quo"]
+        for model, rows in sq.groupby("model", sort=False):
+            colour = colours.get(model)
+            ax.fill_between(rows["year"], rows["lower_95"], rows["upper_95"], alpha=0.15,
+                            color=colour)
+            ax.plot(rows["year"], rows["median"], lw=2, color=colour,
+                    label=f"{model}: status quo (median, 95 %)")
+        previous_end = None
+        for total in self.projection.totals:
+            start = total.start if previous_end is None else previous_end + 1
+            years = total.end - start + 1
+            already = 0.0
+            if previous_end is not None:
+                prior = self.projection.totals[0]
+                already = prior.value
+            mean = (total.value - already) / years
+            label = "published (implied annual average and range)" if previous_end is None \
+                else None
+            ax.hlines(mean, start - 0.5, total.end + 0.5, color="purple", lw=2.5, label=label)
+            if total.low is not None:
+                low = (total.low - (self.projection.totals[0].low if previous_end else 0)) / years
+                high = (total.high - (self.projection.totals[0].high if previous_end else 0)) \
+                    / years
+                ax.fill_between([start - 0.5, total.end + 0.5], low, high, color="purple",
+                                alpha=0.08)
+            previous_end = total.end
+        # Heavy upper tails (a trend model compounding 10 years of growth uncertainty) would
+        # flatten everything else: cap the axis and say so.
+        peak = max(obs["value"].max(), sq["median"].max() if len(sq) else 0,
+                   max(t.high or t.value for t in self.projection.totals)
+                   / (self.projection.totals[0].end - self.projection.totals[0].start + 1))
+        top = 2.0 * peak
+        if len(sq) and sq["upper_95"].max() > top:
+            ax.text(0.99, 0.01, "bands above the axis are cut off", transform=ax.transAxes,
+                    ha="right", va="bottom", fontsize=8, color="grey")
+        ax.set_ylim(0, top)
+        ax.set_xlim(2005, max(t.end for t in self.projection.totals) + 1)
+        ax.axvline(self.last_data_year + 0.5, color="grey", ls=":", lw=1)
+        ax.text(self.last_data_year + 0.6, ax.get_ylim()[1] * 0.97,
+                f"data to {self.last_data_year}", color="grey", va="top", fontsize=8)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        ax.set_ylabel("opioid overdose deaths per year (US)")
+        ax.set_title(f"{self.projection.key}: reproduction with data of {self.vintage}")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        return fig
+
+    def write(self, out: str | Path) -> list[Path]:
+        """Write ``comparison.csv``, ``annual.csv`` and ``reproduction.png`` into ``out``."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "comparison.csv", out / "annual.csv", out / "reproduction.png"]
+        self.table.to_csv(paths[0], index=False)
+        self.annual.to_csv(paths[1], index=False)
+        self.plot().savefig(paths[2], dpi=130)
+        return paths
+
+
+def _progress(enabled: bool, message: str) -> None:
+    if enabled:
+        print(f"[odforecast] {message}", file=sys.stderr, flush=True)
+
+
+def _vintage_year(projection: Projection, vintage: str, observed: pd.DataFrame) -> tuple[str, int]:
+    available = sorted(observed["year"])
+    if vintage == "anchor":
+        return projection.vintage, projection.last_data_year
+    if vintage == "latest":
+        return "latest bundled", int(available[-1])
+    try:
+        stamp = pd.Timestamp(vintage)
+    except (TypeError, ValueError):
+        raise DataError(f"vintage must be 'anchor', 'latest' or a date; got {vintage!r}",
+                        column="vintage") from None
+    year = stamp.year - 1  # a calendar year's annual count is published during the next year
+    if year < available[0] + 5:
+        raise DataError(f"no usable data at vintage {vintage}: annual counts start in "
+                        f"{available[0]} and a projection needs at least five years",
+                        column="vintage")
+    return stamp.date().isoformat(), min(year, int(available[-1]))
+
+
+def _observed_series(indicator: str) -> pd.DataFrame:
+    from odforecast.data.bundled import load_dataset
+
+    us = load_dataset("us_annual")
+    rows = us[(us["indicator"] == indicator) & (us["estimate"] == "reported")
+              & (us["location"] == "US")].sort_values("period_start")
+    return rows
+
+
+def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
+              models: Sequence[str] = ("mechanistic", "arima", "bayes"),
+              scenarios: Sequence[str] = DEFAULT_SCENARIOS, n_samples: int = 2000,
+              random_seed: int = 0, progress: bool = True,
+              sampler_config: dict[str, Any] | None = None) -> Reproduction:
+    """Reproduce a published projection and set it beside what happened.
+
+    Parameters
+    ----------
+    name
+        Registry key (see :data:`odforecast.reproduce.PROJECTIONS`), e.g.
+        ``"stanford_lancet_2021"``.
+    vintage
+        ``"anchor"`` (the data the authors had), ``"latest"`` (all bundled data) or a date.
+    models
+        Any of ``"mechanistic"``, ``"arima"``, ``"bayes"``.
+    scenarios
+        Preset names projected besides the status quo.
+    n_samples, random_seed
+        Sample paths per projection and the seed (the run reproduces from it).
+    progress
+        Print progress to stderr.
+    sampler_config
+        Overrides for the Bayesian models' sampler (e.g. fewer draws for a quick run).
+
+    Returns
+    -------
+    Reproduction
+
+    Examples
+    --------
+    >>> from odforecast.reproduce import reproduce
+    >>> result = reproduce("stanford_lancet_2021", models=["arima"])  # doctest: +SKIP
+    >>> print(result.format_table())  # doctest: +SKIP
+    """
+    from odforecast.scenarios import StatusQuo, preset
+
+    projection = get_projection(name)
+    rows = _observed_series(projection.indicator)
+    observed = pd.DataFrame({"year": rows["period_start"].dt.year.to_numpy(),
+                             "value": rows["value"].to_numpy()})
+    vintage_label, last_year = _vintage_year(projection, vintage, observed)
+    train = rows[rows["period_start"].dt.year <= last_year]
+    horizon = max(t.end for t in projection.totals) - last_year
+    if horizon <= 0:
+        raise DataError(f"the data at vintage {vintage_label} already cover the published period",
+                        column="vintage")
+    scenario_objects = [StatusQuo(), *(preset(s) for s in scenarios)]
+    _progress(progress, f"{projection.key}: data through {last_year} ({len(train)} years), "
+                        f"projecting {last_year + 1}-{last_year + horizon} under "
+                        f"{len(scenario_objects)} scenarios")
+
+    forecasts, seconds = {}, {}
+    for model_name in models:
+        started = time.perf_counter()
+        _progress(progress, f"fitting {model_name} ...")
+        for label, fc in _project(model_name, train, horizon, scenario_objects, n_samples,
+                                  random_seed, sampler_config, last_year):
+            forecasts[label] = fc
+        seconds[model_name] = time.perf_counter() - started
+        _progress(progress, f"{model_name} done in {seconds[model_name]:.1f} s")
+
+    table, annual = _summarise(projection, forecasts, observed, last_year)
+    return Reproduction(projection, vintage_label, last_year, table, annual, observed, seconds)
+
+
+def _project(model_name, train, horizon, scenarios, n_samples, seed, sampler_config, last_year):
+    if model_name == "arima":
+        from odforecast.models import ARIMA
+
+        fitted = ARIMA().fit(train)
+        yield "arima", fitted.forecast(horizon, scenarios, n_samples=n_samples, random_seed=seed)
+    elif model_name == "bayes":
+        import warnings
+
+        from odforecast.errors import OdforecastWarning
+        from odforecast.models import BayesianTrend
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", OdforecastWarning)
+            fitted = BayesianTrend(sampler_config=sampler_config, random_seed=seed).fit(train)
+        yield "bayes", fitted.forecast(horizon, scenarios, n_samples=n_samples,
+                                       random_seed=seed)
+    elif model_name == "mechanistic":
+        try:
+            from odforecast.mechanistic import MechanisticOpioidModel
+        except ImportError as exc:
+            raise DataError("the mechanistic model is not available in this version",
+                            column="models") from exc
+        for lethality, label in (("rao_trend", "mechanistic (anchor assumptions)"),
+                                 ("data", "mechanistic (data-driven)")):
+            model = MechanisticOpioidModel(lethality=lethality, random_seed=seed)
+            fitted = model.fit(train)
+            yield label, fitted.forecast(horizon, scenarios, n_samples=n_samples,
+                                         random_seed=seed)
+    else:
+        raise DataError(f"unknown model {model_name!r}; choose from mechanistic, arima, bayes",
+                        column="models")
+
+
+def _summarise(projection: Projection, forecasts: dict, observed: pd.DataFrame,
+               last_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    records, annual = [], []
+    for model, fc in forecasts.items():
+        fc_us = fc.sel(location="US", indicator=projection.indicator)
+        for scenario in fc_us.scenarios or ["status_quo"]:
+            one = fc_us.sel(scenario=scenario) if fc_us.scenarios else fc_us
+            record = {"model": model, "scenario": scenario}
+            for total in projection.totals:
+                key = f"{total.start}_{total.end}"
+                if total.end <= last_year:  # entirely observed: the model adds nothing
+                    years = observed[(observed["year"] >= total.start)
+                                     & (observed["year"] <= total.end)]
+                    value = float(years["value"].sum())
+                    record.update({f"median_{key}": value, f"low_{key}": value,
+                                   f"high_{key}": value})
+                    continue
+                window = one.cumulative(str(total.start), str(total.end), intervals=(0.95,),
+                                        include_observed=total.start <= last_year)
+                record[f"median_{key}"] = float(window["median"].iloc[0])
+                record[f"low_{key}"] = float(window["lower_95"].iloc[0])
+                record[f"high_{key}"] = float(window["upper_95"].iloc[0])
+            records.append(record)
+            frame = one.to_frame(intervals=(0.95,))
+            annual.append(pd.DataFrame({"model": model, "scenario": scenario,
+                                        "year": frame["period_end"].dt.year,
+                                        "median": frame["median"],
+                                        "lower_95": frame["lower_95"],
+                                        "upper_95": frame["upper_95"]}))
+    published = {"model": "published", "scenario": projection.key}
+    actual = {"model": "observed", "scenario": "reported (VSRR Jul 2025)"}
+    for total in projection.totals:
+        key = f"{total.start}_{total.end}"
+        published.update({f"median_{key}": total.value, f"low_{key}": total.low,
+                          f"high_{key}": total.high})
+        years = observed[(observed["year"] >= total.start) & (observed["year"] <= total.end)]
+        complete = len(years) == total.end - total.start + 1
+        actual.update({f"median_{key}": float(years["value"].sum()) if complete else np.nan,
+                       f"low_{key}": np.nan, f"high_{key}": np.nan})
+    table = pd.DataFrame([published, actual, *records])
+    return table, pd.concat(annual, ignore_index=True)
