@@ -128,3 +128,15 @@ def test_rolling_origins_and_bad_origins(series):
         backtest(Naive(), series, origins=["2010-01-31"], horizon=3)
     with pytest.raises(DataError, match="horizon"):
         backtest(Naive(), series, origins=ORIGINS, horizon=0)
+
+
+def test_series_that_do_not_form_a_full_grid(series):
+    """US opioids with Vermont all-drug deaths: the forecast grid has two empty cells."""
+    states = odforecast.load_dataset("states_monthly_12m")
+    vermont = states[(states["location"] == "US-VT") & (states["indicator"] == "all_drugs")
+                     & (states["estimate"] == "reported")]
+    us = series[series["indicator"] == "opioids"]
+    result = backtest(Naive(), pd.concat([us, vermont]), origins=["2023-06-30"], horizon=2,
+                      n_samples=100)
+    pairs = set(map(tuple, result.scores[["location", "indicator"]].drop_duplicates().values))
+    assert pairs == {("US", "opioids"), ("US-VT", "all_drugs")}

@@ -184,7 +184,10 @@ def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) 
     levels = np.array(HUB_LEVELS)
     for location in samples["location"].values:
         for indicator in samples["indicator"].values:
-            series = full[(str(location), str(indicator))]
+            key = (str(location), str(indicator))
+            if key not in full:  # the location x indicator grid need not be rectangular
+                continue
+            series = full[key]
             paths = samples.sel(location=location, indicator=indicator).values  # (sample, time)
             times = pd.DatetimeIndex(samples["time"].values)
             truth = pd.Series(series.values, index=series.time).reindex(times)
