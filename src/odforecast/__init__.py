@@ -51,6 +51,8 @@ _LAZY: dict[str, str] = {
     "BayesianTrend": "odforecast.models",
     "HierarchicalBayes": "odforecast.models",
     "backtest": "odforecast.evaluate",
+    "MechanisticOpioidModel": "odforecast.mechanistic",
+    "reproduce": "odforecast.reproduce",
     "Interdiction": "odforecast.scenarios",
     "preset": "odforecast.scenarios",
     "load_scenarios": "odforecast.scenarios",

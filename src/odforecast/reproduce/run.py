@@ -234,12 +234,15 @@ def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
                         f"projecting {last_year + 1}-{last_year + horizon} under "
                         f"{len(scenario_objects)} scenarios")
 
+    context = {"all_indicators": _all_indicators(), "vintage": _vintage_date(projection,
+                                                                            vintage),
+               "end_year": max(t.end for t in projection.totals), "progress": progress}
     forecasts, seconds = {}, {}
     for model_name in models:
         started = time.perf_counter()
         _progress(progress, f"fitting {model_name} ...")
         for label, fc in _project(model_name, train, horizon, scenario_objects, n_samples,
-                                  random_seed, sampler_config, last_year):
+                                  random_seed, sampler_config, context):
             forecasts[label] = fc
         seconds[model_name] = time.perf_counter() - started
         _progress(progress, f"{model_name} done in {seconds[model_name]:.1f} s")
@@ -248,7 +251,22 @@ def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
     return Reproduction(projection, vintage_label, last_year, table, annual, observed, seconds)
 
 
-def _project(model_name, train, horizon, scenarios, n_samples, seed, sampler_config, last_year):
+def _all_indicators() -> pd.DataFrame:
+    from odforecast.data.bundled import load_dataset
+
+    us = load_dataset("us_annual")
+    return us[(us["estimate"] == "reported") & (us["location"] == "US")]
+
+
+def _vintage_date(projection: Projection, vintage: str) -> str:
+    if vintage == "anchor":
+        return projection.vintage
+    if vintage == "latest":
+        return pd.Timestamp.today().date().isoformat()
+    return pd.Timestamp(vintage).date().isoformat()
+
+
+def _project(model_name, train, horizon, scenarios, n_samples, seed, sampler_config, context):
     if model_name == "arima":
         from odforecast.models import ARIMA
 
@@ -260,9 +278,13 @@ def _project(model_name, train, horizon, scenarios, n_samples, seed, sampler_con
         from odforecast.errors import OdforecastWarning
         from odforecast.models import BayesianTrend
 
-        with warnings.catch_warnings():
+        config = {"draws": 2000, **(sampler_config or {})}  # ESS >= 400 with margin
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", OdforecastWarning)
-            fitted = BayesianTrend(sampler_config=sampler_config, random_seed=seed).fit(train)
+            fitted = BayesianTrend(sampler_config=config, random_seed=seed).fit(train)
+        for warning in caught:
+            if issubclass(warning.category, OdforecastWarning):
+                _progress(context["progress"], f"warning: {warning.message}")
         yield "bayes", fitted.forecast(horizon, scenarios, n_samples=n_samples,
                                        random_seed=seed)
     elif model_name == "mechanistic":
@@ -271,12 +293,16 @@ def _project(model_name, train, horizon, scenarios, n_samples, seed, sampler_con
         except ImportError as exc:
             raise DataError("the mechanistic model is not available in this version",
                             column="models") from exc
+        # The mechanistic model calibrates to deaths by type (prescription-only and
+        # illicit-involved, built from several indicators) and applies the vintage itself.
         for lethality, label in (("rao_trend", "mechanistic (anchor assumptions)"),
                                  ("data", "mechanistic (data-driven)")):
-            model = MechanisticOpioidModel(lethality=lethality, random_seed=seed)
-            fitted = model.fit(train)
-            yield label, fitted.forecast(horizon, scenarios, n_samples=n_samples,
-                                         random_seed=seed)
+            model = MechanisticOpioidModel(vintage=context["vintage"], lethality=lethality,
+                                           random_seed=seed)
+            fitted = model.fit(context["all_indicators"])
+            years = context["end_year"] - fitted.forecast_start + 1
+            yield label, fitted.forecast(years, scenarios, n_samples=n_samples,
+                                         random_seed=seed, buckets=False)
     else:
         raise DataError(f"unknown model {model_name!r}; choose from mechanistic, arima, bayes",
                         column="models")
