@@ -937,7 +937,25 @@ got 1.2 (an effect of 1.2 would be a reduction above 100 %)
 
 
 @dataclass(frozen=True)
-class Naloxone(_EffectScenario):
+class _Programme(_EffectScenario):
+    """Fields shared by the programme expansions (:class:`Naloxone`, :class:`MOUD`)."""
+
+    name: str
+    effect: Param
+    onset: pd.Timestamp | None
+    ramp_months: Param = 0.0
+    indicators: tuple[str, ...] | None = None
+    locations: tuple[str, ...] | None = None
+    source: str = ""
+    default_indicators: ClassVar[tuple[str, ...]] = OPIOID_INDICATORS
+    effect_range: ClassVar[_Range] = PROGRAMME_EFFECT_RANGE
+
+    def __post_init__(self) -> None:
+        self._validate_common()
+
+
+@dataclass(frozen=True)
+class Naloxone(_Programme):
     """Expanded naloxone distribution, as a multiplier on the latent rate of every opioid
     indicator (statistical models).
 
@@ -963,23 +981,11 @@ class Naloxone(_EffectScenario):
     array([0.75])
     """
 
-    name: str
-    effect: Param
-    onset: pd.Timestamp | None
-    ramp_months: Param = 0.0
-    indicators: tuple[str, ...] | None = None
-    locations: tuple[str, ...] | None = None
-    source: str = ""
     kind: ClassVar[str] = "naloxone"
-    default_indicators: ClassVar[tuple[str, ...]] = OPIOID_INDICATORS
-    effect_range: ClassVar[_Range] = PROGRAMME_EFFECT_RANGE
-
-    def __post_init__(self) -> None:
-        self._validate_common()
 
 
 @dataclass(frozen=True)
-class MOUD(_EffectScenario):
+class MOUD(_Programme):
     """Expanded medication for opioid use disorder (buprenorphine, methadone, naltrexone), as a
     multiplier on the latent rate of every opioid indicator (statistical models).
 
@@ -1001,19 +1007,7 @@ class MOUD(_EffectScenario):
     0.05
     """
 
-    name: str
-    effect: Param
-    onset: pd.Timestamp | None
-    ramp_months: Param = 0.0
-    indicators: tuple[str, ...] | None = None
-    locations: tuple[str, ...] | None = None
-    source: str = ""
     kind: ClassVar[str] = "moud"
-    default_indicators: ClassVar[tuple[str, ...]] = OPIOID_INDICATORS
-    effect_range: ClassVar[_Range] = PROGRAMME_EFFECT_RANGE
-
-    def __post_init__(self) -> None:
-        self._validate_common()
 
 
 # -- covariate-driven scenarios ------------------------------------------------------------------
