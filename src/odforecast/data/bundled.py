@@ -116,7 +116,8 @@ def load_dataset(name: str, *, verify: bool = True) -> pd.DataFrame:
     --------
     >>> import odforecast
     >>> us = odforecast.load_dataset("us_annual")
-    >>> row = us.query("indicator == 'all_drugs' and period_start == '2015-01-01'")
+    >>> row = us[(us["indicator"] == "all_drugs") & (us["period_start"].dt.year == 2015)
+    ...          & (us["estimate"] == "reported")]
     >>> int(row["value"].iloc[0])
     52404
     """

@@ -286,9 +286,12 @@ _RANK_FACTR = 1e9
 
 
 #: Candidates with an AR or MA root of modulus below this are rejected, as R's ``auto.arima``
-#: does: at the edge of the stationary region the likelihood of a level series can spike (an
-#: AR(3) with roots at 1 and -1 "beat" the models with a mean by 26 AICc units on Utah) and
-#: simulated paths explode.
+#: does.  At the edge of the stationary region the likelihood of a level series can spike (on
+#: Utah, all drugs, to January 2024, an AR(3) without mean with roots at 1 and -1 "beat" the
+#: models with a mean by 26 AICc units) and its simulated paths overflow.  Near-unit MA roots
+#: are rejected too, which on a few 12-month-ending series selects a simpler model than the
+#: unguarded search did (Vermont to February 2025: (2, 1, 2) instead of (3, 1, 3), whose MA
+#: root had modulus 1.0007).
 _MIN_ROOT = 1.01
 
 

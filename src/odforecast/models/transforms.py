@@ -22,8 +22,9 @@ class Transform:
 
     Examples
     --------
+    >>> import numpy as np
     >>> t = Transform("log")
-    >>> float(t.inverse(t.forward(np.array([100.0])))[0])
+    >>> round(float(t.inverse(t.forward(np.array([100.0])))[0]), 9)
     100.0
     """
 
