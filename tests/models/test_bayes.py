@@ -223,3 +223,30 @@ def test_advi_is_labelled_approximate(national_annual):
     fc = fitted.forecast(3, n_samples=100, random_seed=1)
     assert "ADVI" in fc.metadata["inference"]
     assert any("approximate" in w for w in fc.metadata["warnings"])
+
+
+def test_regressor_and_covariate_scenario_on_the_bayesian_model():
+    """CBP fentanyl seizures as a regressor; a covariate scenario supplies its future."""
+    from odforecast.scenarios import CovariateScenario
+
+    cbp = odforecast.load_dataset("cbp_fentanyl_seizures")
+    lbs = cbp[(cbp["indicator"] == "fentanyl_seized_lbs") & (cbp["region"] == "all")]
+    monthly = lbs.set_index("period_end")["value"].sort_index()
+    exog = np.log(monthly.rolling(12).sum()).dropna().to_frame("log_seized_12m")
+    us = odforecast.load_dataset("us_monthly_12m")
+    data = us[(us["indicator"] == "synthetic_opioids") & (us["estimate"] == "reported")
+              & (us["period_end"] >= "2020-09-30")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OdforecastWarning)
+        fitted = BayesianTrend(sampler_config=SMALL, random_seed=4).fit(data, exog=exog)
+    assert "exog_effect" in fitted.idata["posterior"]
+    with pytest.raises(DataError, match="exog_future"):
+        fitted.forecast(3, n_samples=50, random_seed=1)
+    more = CovariateScenario("seizures_plus_50", column="log_seized_12m", change=0.5,
+                             start="2025-03-01", baseline=exog, scale="log")
+    same = CovariateScenario("seizures_flat", column="log_seized_12m", change=0.0,
+                             start="2025-03-01", baseline=exog, scale="log")
+    a = fitted.forecast(6, more, n_samples=200, random_seed=1)
+    b = fitted.forecast(6, same, n_samples=200, random_seed=1)
+    assert a.samples.shape == b.samples.shape
+    assert not np.array_equal(a.samples.values, b.samples.values)  # the regressor is used

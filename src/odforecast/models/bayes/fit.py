@@ -281,6 +281,12 @@ class BayesFit(FittedModel):
         draws = {k: v[index] for k, v in draws.items()}
 
         d = self.design
+        provider = next((scn for scn in scenarios if hasattr(scn, "exog_future")), None)
+        if exog_future is None and provider is not None and d.exog is not None:
+            # a covariate scenario supplies the regressors: monthly values over the horizon
+            # (every step date needed below is a month end within it)
+            months = future_periods(pd.Timestamp(d.grid[-1]), "monthly", 12 * (horizon + 2))
+            exog_future = provider.exog_future(months, columns=d.exog_columns, history=None)
         blocks, times = [], []
         for i, s in enumerate(self.series):
             seq = series_seed(seed, s.location, s.indicator)
