@@ -1,0 +1,152 @@
+"""Accuracy of the Bayesian models on the same series, origins and horizons as run.py.
+
+Models: ``BayesianTrend`` (every series of an origin fitted jointly but independently) and
+``HierarchicalBayes`` (per indicator, the states and DC with New York City added into New York,
+partial pooling, population offsets; its national forecast is the sum of the state paths and is
+scored against the VSRR US series).  Both are scored exactly like run.py's models (23 hub
+quantiles from 1,000 sample paths, ``odforecast.evaluate``) and compared on the cells both have
+with run.py's results (``results/scores.csv.gz``, written by the full run.py).
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/forecast_accuracy/bayes.py              # origins every 12 months
+    .venv/bin/python benchmarks/forecast_accuracy/bayes.py --quick      # 2 origins (smoke run)
+
+Writes ``results/scores_bayes[_quick].csv.gz`` and prints the README tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run  # noqa: E402  (the shared series, origins and table helpers of run.py)
+
+from odforecast.data.transform import merge_nyc  # noqa: E402
+from odforecast.errors import OdforecastWarning  # noqa: E402
+from odforecast.evaluate import compare  # noqa: E402
+from odforecast.evaluate.backtest import BacktestResult, _score  # noqa: E402
+from odforecast.models import BayesianTrend, HierarchicalBayes  # noqa: E402
+from odforecast.models.series import prepare_series  # noqa: E402
+
+SAMPLER = {"draws": 1000, "tune": 1000, "chains": 2}
+
+
+def fit_forecast(model, train: pd.DataFrame):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OdforecastWarning)
+        fitted = model.fit(train)
+    flagged = [str(w.message) for w in caught if issubclass(w.category, OdforecastWarning)]
+    fc = fitted.forecast(run.HORIZON, n_samples=run.N_SAMPLES, random_seed=run.SEED)
+    return fc, fitted.convergence, flagged
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", type=Path, default=run.ROOT.parent / "shared" / "data")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--step", type=int, default=None, help="months between origins")
+    parser.add_argument("--from-scores", action="store_true",
+                        help="print the tables from the saved scores without refitting")
+    args = parser.parse_args(argv)
+    data, how = run.load_series(args.raw)
+    step = args.step or (72 if args.quick else 12)
+    origins = run.origins_every(step)
+    full = {s.key: s for s in prepare_series(data)}
+    print(how)
+    print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
+          f"NUTS {SAMPLER}")
+    suffix = "_quick" if args.quick else ""
+    out = HERE / "results"
+    if args.from_scores:
+        saved = pd.read_csv(out / f"scores_bayes{suffix}.csv.gz")
+        compare_with_run(
+            [BacktestResult(rows, name) for name, rows in saved.groupby("model")], out, suffix,
+            origins)
+        return
+    tables, walls, convergence = {"bayes": [], "hierarchical": []}, {}, []
+    states = data[~data["location"].isin(["US", "US-PR"])]
+    for origin in origins:
+        stamp = pd.Timestamp(origin)
+        train = data[data["period_end"] <= stamp]
+        started = time.perf_counter()
+        fc, conv, _flags = fit_forecast(BayesianTrend(sampler_config=SAMPLER,
+                                                       random_seed=run.SEED), train)
+        walls["bayes"] = walls.get("bayes", 0.0) + time.perf_counter() - started
+        tables["bayes"].append(_score(fc, full, stamp, "bayes", run.SEED))
+        convergence.append({"model": "bayes", "origin": origin, **conv})
+        for indicator, rows in states.groupby("indicator"):
+            rows = rows[rows["period_end"] <= stamp]
+            if {"US-NY", "US-NYC"} <= set(rows["location"]):
+                rows = merge_nyc(rows)
+            elif "US-NYC" in set(rows["location"]):
+                rows = rows[rows["location"] != "US-NYC"]
+            started = time.perf_counter()
+            fc, conv, _flags = fit_forecast(HierarchicalBayes(sampler_config=SAMPLER,
+                                                               random_seed=run.SEED), rows)
+            walls["hierarchical"] = walls.get("hierarchical", 0.0) + time.perf_counter() - started
+            # Score the states present in the comparison set, and the national sum of the
+            # states when all 50 states and DC are there (New York is scored only when it was
+            # not merged, since the merged series is not a VSRR series).
+            complete = rows["location"].nunique() == 51  # 50 states + DC sum to the US
+            keep = [loc for loc in fc.locations if (loc, indicator) in full
+                    and (loc != "US" or complete)
+                    and not (loc == "US-NY" and {"US-NY", "US-NYC"} <= set(states["location"]))]
+            tables["hierarchical"].append(_score(fc.sel(location=keep), full, stamp,
+                                                 "hierarchical", run.SEED))
+            convergence.append({"model": "hierarchical", "indicator": indicator,
+                                "origin": origin, **conv})
+        print(f"origin {origin}: bayes {walls['bayes']:.0f} s, hierarchical "
+              f"{walls['hierarchical']:.0f} s so far", flush=True)
+    results = [BacktestResult(pd.concat(t, ignore_index=True), name) for name, t in
+               tables.items()]
+    out.mkdir(exist_ok=True)
+    pd.concat([r.scores for r in results]).to_csv(out / f"scores_bayes{suffix}.csv.gz",
+                                                   index=False)
+    conv = pd.DataFrame(convergence)
+    print("\nConvergence (per fit):")
+    print(conv.groupby("model")[["r_hat_max", "ess_bulk_min", "divergences"]].agg(
+        ["min", "median", "max"]).to_string())
+    print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
+
+    compare_with_run(results, out, suffix, origins)
+    print(f"\nwall seconds (fit + forecast, all origins): {walls}")
+    print(run.machine_info())
+
+
+def compare_with_run(results, out: Path, suffix: str, origins: list[str]) -> None:
+    """Compare with run.py's models on the cells every model has."""
+    reference = out / f"scores{suffix}.csv.gz"
+    if not reference.is_file():
+        reference = out / "scores.csv.gz"
+    others = pd.read_csv(reference)
+    others = others[others["origin"].isin(origins)]
+    key = ["location", "indicator", "origin", "horizon"]
+    common = None
+    for r in results:
+        cells = r.scores[key].drop_duplicates()
+        common = cells if common is None else common.merge(cells, on=key)
+    common = common.merge(others[key].drop_duplicates(), on=key)
+    everything = [BacktestResult(r.scores.merge(common, on=key), r.model) for r in results]
+    for name, rows in others.groupby("model"):
+        everything.append(BacktestResult(rows.merge(common, on=key), name))
+    print(f"\n{len(common)} common cells (series x origin x horizon)\n")
+    table = compare(everything, baseline="naive")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    print("\nBy horizon (WIS, 80 % coverage):")
+    by_h = compare(everything, baseline="naive", by=("model", "horizon"))
+    print(by_h[by_h["horizon"].isin([1, 3, 6, 12])][["model", "horizon", "wis",
+                                                    "rel_wis_vs_naive", "cover_80"]]
+          .to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+
+
+if __name__ == "__main__":
+    main()
