@@ -19,9 +19,12 @@ the full MLE) and the differencing is applied before filtering (``simple_differe
 SARIMAX's default burns the ``d + m*D`` diffuse periods, so the likelihood, the effective number
 of observations and the AICc are the same to about 1e-4).  Each candidate starts from its
 neighbour's estimates when those are valid and fit better than the default start, and the
-optimiser stops at a slightly looser tolerance.  The selected model is then refitted exactly (the
-full SARIMAX of ``statsmodels``, scale included, as a fixed-order fit would be) and its
-diagnostics (AICc, convergence, Ljung-Box) come from that fit.  BLAS is limited to one thread
+optimiser stops at a slightly looser tolerance.  Candidates with an AR or MA root within 1.01 of
+the unit circle are rejected, as ``auto.arima`` does.  The selected model is then refitted
+exactly on the full SARIMAX state space (integrated states, diffuse periods burned; the scale
+concentrated out, which gives the same MLE) and its diagnostics (AICc, convergence, Ljung-Box)
+come from that fit; paths are simulated from the plain SARIMAX with that sigma2.  BLAS is limited
+to one thread
 while fitting and sampling: the matrices are tiny, and OpenBLAS worker threads made each
 likelihood evaluation up to 100 times slower on a busy two-core machine.
 """
