@@ -210,6 +210,52 @@ def test_bad_configs_and_population(national_annual, small_states):
         HierarchicalBayes(population=zero).fit(small_states)
 
 
+def test_population_is_carried_to_data_years_after_the_census_table_with_a_warning():
+    states = odforecast.load_dataset("states_monthly_12m")
+    data = states[(states["location"].isin(["US-VT", "US-NH"]))
+                  & (states["indicator"] == "opioids") & (states["estimate"] == "reported")]
+    assert data["period_end"].max() >= pd.Timestamp("2025-01-31")  # data runs into 2025
+    population = odforecast.load_dataset("states_population")
+    assert population["period_start"].dt.year.max() == 2024  # Census estimates end in 2024
+    series = prepare_series(data, allow_censored=True, allow_missing=True)
+    with pytest.warns(OdforecastWarning, match=r"population of US-NH, US-VT does not cover 2025; using the nearest"):
+        design = build_design(series, population=population)
+    vt = [s.location for s in design.series].index("US-VT")
+    vt_2024 = population[(population["location"] == "US-VT")
+                         & (population["period_start"].dt.year == 2024)]["value"].item()
+    assert design.grid[-1].year == 2025 and design.exposure[vt, -1] == vt_2024
+
+
+def test_steps_before_a_series_first_count_are_not_sampled():
+    # Alaska's opioid counts are not shown by CDC for the first 12-month blocks: the model
+    # samples no free level there and starts the trend (level0) at the first count.
+    from odforecast.models.bayes.config import DEFAULT_MODEL_CONFIG
+    from odforecast.models.bayes.model import build_model
+
+    states = odforecast.load_dataset("states_monthly_12m")
+    data = states[states["location"].isin(["US-AK", "US-VT", "US-OH"])
+                  & (states["indicator"] == "opioids") & (states["estimate"] == "reported")]
+    design = build_design(prepare_series(data, allow_censored=True, allow_missing=True))
+    observed = np.zeros((design.n_series, design.n_steps), dtype=bool)
+    shown = ~design.obs_censored
+    observed[design.obs_series[shown], design.obs_start[shown]] = True
+    first = observed.argmax(axis=1)
+    assert first.max() > 0  # at least one series starts late
+    model = build_model(design, dict(DEFAULT_MODEL_CONFIG), pooled=True)
+    n_free = model["level_offset"].type.shape[0]
+    assert n_free == int((design.n_steps - first).sum())
+    point = model.initial_point()
+    fn = model.compile_fn(model.replace_rvs_by_values([model["level0"]]),
+                          inputs=model.value_vars, point_fn=True,
+                          on_unused_input="ignore")
+    level0 = fn(point)[0]
+    # at the initial point the level sits on the observed log rate of the first count
+    for i in range(design.n_series):
+        j = np.flatnonzero((design.obs_series == i) & (design.obs_start == first[i]) & shown)[0]
+        expected = np.log(design.obs_value[j] / design.exposure[i, first[i]])
+        assert level0[i] == pytest.approx(expected, rel=1e-9)
+
+
 def test_forecast_before_fit_is_a_clear_error():
     with pytest.raises(FitError, match=r"call \.fit\(data\) first"):
         BayesianTrend().forecast(3)

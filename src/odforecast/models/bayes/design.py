@@ -17,13 +17,14 @@ rates (see :meth:`odforecast.models.bayes.fit.BayesFit.forecast`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from odforecast.data.schema import FREQUENCIES
-from odforecast.errors import DataError
+from odforecast.errors import DataError, OdforecastWarning
 from odforecast.models.series import Series
 
 __all__ = ["Design", "build_design", "step_months"]
@@ -172,6 +173,7 @@ def _exposure(series: list[Series], grid: pd.DatetimeIndex,
     table = population[population["indicator"] == "population"]
     out = np.empty((len(series), len(grid)))
     years = grid.year
+    carried: dict[str, list[int]] = {}
     for i, s in enumerate(series):
         rows = table[table["location"] == s.location]
         if rows.empty:
@@ -192,14 +194,24 @@ def _exposure(series: list[Series], grid: pd.DatetimeIndex,
         data_years = sorted(set(s.time.year))
         uncovered = [y for y in data_years if y not in by_year.index]
         if uncovered:
-            raise DataError(f"population of {s.location} does not cover {uncovered[0]}, a year "
-                            f"with data", column="population",
-                            hint="the population table must span the observed period")
-        # Steps before or after the table (only the padding at the edges of the grid and the
-        # forecast horizon) use the nearest year's value.
+            carried[s.location] = uncovered
+        # Years outside the table (the padding at the edges of the grid, the forecast horizon
+        # and data years not yet estimated) use the nearest year's value.
         clipped = np.clip(years, by_year.index.min(), by_year.index.max())
         out[i] = by_year.reindex(clipped).to_numpy()
+    if carried:
+        # Census estimates lag the death counts by a year or more (the 2025 vintage of VSRR
+        # has Jan-Feb 2025 windows, the estimates end in 2024): the nearest year's population
+        # is used, and said so, rather than refusing the latest data.
+        years_missing = sorted({y for v in carried.values() for y in v})
+        warnings.warn(f"population of {', '.join(sorted(carried))} does not cover "
+                      f"{_years_text(years_missing)}; using the nearest year's value",
+                      OdforecastWarning, stacklevel=4)
     return out
+
+
+def _years_text(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
 def _exog(exog: pd.DataFrame | None, grid: pd.DatetimeIndex, last_step: np.ndarray):

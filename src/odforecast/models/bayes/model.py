@@ -110,16 +110,22 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
             shift = pm.Normal("changepoint_shift", 0, prior["changepoint_sd"],
                               dims=("series", "changepoint"))
         if parameterization == "levels":
-            level = _levels_parameterization(pm, pt, design, level_prior, slope_prior, sigma,
-                                             phi, shift, changepoints, log_first, log_od)
+            level, first = _levels_parameterization(
+                pm, pt, design, level_prior, slope_prior, sigma, phi, shift, changepoints,
+                log_first, log_od)
         else:
             level = _shock_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi,
                                             shift, changepoints, pooled,
                                             centered=parameterization == "centered")
+            first = np.zeros(n_series, dtype=int)
         slope = pt.concatenate([level[:, 1:] - level[:, :-1],
                                 pt.zeros((n_series, 1))], axis=1)
-        pm.Deterministic("level0", level[:, 0], dims="series")
-        pm.Deterministic("slope0", slope[:, 0], dims="series")
+        # level and growth where each series' trend starts (its first count in the levels
+        # parameterisation, the first step otherwise)
+        first_rows = np.arange(n_series)
+        pm.Deterministic("level0", level[first_rows, first], dims="series")
+        pm.Deterministic("slope0", slope[first_rows, np.minimum(first, max(n_steps - 2, 0))],
+                         dims="series")
         log_rate = level + np.log(design.exposure)
         if design.exog is not None:
             if pooled:
@@ -202,18 +208,39 @@ def _levels_parameterization(pm, pt, design, level_prior, slope_prior, sigma, ph
             steps = slice(design.obs_start[j], design.obs_end[j] + 1)
             center[s, steps] = np.log(count / width / design.exposure[s, steps])
             inv_count[s, steps] = 1.0 / count
-    # carry the last known centre across leading/trailing steps without data
+    observed = inv_count < 1
+    t = np.arange(n_steps)
+    # Steps without a count are centred on the interpolated observed log rate (nearest one at
+    # the edges), not on the first observed rate.
+    for i in range(n_series):
+        have = np.flatnonzero(observed[i])
+        if len(have):
+            center[i] = np.interp(t, have, center[i, have])
+    # Steps before a series' first count are not sampled: nothing informs them and forecasting
+    # never uses them, but as free levels tied only by the trend prior they were the worst-mixing
+    # parameters (level0 of states whose early years CDC did not show).  They are held at the
+    # first observed level; the level prior applies at the first count, where log_first (the
+    # first *observed* rate) already centres it.
+    first = np.array([np.flatnonzero(row)[0] if row.any() else 0 for row in observed])
+    free = t[None, :] >= first[:, None]
+    rows_free, steps_free = np.nonzero(free)
     scale = pt.sqrt(pt.exp(2.0 * log_od)[:, None] + inv_count)
-    offset = pm.Flat("level_offset", dims=("series", "step"), initval=np.zeros(center.shape))
+    values = pm.Flat("level_offset", shape=len(rows_free), initval=np.zeros(len(rows_free)))
+    offset = pt.set_subtensor(pt.zeros((n_series, n_steps))[rows_free, steps_free], values)
+    rows = np.arange(n_series)
     level = center + scale * offset
+    level = pt.where(free, level, level[rows, first][:, None])
     growth = level[:, 1:] - level[:, :-1]
     innovation = growth[:, 1:] - phi * growth[:, :-1]
     if shift is not None:
         index = np.asarray(changepoints) - 1
         innovation = pt.inc_subtensor(innovation[:, index], -shift)
-    logp = (pm.logp(pm.Normal.dist(level_prior[0], level_prior[1]), level[:, 0]).sum()
-            + pm.logp(pm.Normal.dist(slope_prior[0], slope_prior[1]), growth[:, 0]).sum()
-            + pm.logp(pm.Normal.dist(0.0, sigma[:, None]), innovation).sum()
-            + pt.log(scale).sum())
+    # innovation k links steps k, k+1, k+2: it counts once all three are sampled
+    counted = (t[None, 1:-1] >= first[:, None] + 1).astype(float)
+    logp = (pm.logp(pm.Normal.dist(level_prior[0], level_prior[1]), level[rows, first]).sum()
+            + pm.logp(pm.Normal.dist(slope_prior[0], slope_prior[1]),
+                      growth[rows, np.minimum(first, n_steps - 2)]).sum()
+            + (counted * pm.logp(pm.Normal.dist(0.0, sigma[:, None]), innovation)).sum()
+            + (free * pt.log(scale)).sum())
     pm.Potential("trend_prior", logp)
-    return level
+    return level, first
