@@ -56,6 +56,8 @@ _LAZY: dict[str, str] = {
     "Interdiction": "odforecast.scenarios",
     "preset": "odforecast.scenarios",
     "load_scenarios": "odforecast.scenarios",
+    "get_options": "odforecast.options",
+    "set_options": "odforecast.options",
 }
 
 __all__ = [

@@ -218,7 +218,8 @@ def test_population_is_carried_to_data_years_after_the_census_table_with_a_warni
     population = odforecast.load_dataset("states_population")
     assert population["period_start"].dt.year.max() == 2024  # Census estimates end in 2024
     series = prepare_series(data, allow_censored=True, allow_missing=True)
-    with pytest.warns(OdforecastWarning, match=r"population of US-NH, US-VT does not cover 2025; using the nearest"):
+    with pytest.warns(OdforecastWarning,
+                      match="population of US-NH, US-VT does not cover 2025; using the nearest"):
         design = build_design(series, population=population)
     vt = [s.location for s in design.series].index("US-VT")
     vt_2024 = population[(population["location"] == "US-VT")
@@ -296,3 +297,16 @@ def test_regressor_and_covariate_scenario_on_the_bayesian_model():
     b = fitted.forecast(6, same, n_samples=200, random_seed=1)
     assert a.samples.shape == b.samples.shape
     assert not np.array_equal(a.samples.values, b.samples.values)  # the regressor is used
+
+
+def test_quick_mode_shortens_default_sampling_but_not_explicit_settings():
+    model = BayesianTrend()
+    assert model._configs()[1]["draws"] == 1000
+    with odforecast.set_options(quick=True):
+        quick = model._configs()[1]
+        explicit = BayesianTrend(sampler_config={"draws": 700})._configs()[1]
+    assert (quick["draws"], quick["tune"]) == (200, 300)
+    assert explicit["draws"] == 700 and explicit["tune"] == 300
+    assert BayesianTrend()._configs()[1]["draws"] == 1000  # restored after the block
+    with pytest.raises(odforecast.OdforecastError, match="quick must be True or False"):
+        odforecast.set_options(quick="yes")

@@ -32,6 +32,7 @@ from odforecast.models.bayes.config import (
 )
 from odforecast.models.bayes.design import Design, build_design
 from odforecast.models.series import future_periods, prepare_series
+from odforecast.options import QUICK_SAMPLER_CONFIG, get_options
 from odforecast.scenarios import Scenario, evaluate_multiplier, validate_for
 
 __all__ = ["BayesFit", "BayesModel", "load_fit"]
@@ -72,8 +73,10 @@ class BayesModel(Model):
             raise DataError("model_config parameterization must be 'auto', 'levels', "
                             f"'noncentered' or 'centered'; got "
                             f"{model_config['parameterization']!r}", column="parameterization")
-        sampler_config = merge_config(self.default_sampler_config, self.sampler_config,
-                                      name="sampler_config")
+        defaults = dict(self.default_sampler_config)
+        if get_options()["quick"]:  # odforecast.set_options(quick=True): fewer iterations
+            defaults.update(QUICK_SAMPLER_CONFIG)
+        sampler_config = merge_config(defaults, self.sampler_config, name="sampler_config")
         return model_config, sampler_config
 
     def _population(self, series) -> pd.DataFrame | None:
