@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--raw", type=Path, default=run.ROOT.parent / "shared" / "data")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--step", type=int, default=None, help="months between origins")
+    parser.add_argument("--models", default="bayes,hierarchical",
+                        help="comma-separated: bayes, hierarchical")
     parser.add_argument("--from-scores", action="store_true",
                         help="print the tables from the saved scores without refitting")
     args = parser.parse_args(argv)
@@ -64,7 +66,12 @@ def main(argv: list[str] | None = None) -> None:
     print(how)
     print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
           f"NUTS {SAMPLER}")
-    suffix = "_quick" if args.quick else ""
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if set(models) - {"bayes", "hierarchical"}:
+        parser.error(f"unknown models in --models {args.models!r}")
+    default_run = set(models) == {"bayes", "hierarchical"} and step == 12
+    suffix = ("_quick" if args.quick else "" if default_run
+              else f"_{'_'.join(models)}_step{step}")
     out = HERE / "results"
     if args.from_scores:
         saved = pd.read_csv(out / f"scores_bayes{suffix}.csv.gz")
@@ -72,18 +79,21 @@ def main(argv: list[str] | None = None) -> None:
             [BacktestResult(rows, name) for name, rows in saved.groupby("model")], out, suffix,
             origins)
         return
-    tables, walls, convergence = {"bayes": [], "hierarchical": []}, {}, []
+    tables, walls, convergence = {m: [] for m in models}, {m: 0.0 for m in models}, []
     states = data[~data["location"].isin(["US", "US-PR"])]
     for origin in origins:
         stamp = pd.Timestamp(origin)
         train = data[data["period_end"] <= stamp]
-        started = time.perf_counter()
-        fc, conv, _flags = fit_forecast(BayesianTrend(sampler_config=SAMPLER,
-                                                       random_seed=run.SEED), train)
-        walls["bayes"] = walls.get("bayes", 0.0) + time.perf_counter() - started
-        tables["bayes"].append(_score(fc, full, stamp, "bayes", run.SEED))
-        convergence.append({"model": "bayes", "origin": origin, **conv})
+        if "bayes" in models:
+            started = time.perf_counter()
+            fc, conv, _flags = fit_forecast(BayesianTrend(sampler_config=SAMPLER,
+                                                           random_seed=run.SEED), train)
+            walls["bayes"] += time.perf_counter() - started
+            tables["bayes"].append(_score(fc, full, stamp, "bayes", run.SEED))
+            convergence.append({"model": "bayes", "origin": origin, **conv})
         for indicator, rows in states.groupby("indicator"):
+            if "hierarchical" not in models:
+                break
             rows = rows[rows["period_end"] <= stamp]
             if {"US-NY", "US-NYC"} <= set(rows["location"]):
                 rows = merge_nyc(rows)
@@ -92,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
             started = time.perf_counter()
             fc, conv, _flags = fit_forecast(HierarchicalBayes(sampler_config=SAMPLER,
                                                                random_seed=run.SEED), rows)
-            walls["hierarchical"] = walls.get("hierarchical", 0.0) + time.perf_counter() - started
+            walls["hierarchical"] += time.perf_counter() - started
             # Score the states present in the comparison set, and the national sum of the
             # states when all 50 states and DC are there (New York is scored only when it was
             # not merged, since the merged series is not a VSRR series).
@@ -104,8 +114,8 @@ def main(argv: list[str] | None = None) -> None:
                                                  "hierarchical", run.SEED))
             convergence.append({"model": "hierarchical", "indicator": indicator,
                                 "origin": origin, **conv})
-        print(f"origin {origin}: bayes {walls['bayes']:.0f} s, hierarchical "
-              f"{walls['hierarchical']:.0f} s so far", flush=True)
+        print(f"origin {origin}: " + ", ".join(f"{m} {w:.0f} s" for m, w in walls.items())
+              + " so far", flush=True)
     results = [BacktestResult(pd.concat(t, ignore_index=True), name) for name, t in
                tables.items()]
     out.mkdir(exist_ok=True)
