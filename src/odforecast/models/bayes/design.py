@@ -138,6 +138,7 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
 
     rows = []
     first_rate = np.empty(len(series))
+    first_step = np.empty(len(series), dtype=int)  # the latent step of the first count
     for i, s in enumerate(series):
         months = _month_index(s.time)
         usable = ~np.isnan(s.values) | s.censored
@@ -150,6 +151,7 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
                          s.time[j]))
         observed = np.flatnonzero(~s.censored & ~np.isnan(s.values))
         first_rate[i] = max(s.values[observed[0]], 0.5)
+        first_step[i] = min(int(grid.searchsorted(s.time[observed[0]])), n_steps - 1)
     # Every series is forecast from the last step of the grid; steps a series lacks at the end
     # (values CDC did not show) are estimated from the model, not filled in from neighbours.
     last_step = np.full(len(series), n_steps - 1)
@@ -159,7 +161,7 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
     value = np.where(censored, np.array(obs[4], dtype=float), np.array(obs[3], dtype=float))
     upper = np.where(censored, value, np.inf)
     exposure = _exposure(series, grid, population)
-    first_rate = first_rate / exposure[:, 0]
+    first_rate = first_rate / exposure[np.arange(len(series)), first_step]
     exog_values, mean, sd, columns = _exog(exog, grid, last_step)
     return Design(frequency, step, grid, list(series), np.array(obs[0]), np.array(obs[1]),
                   np.array(obs[2]), value, upper, censored, pd.DatetimeIndex(obs[6]), last_step,
