@@ -82,9 +82,9 @@ def test_backtest_prints_scores_with_relative_wis(capsys):
                        "--horizon", "3", "--origins", "2023-01:2023-12:6", "--n-samples", "200")
     assert code == 0
     assert "2 origins (2023-01-31 .. 2023-07-31)" in out
-    assert "rel_wis_vs_naive" in out and "cover_80" in out
+    assert "WIS vs naive" in out and "80% cov." in out
     naive_line = next(line for line in out.splitlines() if line.strip().startswith("naive"))
-    assert " 1 " in f"{naive_line} "
+    assert " 1.00 " in f"{naive_line} "  # naive against itself
 
 
 def test_fetch_offline_without_cache_fails_cleanly(capsys, tmp_path):
@@ -108,6 +108,6 @@ def test_forecast_with_the_bayesian_model(capsys, tmp_path):
                        "synthetic_opioids", "--location", "US", "--model", "bayes",
                        "--horizon", "6", "--n-samples", "300", "--out", str(out_csv))
     assert code == 0
-    assert "r_hat_max" in out and "12m to 2025-08" in out
+    assert "max R-hat" in out and "12m to 2025-08" in out
     table = pd.read_csv(out_csv)
     assert len(table) == 6 and (table["lower_95"] < table["upper_95"]).all()

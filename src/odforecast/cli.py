@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from odforecast._version import __version__
@@ -53,6 +54,8 @@ def _build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--hubverse", help="write hubverse model-output (23 quantiles) to "
                                              "this CSV")
     forecast.add_argument("--save", help="write the sample paths to this NetCDF file")
+    forecast.add_argument("--quiet", action="store_true",
+                          help="no progress messages (they go to stderr)")
 
     backtest = commands.add_parser("backtest", help="rolling-origin backtest with scores")
     _add_series_arguments(backtest)
@@ -62,6 +65,8 @@ def _build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--baseline", default="naive",
                           help="model the relative WIS is computed against (default naive)")
     backtest.add_argument("--out", help="write the full score table to this CSV")
+    backtest.add_argument("--quiet", action="store_true",
+                          help="no progress messages (they go to stderr)")
 
     repro = commands.add_parser("reproduce", help="reproduce a published projection")
     repro.add_argument("projection", help="e.g. stanford-lancet (see odforecast.reproduce)")
@@ -71,8 +76,10 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="comma-separated: mechanistic, arima, bayes")
     repro.add_argument("--out", default="out", help="folder for the CSVs and the figure")
     repro.add_argument("--n-samples", type=int, default=2000, help="sample paths")
-    repro.add_argument("--seed", type=int, default=0, help="random seed (runs reproduce)")
-    repro.add_argument("--quiet", action="store_true", help="no progress messages")
+    repro.add_argument("--seed", type=int, default=0,
+                       help="random seed (the same seed gives the same numbers)")
+    repro.add_argument("--quiet", action="store_true",
+                       help="no progress messages (they go to stderr)")
     return parser
 
 
@@ -89,19 +96,27 @@ def _add_series_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--model", choices=sorted(MODELS), default="arima", help="model")
     sub.add_argument("--horizon", type=int, required=True, help="periods ahead")
     sub.add_argument("--n-samples", type=int, default=1000, help="sample paths")
-    sub.add_argument("--seed", type=int, default=0, help="random seed (runs reproduce)")
+    sub.add_argument("--seed", type=int, default=0,
+                     help="random seed (the same seed gives the same numbers)")
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def _cmd_data_list() -> None:
     from odforecast.data.bundled import list_datasets
+    from odforecast.data.display import format_table
 
-    table = list_datasets()
-    width = max(len(n) for n in table["name"])
-    print(f"{'name':{width}}  {'rows':>7}  {'vintage':23}  description")
-    for row in table.itertuples():
-        print(f"{row.name:{width}}  {row.rows:7,d}  {row.vintage:23}  {row.description}")
-    print("\nLoad one in Python with odforecast.load_dataset(NAME); licences and sources: "
-          "odforecast.dataset_info(NAME).")
+    table = list_datasets()[["name", "rows", "vintage", "description"]]
+    fixed = sum(max(len(str(v)) for v in table[c]) + 2 for c in ("name", "rows", "vintage"))
+    width = max(40, _terminal_width() - fixed)
+    print(format_table(table, wrap={"description": width}, notes=[
+        "Show one with `odforecast data show NAME`; load it in Python with "
+        "odforecast.load_dataset(NAME);",
+        "licences and sources: odforecast.dataset_info(NAME)."]))
 
 
 def _select(frame, column: str, wanted: list[str] | None, dataset: str):
@@ -127,7 +142,9 @@ def _cmd_data_show(args: argparse.Namespace) -> None:
     if args.format == "csv":
         frame.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
         return
-    print(format_wide_table(frame, title=f"{args.name}: {frame.attrs['dataset']['description']}"))
+    title = textwrap.fill(f"{args.name}: {frame.attrs['dataset']['description']}",
+                          max(60, min(_terminal_width(), 100)), break_on_hyphens=False)
+    print(format_wide_table(frame, title=title + "\n"))
 
 
 def _cmd_data_fetch(args: argparse.Namespace) -> None:
@@ -148,8 +165,36 @@ def _series_frame(args: argparse.Namespace):
     return frame[frame["estimate"] == args.estimate]
 
 
+#: Friendlier headers for the diagnostics columns the CLI prints.
+_DIAGNOSTIC_HEADERS = {"aicc": "AICc", "ljung_box_p": "Ljung-Box p", "r_hat_max": "max R-hat",
+                       "ess_bulk_min": "min bulk ESS", "ess_tail_min": "min tail ESS",
+                       "trustworthy": "converged"}
+
+
+def _forecast_table(forecast) -> str:
+    """Median and 80 % / 95 % intervals per period; location and indicator columns only when
+    there are several."""
+    from odforecast.data.display import format_table, period_label, value_label
+
+    table = forecast.to_frame(intervals=(0.8, 0.95))
+    shown = table.assign(period=[period_label(f, s, e) for f, s, e in zip(
+        table["frequency"], table["period_start"], table["period_end"], strict=True)])
+    for p in (80, 95):
+        shown[f"{p}% interval"] = [f"{lo:,.0f} – {hi:,.0f}" for lo, hi in
+                                   zip(shown[f"lower_{p}"], shown[f"upper_{p}"], strict=True)]
+    keys = [c for c in ("scenario", "location", "indicator") if c in shown
+            and shown[c].nunique() > 1]
+    columns = [*keys, "period", "median", "80% interval", "95% interval"]
+    series = ", ".join(f"{loc} {ind}" for loc in forecast.locations
+                       for ind in forecast.indicators) if not keys else "by series"
+    title = (f"Forecast ({series}), {value_label(forecast.frequency)}: median and central "
+             "intervals")
+    return format_table(shown[columns], numeric=["median", "80% interval", "95% interval"],
+                        formats={"median": "{:,.0f}".format}, title=title)
+
+
 def _cmd_forecast(args: argparse.Namespace) -> None:
-    from odforecast.data.display import period_label
+    from odforecast.data.display import format_table
     from odforecast.models.registry import get_model
 
     data = _series_frame(args)
@@ -158,17 +203,14 @@ def _cmd_forecast(args: argparse.Namespace) -> None:
     forecast = fitted.forecast(args.horizon, n_samples=args.n_samples, random_seed=args.seed)
     table = forecast.to_frame(intervals=(0.8, 0.95))
     print(f"{forecast!r}\n")
-    shown = table.assign(period=[period_label(args_f, s_, e_) for args_f, s_, e_ in zip(
-        table["frequency"], table["period_start"], table["period_end"], strict=True)])
-    columns = ["location", "indicator", "period", "median", "lower_80", "upper_80", "lower_95",
-               "upper_95"]
-    print(_format_table(shown[columns]))
+    print(_forecast_table(forecast))
     diag = fitted.diagnostics
-    keep = [c for c in ("location", "indicator", "model", "order", "aicc", "ljung_box_p",
-                        "fallback", "r_hat_max", "ess_bulk_min", "divergences", "trustworthy")
-            if c in diag.columns]
-    print("\nFit diagnostics:")
-    print(_format_table(diag[keep]))
+    keep = [c for c in ("location", "indicator", "model", "transform", "order", "aicc",
+                        "ljung_box_p", "fallback", "r_hat_max", "ess_bulk_min", "ess_tail_min",
+                        "divergences", "trustworthy") if c in diag.columns]
+    print()
+    print(format_table(diag[keep], headers=_DIAGNOSTIC_HEADERS, title="Fit diagnostics",
+                       formats={"r_hat_max": "{:.3f}".format}))  # 1.01 is the threshold
     for warning in forecast.metadata.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
     if args.out:
@@ -199,6 +241,23 @@ def _parse_origins(text: str, data) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _score_table(frame, baseline: str, title: str, notes: Sequence[str] = ()) -> str:
+    """A ``compare`` table with readable headers: coverage in per cent, ratios to 2 decimals."""
+    from odforecast.data.display import format_table
+
+    percent = "{:.0%}".format
+    rel = f"rel_wis_vs_{baseline}"
+    width = max(60, min(_terminal_width(), 100))
+    notes = [textwrap.fill(note, width, subsequent_indent="  ") for note in notes]
+    return format_table(
+        frame, title=title, notes=notes,
+        formats={"cover_50": percent, "cover_80": percent, "cover_95": percent,
+                 rel: "{:.2f}".format, "mase": "{:.2f}".format, "mape": "{:.1f}%".format},
+        headers={"n": "n", "wis": "WIS", rel: f"WIS vs {baseline}", "crps": "CRPS",
+                 "mae": "MAE", "mape": "MAPE", "mase": "MASE", "cover_50": "50% cov.",
+                 "cover_80": "80% cov.", "cover_95": "95% cov."})
+
+
 def _cmd_backtest(args: argparse.Namespace) -> None:
     from odforecast.evaluate import backtest, compare
     from odforecast.models.registry import get_model
@@ -209,10 +268,18 @@ def _cmd_backtest(args: argparse.Namespace) -> None:
     results = [backtest(get_model(name), data, origins=origins, horizon=args.horizon,
                         n_samples=args.n_samples, random_seed=args.seed) for name in names]
     print(f"Backtest: {len(origins)} origins ({origins[0]} .. {origins[-1]}), horizon "
-          f"{args.horizon}, {args.n_samples} sample paths, seed {args.seed}\n")
-    print(_format_table(compare(results, baseline=args.baseline)))
-    print("\nBy horizon:")
-    print(_format_table(compare(results, baseline=args.baseline, by=("model", "horizon"))))
+          f"{args.horizon}, {args.n_samples:,} sample paths, seed {args.seed}\n")
+    overall = compare(results, baseline=args.baseline).sort_values("wis")
+    print(_score_table(overall, args.baseline, "Mean scores over all origins and horizons"))
+    print()
+    notes = [f"WIS: weighted interval score, in deaths (lower is better); WIS vs {args.baseline}:"
+             f" ratio to {args.baseline}'s WIS on the same cells (below 1 is better).",
+             "CRPS, MAE: in deaths; MAPE: per cent; MASE: error relative to the in-sample "
+             "seasonal naive error.",
+             "50/80/95% cov.: share of observed values inside the central interval (ideal: "
+             "50/80/95%)."]
+    print(_score_table(compare(results, baseline=args.baseline, by=("model", "horizon")),
+                       args.baseline, "By horizon", notes))
     if args.out:
         import pandas as pd
 
@@ -225,8 +292,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> None:
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     result = reproduce(args.projection, vintage=args.vintage, models=models,
-                       n_samples=args.n_samples, random_seed=args.seed,
-                       progress=not args.quiet)
+                       n_samples=args.n_samples, random_seed=args.seed)
     p = result.projection
     print(f"\n{p.citation}\n")
     print(f"Cumulative US opioid deaths, median (95 % interval); models fitted to data through "
@@ -234,30 +300,6 @@ def _cmd_reproduce(args: argparse.Namespace) -> None:
     print(result.format_table())
     paths = result.write(args.out)
     print("\nwrote " + ", ".join(str(path) for path in paths))
-
-
-def _format_table(frame) -> str:
-    """Plain text table: thousands separators for large numbers, 3 significant digits else."""
-
-    def cell(value) -> str:
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if value != value:  # NaN
-                return ""
-            if abs(value) >= 1000:
-                return f"{value:,.0f}"
-            return f"{value:.3g}"
-        return str(value)
-
-    rows = [[cell(v) for v in row] for row in frame.itertuples(index=False)]
-    headers = [str(c) for c in frame.columns]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -270,22 +312,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    from odforecast.options import set_options
+
+    # --quiet turns progress off for everything the command runs (fits, backtests, sampling)
+    quiet = set_options(progress=False) if getattr(args, "quiet", False) else set_options()
     try:
-        if args.command == "data" and args.data_command == "list":
-            _cmd_data_list()
-        elif args.command == "data" and args.data_command == "show":
-            _cmd_data_show(args)
-        elif args.command == "data" and args.data_command == "fetch":
-            _cmd_data_fetch(args)
-        elif args.command == "forecast":
-            _cmd_forecast(args)
-        elif args.command == "backtest":
-            _cmd_backtest(args)
-        elif args.command == "reproduce":
-            _cmd_reproduce(args)
-        else:
-            parser.print_help(sys.stderr)
-            return 2
+        with quiet:
+            return _dispatch(parser, args)
     except OdforecastError as err:
         if args.debug:
             raise
@@ -293,6 +326,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if isinstance(err, DataError) else 1
     except BrokenPipeError:  # e.g. `odforecast data show us_annual | head`
         return 0
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the chosen command; 2 (and the help) when none was chosen."""
+    if args.command == "data" and args.data_command == "list":
+        _cmd_data_list()
+    elif args.command == "data" and args.data_command == "show":
+        _cmd_data_show(args)
+    elif args.command == "data" and args.data_command == "fetch":
+        _cmd_data_fetch(args)
+    elif args.command == "forecast":
+        _cmd_forecast(args)
+    elif args.command == "backtest":
+        _cmd_backtest(args)
+    elif args.command == "reproduce":
+        _cmd_reproduce(args)
+    else:
+        parser.print_help(sys.stderr)
+        return 2
     return 0
 
 

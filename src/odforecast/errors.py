@@ -19,7 +19,20 @@ __all__ = [
 
 
 class OdforecastError(Exception):
-    """Base class of every error odforecast raises on purpose."""
+    """Base class of every error odforecast raises on purpose.
+
+    Catch it to handle any of :class:`DataError`, :class:`FetchError`, :class:`FitError` and
+    :class:`ScenarioError`; the message says what went wrong, where, and what to do about it.
+
+    Examples
+    --------
+    >>> from odforecast.errors import DataError, OdforecastError
+    >>> try:
+    ...     raise DataError("expected a non-negative count", column="Deaths")
+    ... except OdforecastError as err:
+    ...     print(f"{type(err).__name__}: {err}")
+    DataError: column 'Deaths': expected a non-negative count
+    """
 
 
 class DataError(OdforecastError, ValueError):
@@ -75,16 +88,64 @@ class DataError(OdforecastError, ValueError):
 
 
 class FetchError(OdforecastError, OSError):
-    """A download failed and no usable cached copy exists."""
+    """A download failed and no usable cached copy exists.
+
+    Raised by :func:`odforecast.fetch_vsrr`; the bundled datasets
+    (:func:`odforecast.load_dataset`) always work offline.  It is also an :class:`OSError`.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> issubclass(odforecast.FetchError, OSError)
+    True
+    >>> raise odforecast.FetchError("no network, and no cached VSRR release")
+    Traceback (most recent call last):
+    ...
+    odforecast.errors.FetchError: no network, and no cached VSRR release
+    """
 
 
 class FitError(OdforecastError, RuntimeError):
-    """A model could not be fitted or was used before fitting."""
+    """A model could not be fitted or was used before fitting.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> odforecast.ARIMA().forecast(12)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    odforecast.errors.FitError: ARIMA is not fitted: call .fit(data) first and forecast ...
+    """
 
 
 class ScenarioError(OdforecastError, ValueError):
-    """A scenario specification is invalid."""
+    """A scenario specification is invalid.
+
+    The message names the scenario, the parameter and its allowed range.
+
+    Examples
+    --------
+    >>> from odforecast.scenarios import Interdiction
+    >>> Interdiction("cut", effect=1.2, onset="2026-01-01")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    odforecast.errors.ScenarioError: Interdiction 'cut': parameter 'effect' must be in (-3, 1); ...
+    """
 
 
 class OdforecastWarning(UserWarning):
-    """Warnings odforecast emits (stale cache, untrustworthy fit, ...)."""
+    """Warnings odforecast emits (stale cache, untrustworthy fit, ...).
+
+    A Bayesian fit that did not converge, for example, warns with this category and records
+    the problem in every forecast's ``metadata["warnings"]``.  Filter it like any warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import odforecast
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always", odforecast.OdforecastWarning)
+    ...     warnings.warn("R-hat 1.05 > 1.01", odforecast.OdforecastWarning)
+    >>> caught[0].category.__name__
+    'OdforecastWarning'
+    """

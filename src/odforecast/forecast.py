@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
-import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from os import PathLike
@@ -119,10 +118,6 @@ def _window_bound(value: Any, *, end: bool, name: str) -> pd.Timestamp:
     if stamp.tz is not None:
         raise DataError(f"{name} must be a date without time zone, got {value!r}")
     return stamp.normalize()
-
-
-def _thousands(value: float, _position: Any = None) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _day(stamp: pd.Timestamp) -> str:
@@ -1252,8 +1247,9 @@ class Forecast:
             span = f"ending {ends[0].strftime('%Y-%m')}..{ends[-1].strftime('%Y-%m')}"
         else:
             span = f"{self._label(starts[0], ends[0])}..{self._label(starts[-1], ends[-1])}"
-        parts.append(f"{self.horizon} {self._frequency} period" + ("" if self.horizon == 1
-                                                                 else "s") + f" ({span})")
+        kind = "rolling 12-month" if self._frequency == "12m_ending" else self._frequency
+        parts.append(f"{self.horizon} {kind} period" + ("" if self.horizon == 1
+                                                       else "s") + f" ({span})")
         paths = f"{self.n_samples} sample path" + ("" if self.n_samples == 1 else "s")
         text = f"<Forecast{model}: {' x '.join(parts)}, {paths}"
         if md.get("data_vintage"):
@@ -1269,8 +1265,13 @@ class Forecast:
              indicator: str | Sequence[str] | None = None,
              scenario: str | Sequence[str] | None = None,
              intervals: Sequence[float] = (0.5, 0.8, 0.95), ax: Axes | None = None,
-             show_observed: bool = True, title: str | None = None) -> Figure:
+             show_observed: bool = True, title: str | None = None,
+             start: Any = None) -> Figure:
         """Fan chart: nested central intervals and the median, with the observed series.
+
+        See :func:`odforecast.plotting.plot_forecast`; :mod:`odforecast.plotting` also draws
+        scenario comparisons (:meth:`plot_scenarios`), one panel per state
+        (:meth:`plot_locations`) and backtest scores.
 
         Parameters
         ----------
@@ -1286,6 +1287,8 @@ class Forecast:
             black points and line; censored values as open markers at their upper bound.
         title
             Figure title.
+        start
+            First date of observed data shown (e.g. ``"2019"``); default all of it.
 
         Returns
         -------
@@ -1305,109 +1308,44 @@ class Forecast:
         >>> len(fig.axes)
         2
         """
-        from matplotlib import dates as mdates
-        from matplotlib.figure import Figure
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Patch
-        from matplotlib.ticker import FuncFormatter, MaxNLocator
+        from odforecast.plotting.fan import plot_forecast
 
-        probs = sorted(_check_levels(intervals, "intervals"), reverse=True)  # widest first
-        sub = self.sel(location=location, indicator=indicator, scenario=scenario)
-        panels = [(loc, ind) for loc in sub.locations for ind in sub.indicators]
-        scenarios = sub.scenarios or [None]
-        if ax is not None and len(panels) > 1:
-            raise DataError(f"ax= draws a single panel but {len(panels)} (location, indicator) "
-                            "pairs are selected", hint="select one location and one indicator")
+        return plot_forecast(self, location=location, indicator=indicator, scenario=scenario,
+                             intervals=intervals, ax=ax, show_observed=show_observed,
+                             title=title, start=start)
 
-        if ax is None:
-            ncols = min(4, len(panels))
-            nrows = math.ceil(len(panels) / ncols)
-            width, height = (10.0, 5.0) if len(panels) == 1 else (3.8 * ncols + 2.0,
-                                                                    3.2 * nrows + 0.6)
-            fig = Figure(figsize=(width, height), layout="constrained")
-            grid = fig.subplots(nrows, ncols, squeeze=False)
-            axes = list(grid.ravel())
-            for extra in axes[len(panels):]:
-                fig.delaxes(extra)
-            axes = axes[:len(panels)]
-        else:
-            fig = ax.figure
-            fig = fig if isinstance(fig, Figure) else fig.figure  # a SubFigure's root
-            axes = [ax]
+    def plot_scenarios(self, **kwargs: Any) -> Figure:
+        """Scenarios against the baseline, optionally with cumulative totals.
 
-        alpha = 0.22 if len(scenarios) == 1 else 0.14
-        colours = ["C0"] if scenarios == [None] else [f"C{i % 10}" for i in range(len(scenarios))]
-        levels = [0.5]
-        for p in probs:
-            levels += [(1 - p) / 2, (1 + p) / 2]
-        time = sub.time.to_numpy()
-        any_censored = False
-        estimate = sub._estimate
-        for panel_ax, (loc, ind) in zip(axes, panels, strict=True):
-            if show_observed and sub.observed is not None:
-                obs = sub._observed_series(loc, ind)
-                if len(obs):
-                    plain = obs["value"].where(~obs["censored"])
-                    panel_ax.plot(obs["period_end"].to_numpy(), plain.to_numpy(), color="black",
-                                  marker="o", markersize=3, linewidth=1.2, zorder=4)
-                    cens = obs[obs["censored"]]
-                    if len(cens):
-                        any_censored = True
-                        panel_ax.plot(cens["period_end"].to_numpy(),
-                                      cens["censor_upper"].to_numpy(), linestyle="none",
-                                      marker="o", markersize=5, markerfacecolor="white",
-                                      markeredgecolor="black", zorder=5)
-            for scen, colour in zip(scenarios, colours, strict=True):
-                paths = sub._paths(scen, loc, ind)
-                q = np.quantile(paths, levels, axis=0)
-                for k in range(len(probs)):
-                    panel_ax.fill_between(time, q[1 + 2 * k], q[2 + 2 * k], color=colour,
-                                          alpha=alpha, linewidth=0, zorder=2)
-                panel_ax.plot(time, q[0], color=colour, linewidth=2, zorder=3)
-            name = INDICATORS[ind].unit if ind in INDICATORS else "deaths"
-            panel_ax.set_ylabel(name)
-            panel_ax.set_title(f"{loc} · {ind}", fontsize=11)
-            panel_ax.set_ylim(bottom=0)
-            panel_ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
-            panel_ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-            locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-            panel_ax.xaxis.set_major_locator(locator)
-            panel_ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-            panel_ax.grid(True, color="0.9", linewidth=0.8)
-            panel_ax.set_axisbelow(True)
+        Takes the keyword arguments of :func:`odforecast.plotting.plot_scenarios`
+        (``location``, ``indicator``, ``baseline``, ``interval``, ``cumulative``...).
 
-        handles: list[Any] = []
-        if scenarios == [None]:
-            handles.append(Line2D([], [], color=colours[0], linewidth=2, label="median"))
-        else:
-            handles += [Line2D([], [], color=c, linewidth=2, label=f"{s} (median)")
-                        for s, c in zip(scenarios, colours, strict=True)]
-        band_colour = colours[0] if scenarios == [None] else "0.45"
-        for k, p in reversed(list(enumerate(probs))):  # narrowest (darkest) first
-            shade = 1 - (1 - alpha) ** (k + 1)
-            handles.append(Patch(facecolor=band_colour, alpha=shade, linewidth=0,
-                                 label=f"{_percent(p)}% interval"))
-        if show_observed and sub.observed is not None:
-            handles.append(Line2D([], [], color="black", marker="o", markersize=3,
-                                  linewidth=1.2, label=f"observed ({estimate})"))
-            if any_censored:
-                handles.append(Line2D([], [], linestyle="none", marker="o", markersize=5,
-                                      markerfacecolor="white", markeredgecolor="black",
-                                      label="observed, suppressed\n(drawn at upper bound)"))
-        md = self._metadata
-        caption = " · ".join(part for part in (
-            f"Model: {md['model']}" if md.get("model") else "",
-            f"data vintage {md['data_vintage']}" if md.get("data_vintage") else "",
-            f"{self.n_samples} sample paths",
-        ) if part)
-        if ax is None:
-            fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=9)
-            fig.supxlabel(caption, x=0.005, ha="left", fontsize=8, color="0.35")
-            if title:
-                fig.suptitle(title)
-        else:
-            ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
-            if title:
-                ax.set_title(title)
-        return fig
+        Examples
+        --------
+        >>> fc = fitted.forecast(5, [StatusQuo(), preset("source_low_fentanyl")])  # doctest: +SKIP
+        >>> fig = fc.plot_scenarios(cumulative=("2025", "2029"))  # doctest: +SKIP
+        """
+        from odforecast.plotting.scenarios import plot_scenarios
+
+        return plot_scenarios(self, **kwargs)
+
+    def plot_locations(self, **kwargs: Any) -> Figure:
+        """Small multiples: one compact fan chart per location (e.g. every state).
+
+        Takes the keyword arguments of :func:`odforecast.plotting.plot_locations`
+        (``indicator``, ``locations``, ``sharey``, ``ncols``, ``start``...).
+
+        Examples
+        --------
+        >>> fig = states_forecast.plot_locations(indicator="opioids")  # doctest: +SKIP
+        """
+        from odforecast.plotting.locations import plot_locations
+
+        return plot_locations(self, **kwargs)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the repr line and a table of medians and 95 % intervals."""
+        from odforecast._html import forecast_html
+
+        return forecast_html(self)
 

@@ -92,7 +92,32 @@ OPIOID_INDICATORS: tuple[str, ...] = (
 
 @runtime_checkable
 class Scenario(Protocol):
-    """What every scenario provides."""
+    """What every scenario provides: a ``name`` and a ``multiplier`` method.
+
+    Any object with these two is a scenario (a structural protocol); models multiply their
+    latent rate by the multiplier, path by path.
+
+    Examples
+    --------
+    A scenario that halves deaths from 2026:
+
+    >>> import numpy as np, pandas as pd
+    >>> import odforecast
+    >>> from odforecast.scenarios import Scenario
+    >>> class HalfFrom2026:
+    ...     name = "half_from_2026"
+    ...     def multiplier(self, time, *, location, indicator, n_samples, rng):
+    ...         return np.where(time >= pd.Timestamp("2026-01-01"), 0.5, 1.0)
+    >>> isinstance(HalfFrom2026(), Scenario)
+    True
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> fc = odforecast.Naive().fit(us).forecast(
+    ...     3, [odforecast.preset("status_quo"), HalfFrom2026()], n_samples=100, random_seed=1)
+    >>> ratio = fc.samples.sel(scenario="half_from_2026") / fc.samples.sel(scenario="status_quo")
+    >>> ratio.mean(["sample", "location", "indicator"]).values  # 2025, 2026, 2027
+    array([1. , 0.5, 0.5])
+    """
 
     name: str
 
@@ -176,6 +201,17 @@ def evaluate_multiplier(scenario: Scenario | None, time: pd.DatetimeIndex, *, lo
     accepts it, so they can average their effect over each period's months exactly (a
     12-month-ending value averages over its trailing 12 months).  Without it, the periods are
     taken to be the intervals between consecutive forecast times.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from odforecast.scenarios import Interdiction, evaluate_multiplier
+    >>> cut = Interdiction("cut", effect=0.3, onset="2026-01-01")
+    >>> time = pd.DatetimeIndex(["2025-12-31", "2026-12-31", "2027-12-31"])
+    >>> evaluate_multiplier(cut, time, location="US", indicator="opioids", n_samples=2,
+    ...                     rng=np.random.default_rng(0), frequency="annual")
+    array([[1. , 0.7, 0.7],
+           [1. , 0.7, 0.7]])
     """
     if scenario is None:
         return np.ones((n_samples, len(time)))
@@ -264,6 +300,19 @@ class Distribution(ABC):
 
     Subclasses are frozen dataclasses with ``support`` (the closed interval the draws lie in),
     ``expected_value``, ``sample(rng, n)`` and ``to_dict()``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from odforecast.scenarios import Distribution, Uniform
+    >>> effect = Uniform(0.2, 0.4)
+    >>> isinstance(effect, Distribution), effect.support, round(effect.expected_value, 2)
+    (True, (0.2, 0.4), 0.3)
+    >>> draws = effect.sample(np.random.default_rng(0), 1000)
+    >>> bool(draws.min() >= 0.2 and draws.max() <= 0.4)
+    True
+    >>> effect.to_dict()
+    {'dist': 'uniform', 'low': 0.2, 'high': 0.4}
     """
 
     kind: ClassVar[str] = ""
@@ -855,7 +904,8 @@ class Interdiction(_EffectScenario):
         m = 1 - e\\,(1 - s)\\,\\bar p
 
     where :math:`\\bar p` is the mean over the period of the :func:`profile` (0 before ``onset``,
-    a linear rise over ``ramp_months``, then decay with ``half_life_months``).
+    a linear rise over ``ramp_months``, then decay with ``half_life_months``).  Every numeric
+    parameter may be a :class:`Distribution` (or its dict form), drawn once per sample path.
 
     Parameters
     ----------
@@ -884,9 +934,6 @@ class Interdiction(_EffectScenario):
     source
         Free-text provenance (citation).
 
-    Every numeric parameter may be a :class:`Distribution` (or its dict form), drawn once per
-    sample path.
-
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -910,7 +957,7 @@ got 1.2 (an effect of 1.2 would be a reduction above 100 %)
     substitution: Param = 0.0
     indicators: tuple[str, ...] | None = None
     locations: tuple[str, ...] | None = None
-    source: str = ""
+    source: str = dataclasses.field(default="", repr=False)  # long citations: not in repr
     kind: ClassVar[str] = "interdiction"
     default_indicators: ClassVar[tuple[str, ...]] = ILLICIT_OPIOID_INDICATORS
     effect_range: ClassVar[_Range] = EFFECT_RANGE
@@ -946,7 +993,7 @@ class _Programme(_EffectScenario):
     ramp_months: Param = 0.0
     indicators: tuple[str, ...] | None = None
     locations: tuple[str, ...] | None = None
-    source: str = ""
+    source: str = dataclasses.field(default="", repr=False)  # long citations: not in repr
     default_indicators: ClassVar[tuple[str, ...]] = OPIOID_INDICATORS
     effect_range: ClassVar[_Range] = PROGRAMME_EFFECT_RANGE
 
@@ -1074,7 +1121,7 @@ class CovariateScenario:
     start: pd.Timestamp
     baseline: pd.Series | pd.DataFrame | None = None
     scale: str = "linear"
-    source: str = ""
+    source: str = dataclasses.field(default="", repr=False)  # long citations: not in repr
     kind: ClassVar[str] = "covariate"
 
     def __post_init__(self) -> None:
@@ -1235,7 +1282,7 @@ class Combined:
 
     name: str
     parts: tuple[Any, ...]
-    source: str = ""
+    source: str = dataclasses.field(default="", repr=False)  # long citations: not in repr
     kind: ClassVar[str] = "combined"
 
     def __post_init__(self) -> None:
@@ -1547,7 +1594,18 @@ parameter 'effect' must be in (-3, 1); got 1.2 (an effect of 1.2 would be a redu
 
 def save_scenarios(scenarios: Any, path: str | PathLike[str]) -> None:
     """Write scenarios (one or a list) to a JSON file (or YAML for .yaml / .yml, with PyYAML)
-    that :func:`load_scenarios` reads back."""
+    that :func:`load_scenarios` reads back.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from odforecast.scenarios import Interdiction, load_scenarios, preset, save_scenarios
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "runs.json"
+    >>> save_scenarios([preset("status_quo"),
+    ...                 Interdiction("cut", effect=0.3, onset="2026-01-01")], path)
+    >>> [s.name for s in load_scenarios(path)]
+    ['status_quo', 'cut']
+    """
     path = Path(path)
     items = list(scenarios) if isinstance(scenarios, Sequence) else [scenarios]
     data = []

@@ -35,6 +35,28 @@ def check_model(model: Model, data: pd.DataFrame, *, horizon: int = 4, n_samples
     differ across seeds, that a scenario multiplier of 1 reproduces the baseline path for path
     and a multiplier of 0.5 halves it (on average), that several scenarios give a ``scenario``
     dimension, and that bad horizons are rejected with :class:`~odforecast.DataError`.
+
+    Parameters
+    ----------
+    model : Model
+        An unfitted model (any :class:`~odforecast.models.Model`, including your own).
+    data : DataFrame
+        Tidy frame to fit (one or more series, one estimate each).
+    horizon, n_samples, random_seed : int
+        Settings of the test forecasts.
+
+    Raises
+    ------
+    AssertionError
+        Naming the first rule the model breaks.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.testing import check_model
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator in ['opioids', 'heroin'] and estimate == 'reported'")
+    >>> check_model(odforecast.Drift(), us, horizon=3)  # passes: returns None
     """
     params = inspect.signature(type(model).__init__).parameters
     for name in params:

@@ -71,6 +71,13 @@ class Indicator:
         Unit of ``value``.
     icd10
         ICD-10 multiple-cause codes for death indicators ("" otherwise).
+
+    Examples
+    --------
+    >>> from odforecast.data.schema import INDICATORS
+    >>> fentanyl = INDICATORS["synthetic_opioids"]
+    >>> fentanyl.icd10, fentanyl.unit
+    ('T40.4', 'deaths')
     """
 
     name: str

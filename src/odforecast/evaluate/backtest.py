@@ -7,18 +7,24 @@ it forecasts ``horizon`` periods and each forecast is scored against the observe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from odforecast._progress import Progress, duration, silenced
 from odforecast.data.schema import validate
 from odforecast.errors import DataError
 from odforecast.evaluate import scores
 from odforecast.models.base import Model, check_horizon, resolve_seed, run_tasks
 from odforecast.models.series import prepare_series
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from matplotlib.figure import Figure
 
 __all__ = ["HUB_LEVELS", "BacktestResult", "backtest", "compare", "rolling_origins"]
 
@@ -59,6 +65,19 @@ class BacktestResult:
         underprediction, crps, ae, ape, ase, cover_50, cover_80, cover_95, pit``.
     model
         Name of the model.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.evaluate import backtest
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> result = backtest(odforecast.Naive(), us, origins=["2016-12-31", "2017-12-31"],
+    ...                   horizon=2, n_samples=200, progress=False)
+    >>> result.model, len(result.scores)  # 2 origins x 2 horizons
+    ('naive', 4)
+    >>> list(result.summary().columns[:4])
+    ['model', 'n', 'wis', 'crps']
     """
 
     scores: pd.DataFrame
@@ -70,9 +89,26 @@ class BacktestResult:
 
     def __repr__(self) -> str:
         s = self.scores
+        if s.empty:
+            return f"<BacktestResult {self.model}: nothing scored>"
         n_series = len(s[["location", "indicator"]].drop_duplicates())
-        return (f"<BacktestResult {self.model}: {n_series} series x {s['origin'].nunique()} "
-                f"origins x {s['horizon'].max()} horizons>")
+        origins = sorted(s["origin"].unique())
+        coverage = ", ".join(f"{p}% {s[f'cover_{p}'].mean():.0%}" for p in _INTERVALS)
+        return (f"<BacktestResult {self.model}: {n_series} series x {len(origins)} origins "
+                f"({origins[0]} .. {origins[-1]}) x horizons 1-{s['horizon'].max()}\n"
+                f"  mean WIS {s['wis'].mean():,.1f}, MAE {s['ae'].mean():,.1f}; interval "
+                f"coverage {coverage}>")
+
+    def plot(self, **kwargs: Any) -> Figure:
+        """WIS and interval coverage by horizon: see :func:`odforecast.plotting.plot_backtest`.
+
+        Examples
+        --------
+        >>> fig = result.plot()  # doctest: +SKIP
+        """
+        from odforecast.plotting import plot_backtest
+
+        return plot_backtest(self, **kwargs)
 
 
 def summarise(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -89,6 +125,19 @@ def compare(results: Iterable[BacktestResult], *, baseline: str = "naive",
 
     Relative WIS is the ratio of mean WIS on exactly the same series x origin x horizon cells
     (cells missing from either model are left out of that ratio).
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.evaluate import backtest, compare, rolling_origins
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> origins = rolling_origins(us, "2015-01", "2018-12")
+    >>> runs = [backtest(model, us, origins=origins, horizon=2, n_samples=200, progress=False)
+    ...         for model in (odforecast.Naive(), odforecast.Drift())]
+    >>> table = compare(runs, baseline="naive")
+    >>> list(table["model"]), float(table.loc[1, "rel_wis_vs_naive"])
+    (['drift', 'naive'], 1.0)
     """
     tables = {r.model: r.scores for r in results}
     if baseline not in tables:
@@ -112,7 +161,8 @@ def compare(results: Iterable[BacktestResult], *, baseline: str = "naive",
 
 def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.DatetimeIndex,
              horizon: int, n_samples: int = 1000, random_seed: int | None = 0,
-             executor: Executor | None = None, model_name: str | None = None) -> BacktestResult:
+             executor: Executor | None = None, model_name: str | None = None,
+             progress: bool | None = None) -> BacktestResult:
     """Rolling-origin backtest: refit at each origin and score the forecasts.
 
     Parameters
@@ -133,6 +183,9 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
         Any :class:`concurrent.futures.Executor`: origins run in parallel.
     model_name
         Label in the score table (default: the model's name).
+    progress
+        Print a line per origin with the elapsed time to stderr; None follows
+        :func:`odforecast.set_options` (``progress``).  The fits inside stay quiet.
 
     Returns
     -------
@@ -166,16 +219,31 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
     for (train, origin) in zip((t[1] for t in tasks), dates, strict=True):
         if train.empty:
             raise DataError(f"origin {origin.date()} precedes all data", column="origins")
-    forecasts = run_tasks(executor, _fit_and_forecast, tasks)
     name = model_name or model.name
-    tables = [_score(fc, full, origin, name, seed) for fc, origin in
-              zip(forecasts, dates, strict=True)]
-    return BacktestResult(pd.concat(tables, ignore_index=True), name)
+    with Progress(f"backtest {name}", total=len(dates), progress=progress) as report:
+        report.start(f"{len(dates)} origins ({dates[0].date()} .. {dates[-1].date()}) x "
+                     f"{len(full)} series, horizon {horizon}, {n_samples:,} sample paths")
+
+        def done(index: int, result: tuple[Any, float]) -> None:
+            report.step(f"origin {dates[index].date()} in {duration(result[1])}")
+
+        runs = run_tasks(executor, _fit_and_forecast, tasks, on_done=done)
+        tables = [_score(fc, full, origin, name, seed) for (fc, _), origin in
+                  zip(runs, dates, strict=True)]
+        result = BacktestResult(pd.concat(tables, ignore_index=True), name)
+        report.finish(f"mean WIS {result.scores['wis'].mean():,.0f}, coverage of the 95% "
+                      f"intervals {result.scores['cover_95'].mean():.0%}")
+    return result
 
 
 def _fit_and_forecast(model: Model, train: pd.DataFrame, horizon: int, n_samples: int,
-                      seed: int):
-    return model.fit(train).forecast(horizon, n_samples=n_samples, random_seed=seed)
+                      seed: int) -> tuple[Any, float]:
+    """One origin: the forecast and the seconds it took.  Quiet: the backtest reports, and
+    fits running in parallel workers must not write over each other."""
+    started = time.perf_counter()
+    with silenced():
+        forecast = model.fit(train).forecast(horizon, n_samples=n_samples, random_seed=seed)
+    return forecast, time.perf_counter() - started
 
 
 def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) -> pd.DataFrame:

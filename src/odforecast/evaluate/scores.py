@@ -439,8 +439,9 @@ def coverage(y: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> NDArray[np.boo
 
     Returns
     -------
-    numpy.ndarray or numpy.bool_
-        ``lower <= y <= upper``; ``False`` where any of the three is NaN.  The mean is the
+    numpy.ndarray or bool
+        ``lower <= y <= upper`` (a NumPy boolean array, or a NumPy bool for scalar input);
+        ``False`` where any of the three is NaN.  The mean is the
         empirical coverage, to compare with the nominal ``1 - alpha``.
 
     Raises

@@ -94,7 +94,7 @@ def bucket_targets(data: pd.DataFrame, vintage: pd.Timestamp) -> tuple[pd.DataFr
 
     ``illicit = heroin + S - overlap x min(heroin, S)`` with ``S = max(synthetic_opioids -
     3,000, 0)`` (pre-fentanyl T40.4 deaths are prescription synthetics, spec §9.1) and the
-    overlap share of :func:`_overlap_share`; ``rx = opioids - illicit``.  Only years available
+    overlap share of ``_overlap_share()``; ``rx = opioids - illicit``.  Only years available
     at the vintage (:func:`availability`) are kept, and only the ``reported`` estimate.
 
     Parameters
@@ -109,6 +109,19 @@ def bucket_targets(data: pd.DataFrame, vintage: pd.Timestamp) -> tuple[pd.DataFr
     tuple of DataFrame
         The buckets (index year; columns ``rx``, ``ill``, ``opioids``, ``status``) and the rows
         of ``data`` the fit may see.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import odforecast
+    >>> from odforecast.mechanistic import bucket_targets
+    >>> buckets, rows = bucket_targets(odforecast.load_dataset("us_annual"),
+    ...                                pd.Timestamp("2021-06-17"))
+    >>> list(buckets.index[[0, -1]]), buckets.loc[2020, "status"]
+    ([2002, 2020], 'provisional')
+    >>> bool(np.allclose(buckets["rx"] + buckets["ill"], buckets["opioids"]))
+    True
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError("data must be a tidy DataFrame such as load_dataset('us_annual')",
@@ -298,6 +311,21 @@ class MechanisticFit(FittedModel):
     forecast_start
         First projected year: the year after the last *final* year (a provisional year is
         used in the fit with a doubled sd and also projected, as Rao et al. projected 2020).
+
+    Examples
+    --------
+    A small posterior (50 draws) keeps the calibration to a few seconds:
+
+    >>> import odforecast
+    >>> from odforecast.mechanistic import MechanisticOpioidModel, period_totals
+    >>> fit = MechanisticOpioidModel(n_draws=50).fit(odforecast.load_dataset("us_annual"))
+    >>> fit.last_data_year, fit.forecast_start
+    (2020, 2020)
+    >>> fc = fit.forecast(10, n_samples=100, random_seed=1)
+    >>> fc.indicators
+    ['opioids', 'opioids_illicit', 'opioids_rx_only']
+    >>> period_totals(fc, 2020, 2029).sizes["sample"]
+    100
     """
 
     series: tuple = ()
@@ -408,7 +436,7 @@ class MechanisticFit(FittedModel):
         Parameters
         ----------
         horizon
-            Years to project, starting at :attr:`forecast_start` (10 from vintage 2021-06
+            Years to project, starting at ``forecast_start`` (10 from vintage 2021-06
             gives 2020-2029).
         scenario
             None, a scenario (:class:`~odforecast.scenarios.Interdiction` lowers the illicit
@@ -504,7 +532,36 @@ class MechanisticFit(FittedModel):
 
 
 def period_totals(forecast: Any, start: int, end: int, indicator: str = "opioids") -> Any:
-    """Sum of each sample path over calendar years ``start``-``end`` (xarray)."""
+    """Sum of each sample path over calendar years ``start``-``end`` (xarray).
+
+    Parameters
+    ----------
+    forecast
+        An annual :class:`~odforecast.Forecast` for location ``US`` (e.g. from
+        :meth:`MechanisticFit.forecast`).
+    start, end
+        First and last calendar year of the window (inclusive).
+    indicator
+        Indicator to sum.
+
+    Returns
+    -------
+    xarray.DataArray
+        One total per sample path (and scenario); take quantiles of it, never sum quantiles.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, xarray as xr
+    >>> from odforecast import Forecast
+    >>> from odforecast.mechanistic import period_totals
+    >>> paths = xr.DataArray(
+    ...     np.full((3, 1, 1, 4), 80_000.0), dims=("sample", "location", "indicator", "time"),
+    ...     coords={"location": ["US"], "indicator": ["opioids"],
+    ...             "time": pd.to_datetime(["2025-12-31", "2026-12-31", "2027-12-31",
+    ...                                     "2028-12-31"])})
+    >>> period_totals(Forecast(paths, frequency="annual"), 2025, 2027).values
+    array([240000., 240000., 240000.])
+    """
     samples = forecast.samples.sel(indicator=indicator, location="US")
     years = pd.DatetimeIndex(samples["time"].values).year
     if start < years.min() or end > years.max():

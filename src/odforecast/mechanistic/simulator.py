@@ -160,6 +160,15 @@ def build_drivers(last_data_year: int, end_year: int, lethality: str = "data", *
     -------
     dict
         ``t`` (decimal times) and one array per name in :data:`DRIVER_NAMES`.
+
+    Examples
+    --------
+    >>> from odforecast.mechanistic import build_drivers
+    >>> drivers = build_drivers(2019, 2029, "rao_trend")
+    >>> len(drivers["t"]) // 12  # months from 2002 to 2029
+    28
+    >>> round(float(drivers["leth_x"][-1]), 2)  # illicit lethality multiplier reached
+    3.0
     """
     t = month_times(end_year)
     s, t_last, s_last = _interp(DRIVER_DATA["rx_supply"], t, last_data_year)
@@ -225,6 +234,17 @@ class Simulation:
     stocks
         Stocks at the start of each month and after the last one: ``(5, n_draws,
         n_months + 1)`` in :data:`STATES` order.
+
+    Examples
+    --------
+    >>> from odforecast.mechanistic import build_drivers, simulate
+    >>> from odforecast.mechanistic.parameters import FIXED, FREE_PARAMETERS, INITIAL_STOCKS
+    >>> params = {**FIXED, **{p.name: p.to_natural(p.mu) for p in FREE_PARAMETERS}}
+    >>> sim = simulate(params, build_drivers(2019, 2019, "data"), INITIAL_STOCKS)
+    >>> sim.stocks.shape  # 5 compartments, 1 draw, 216 months + 1
+    (5, 1, 217)
+    >>> sim.annual("deaths_ill").shape  # 1 draw x 18 years
+    (1, 18)
     """
 
     t: np.ndarray
@@ -261,6 +281,19 @@ def simulate(params: Mapping[str, Any], drivers: Mapping[str, np.ndarray],
     Returns
     -------
     Simulation
+
+    Examples
+    --------
+    The prior medians of the free parameters, one draw, 2002-2019:
+
+    >>> from odforecast.mechanistic import build_drivers, simulate
+    >>> from odforecast.mechanistic.parameters import FIXED, FREE_PARAMETERS, INITIAL_STOCKS
+    >>> params = {**FIXED, **{p.name: p.to_natural(p.mu) for p in FREE_PARAMETERS}}
+    >>> sim = simulate(params, build_drivers(2019, 2019, "data"), INITIAL_STOCKS)
+    >>> sim.deaths_ill.shape  # (draws, months)
+    (1, 216)
+    >>> list(sim.annual("deaths_ill").columns[[0, -1]])
+    [2002, 2019]
     """
     n = max([np.size(v) for v in params.values()] + [np.size(v) for v in initial.values()]
             + [np.shape(drivers[k])[0] for k in DRIVER_NAMES if np.ndim(drivers[k]) == 2])

@@ -72,21 +72,46 @@ def series_seed(seed: int, location: str, indicator: str) -> np.random.SeedSeque
 
 
 def run_tasks(executor: Executor | None, fn: Callable[..., Any],
-              tasks: Sequence[tuple[Any, ...]]) -> list[Any]:
+              tasks: Sequence[tuple[Any, ...]], *,
+              on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
     """Run ``fn(*task)`` for every task, in order, on ``executor`` (sequentially if None).
 
     Any :class:`concurrent.futures.Executor` works — a ``ProcessPoolExecutor``, or a
     ``dask.distributed.Client(...).get_executor()`` for a cluster.  ``fn`` and the task arguments
-    must be picklable for process- or cluster-based executors.
+    must be picklable for process- or cluster-based executors.  ``on_done(index, result)`` is
+    called in the caller's process as each result arrives, in task order (progress reports).
     """
     if executor is None:
-        return [fn(*task) for task in tasks]
+        results = []
+        for index, task in enumerate(tasks):
+            results.append(fn(*task))
+            if on_done is not None:
+                on_done(index, results[-1])
+        return results
     futures = [executor.submit(fn, *task) for task in tasks]
-    return [future.result() for future in futures]
+    results = []
+    for index, future in enumerate(futures):
+        results.append(future.result())
+        if on_done is not None:
+            on_done(index, results[-1])
+    return results
 
 
 class Model(ABC):
-    """Base class of every model.  Subclasses store their parameters in ``__init__`` only."""
+    """Base class of every model.  Subclasses store their parameters in ``__init__`` only.
+
+    ``fit(data)`` returns a :class:`FittedModel`; fitting never changes the model object.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.models import Model
+    >>> model = odforecast.ARIMA(order=(0, 1, 1))
+    >>> isinstance(model, Model), model.name
+    (True, 'arima')
+    >>> model.get_params()["order"]
+    (0, 1, 1)
+    """
 
     #: Short name used in outputs and the CLI.
     name: ClassVar[str] = "model"
@@ -98,7 +123,11 @@ class Model(ABC):
                 if name != "self" and hasattr(self, name)}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        """The class and the parameters that differ from their defaults (as scikit-learn)."""
+        defaults = {name: p.default for name, p in
+                    inspect.signature(type(self).__init__).parameters.items()}
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()
+                         if _differs(v, defaults.get(k, inspect.Parameter.empty)))
         return f"{type(self).__name__}({args})"
 
     @abstractmethod
@@ -112,8 +141,33 @@ class Model(ABC):
                        "forecast from the fitted object it returns")
 
 
+def _differs(value: Any, default: Any) -> bool:
+    if value is default:
+        return False
+    try:
+        return not bool(value == default)
+    except (TypeError, ValueError):  # arrays and frames have no single truth value
+        return True
+
+
 class FittedModel(ABC):
-    """A fitted model: holds the fitted state and produces forecasts."""
+    """A fitted model: holds the fitted state and produces forecasts.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.models import FittedModel
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> fitted = odforecast.Naive().fit(us)
+    >>> isinstance(fitted, FittedModel)
+    True
+    >>> fitted.diagnostics[["location", "indicator", "model"]]
+      location indicator  model
+    0       US   opioids  naive
+    >>> fitted.forecast(3, n_samples=100, random_seed=0).samples.dims
+    ('sample', 'location', 'indicator', 'time')
+    """
 
     model: Model
     series: tuple[Series, ...]
@@ -146,12 +200,35 @@ class PerSeriesModel(Model):
 
     Subclasses implement :meth:`_fit_series`, :meth:`_sample_series` and :meth:`_min_length`;
     everything else (checks, executors, fallback, seeds, scenarios, diagnostics) is shared.
+
+    Examples
+    --------
+    A model whose future values are the last observation with Poisson noise; it passes the
+    contract's checks (:func:`odforecast.testing.check_model`):
+
+    >>> import odforecast
+    >>> from odforecast.models import PerSeriesModel
+    >>> from odforecast.testing import check_model
+    >>> class LastValue(PerSeriesModel):
+    ...     name = "last_value"
+    ...     def __init__(self, scale=1.0):
+    ...         self.scale = scale
+    ...     def _fit_series(self, series, exog):
+    ...         return float(series.values[-1]), {"last": float(series.values[-1])}
+    ...     def _sample_series(self, state, horizon, n_samples, rng, exog_future):
+    ...         return rng.poisson(self.scale * state, (n_samples, horizon)).astype(float)
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> float(LastValue().fit(us).diagnostics.loc[0, "last"])
+    54924.0
+    >>> check_model(LastValue(), us, horizon=3)
     """
 
     #: Whether the model can take exogenous regressors.
     supports_exog: ClassVar[bool] = False
 
     def _min_length(self, frequency: str) -> int:
+        """Fewest observations a series of this ``frequency`` needs (default 2)."""
         return 2
 
     def _fallback(self) -> PerSeriesModel | None:
@@ -191,8 +268,19 @@ class PerSeriesModel(Model):
             raise DataError(f"{self.name} does not take exogenous regressors", column="exog")
         exogs = [None if exog is None else align_exog(exog, s.time, s.label, "exog")
                  for s in series]
-        results = run_tasks(executor, _fit_one, [(self, s, x) for s, x in
-                                                 zip(series, exogs, strict=True)])
+        from odforecast._progress import Progress
+
+        # delay: a fit of a few series takes a second and prints nothing; many states do not
+        with Progress(self.name, total=len(series), delay=2.0, min_interval=5.0) as report:
+            report.start(f"fitting {len(series):,} series ...")
+            results = run_tasks(executor, _fit_one, [(self, s, x) for s, x in
+                                                     zip(series, exogs, strict=True)],
+                                on_done=lambda index, _result: report.step(
+                                    f"fitted {series[index].location} "
+                                    f"{series[index].indicator}"))
+            n_fallback = sum(r.sampler is not self for r in results)
+            report.finish(f"{len(series):,} series" + (f", {n_fallback} on fallback"
+                                                       if n_fallback else ""))
         return PerSeriesFit(self, tuple(series), data, results,
                             None if exog is None else list(exog.columns))
 
@@ -262,10 +350,9 @@ class PerSeriesFit(FittedModel):
         self.exog_columns = exog_columns
 
     def __repr__(self) -> str:
-        n_fallback = sum(r.sampler is not self.model for r in self.results)
-        text = (f"<Fitted {self.model!r}: {len(self.series)} series, "
-                f"{self.series[0].frequency}, last period {self.series[0].time[-1].date()}")
-        return text + (f", {n_fallback} on fallback>" if n_fallback else ">")
+        from odforecast.models.report import per_series_repr
+
+        return per_series_repr(self)
 
     @property
     def diagnostics(self) -> pd.DataFrame:

@@ -68,6 +68,18 @@ class Drift(PerSeriesModel):
     ----------
     transform
         As for :class:`Naive`.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> fitted = odforecast.Drift().fit(us)
+    >>> fitted.diagnostics.loc[0, "transform"]
+    'log'
+    >>> fc = fitted.forecast(5, n_samples=500, random_seed=1)
+    >>> fc.horizon, bool((fc.samples >= 0).all())
+    (5, True)
     """
 
     name = "drift"
@@ -103,6 +115,18 @@ class SeasonalNaive(PerSeriesModel):
         12-month-ending series has no seasonality left, so it reduces to :class:`Naive`).
     transform
         As for :class:`Naive`.
+
+    Examples
+    --------
+    Quarterly apparent opioid toxicity deaths in Canada (season length 4):
+
+    >>> import odforecast
+    >>> canada = odforecast.load_dataset("canada_quarterly").query("location == 'CA'")
+    >>> fitted = odforecast.SeasonalNaive().fit(canada)
+    >>> int(fitted.diagnostics.loc[0, "season_length"])
+    4
+    >>> fitted.forecast(4, n_samples=200, random_seed=1).horizon
+    4
     """
 
     name = "seasonal_naive"

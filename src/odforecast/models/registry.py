@@ -30,8 +30,8 @@ def get_model(name: str, **params: Any) -> Model:
     Examples
     --------
     >>> get_model("arima", order=(1, 1, 0))
-    ARIMA(order=(1, 1, 0), seasonal_order=None, seasonal=None, transform='auto', max_p=3, max_q=3, max_P=1, max_Q=1, max_d=2, max_D=1, max_models=30, fallback='drift')
-    """  # noqa: E501
+    ARIMA(order=(1, 1, 0))
+    """
     if name not in MODELS:
         raise DataError(f"unknown model {name!r}; available: {', '.join(MODELS)}",
                         column="model")

@@ -31,6 +31,18 @@ class Series:
         Observed values; NaN where censored.
     censored, censor_upper
         Censoring flags and inclusive upper bounds (NaN where not censored).
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.models.series import prepare_series
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> series = prepare_series(us)[0]
+    >>> series.key, series.frequency
+    (('US', 'opioids'), 'annual')
+    >>> str(series.truncate("2019-12-31").time[-1].date())
+    '2019-12-31'
     """
 
     location: str

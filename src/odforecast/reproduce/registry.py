@@ -17,7 +17,17 @@ __all__ = ["PROJECTIONS", "Projection", "PublishedTotal", "get_projection"]
 
 @dataclass(frozen=True)
 class PublishedTotal:
-    """A published cumulative total over ``start``-``end`` (calendar years, inclusive)."""
+    """A published cumulative total over ``start``-``end`` (calendar years, inclusive).
+
+    ``low`` and ``high`` are the published range, when there is one.
+
+    Examples
+    --------
+    >>> from odforecast.reproduce import get_projection
+    >>> total = get_projection("stanford_lancet_2021").totals[1]
+    >>> total.start, total.end, total.value, total.low, total.high
+    (2020, 2029, 1220000, 996000, 1383000)
+    """
 
     start: int
     end: int
@@ -44,6 +54,15 @@ class Projection:
         Last calendar year of data available at the vintage.
     notes
         How the number was produced and caveats.
+
+    Examples
+    --------
+    >>> from odforecast.reproduce import PROJECTIONS
+    >>> rao = PROJECTIONS["stanford_lancet_2021"]
+    >>> rao.region, rao.indicator, rao.vintage, rao.last_data_year
+    ('US', 'opioids', '2021-06-17', 2020)
+    >>> [f"{t.start}-{t.end}" for t in rao.totals]
+    ['2020-2024', '2020-2029']
     """
 
     key: str

@@ -4,7 +4,6 @@ actually happened."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from odforecast._progress import Progress, duration
 from odforecast.errors import DataError
 from odforecast.reproduce.registry import Projection, get_projection
 
@@ -43,6 +43,19 @@ class Reproduction:
         The observed annual series (all years, for the figure).
     seconds
         Wall time per model.
+
+    Examples
+    --------
+    ARIMA alone, status quo only (the full reproduction adds the mechanistic and Bayesian
+    models and four interdiction scenarios):
+
+    >>> from odforecast.reproduce import reproduce
+    >>> result = reproduce("stanford_lancet_2021", models=["arima"], scenarios=[],
+    ...                    n_samples=200, progress=False)
+    >>> list(result.table["model"])
+    ['published', 'observed', 'arima']
+    >>> int(result.table.loc[0, "median_2020_2029"])  # the published 1.22 million
+    1220000
     """
 
     projection: Projection
@@ -55,10 +68,26 @@ class Reproduction:
 
     def format_table(self) -> str:
         """The comparison table as text (what the CLI prints)."""
+        return self._format(self.table)
+
+    def __repr__(self) -> str:
+        """Status-quo projections beside the published and observed totals."""
+        keep = self.table["model"].isin(["published", "observed"]) | (
+            self.table["scenario"] == "status_quo")
+        n_scenarios = self.table.loc[~self.table["model"].isin(["published", "observed"]),
+                                     "scenario"].nunique()
+        head = (f"<Reproduction {self.projection.key}: models fitted to data through "
+                f"{self.last_data_year} (vintage {self.vintage}); {n_scenarios} scenarios, "
+                "status quo shown (.table has all)")
+        body = "\n".join("  " + line.rstrip() for line in self._format(self.table[keep])
+                         .splitlines())
+        return f"{head}\n{body}>"
+
+    def _format(self, table: pd.DataFrame) -> str:
         periods = [f"{t.start}-{t.end}" for t in self.projection.totals]
         header = ["model", "scenario", *periods]
         rows = []
-        for row in self.table.itertuples(index=False):
+        for row in table.itertuples(index=False):
             cells = [row.model, row.scenario]
             for p in periods:
                 median, low, high = (getattr(row, f"median_{p.replace('-', '_')}"),
@@ -74,8 +103,9 @@ class Reproduction:
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
         lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
                  "  ".join("-" * w for w in widths)]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-        return "\n".join(lines)
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                  for r in rows]
+        return "\n".join(line.rstrip() for line in lines)
 
     def plot(self):
         """Figure: observed deaths, status-quo projections with 95 % bands, and the published
@@ -99,6 +129,7 @@ class Reproduction:
             ax.plot(rows["year"], rows["median"], lw=2, color=colour,
                     label=f"{model}: status quo (median, 95 %)")
         previous_end = None
+        published_top = 0.0  # highest implied annual value drawn for the publication
         for total in self.projection.totals:
             start = total.start if previous_end is None else previous_end + 1
             years = total.end - start + 1
@@ -110,19 +141,19 @@ class Reproduction:
             label = "published (implied annual average and range)" if previous_end is None \
                 else None
             ax.hlines(mean, start - 0.5, total.end + 0.5, color="purple", lw=2.5, label=label)
+            published_top = max(published_top, mean)
             if total.low is not None:
                 low = (total.low - (self.projection.totals[0].low if previous_end else 0)) / years
                 high = (total.high - (self.projection.totals[0].high if previous_end else 0)) \
                     / years
                 ax.fill_between([start - 0.5, total.end + 0.5], low, high, color="purple",
                                 alpha=0.08)
+                published_top = max(published_top, high)
             previous_end = total.end
         # Heavy upper tails (a trend model compounding 10 years of growth uncertainty) would
         # flatten everything else: cap the axis and say so.
-        peak = max(obs["value"].max(), sq["median"].max() if len(sq) else 0,
-                   max(t.high or t.value for t in self.projection.totals)
-                   / (self.projection.totals[0].end - self.projection.totals[0].start + 1))
-        top = 2.0 * peak
+        peak = max(obs["value"].max(), sq["median"].max() if len(sq) else 0, published_top)
+        top = 1.35 * peak
         if len(sq) and sq["upper_95"].max() > top:
             ax.text(0.99, 0.01, "bands above the axis are cut off", transform=ax.transAxes,
                     ha="right", va="bottom", fontsize=8, color="grey")
@@ -147,11 +178,6 @@ class Reproduction:
         self.annual.to_csv(paths[1], index=False)
         self.plot().savefig(paths[2], dpi=130)
         return paths
-
-
-def _progress(enabled: bool, message: str) -> None:
-    if enabled:
-        print(f"[odforecast] {message}", file=sys.stderr, flush=True)
 
 
 def _vintage_year(projection: Projection, vintage: str, observed: pd.DataFrame) -> tuple[str, int]:
@@ -185,7 +211,7 @@ def _observed_series(indicator: str) -> pd.DataFrame:
 def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
               models: Sequence[str] = ("mechanistic", "arima", "bayes"),
               scenarios: Sequence[str] = DEFAULT_SCENARIOS, n_samples: int = 2000,
-              random_seed: int = 0, progress: bool = True,
+              random_seed: int = 0, progress: bool | None = None,
               sampler_config: dict[str, Any] | None = None) -> Reproduction:
     """Reproduce a published projection and set it beside what happened.
 
@@ -203,7 +229,8 @@ def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
     n_samples, random_seed
         Sample paths per projection and the seed (the run reproduces from it).
     progress
-        Print progress to stderr.
+        Print progress (each model's start and time taken) to stderr; None follows
+        :func:`odforecast.set_options` (``progress``).
     sampler_config
         Overrides for the Bayesian models' sampler (e.g. fewer draws for a quick run).
 
@@ -230,24 +257,26 @@ def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
         raise DataError(f"the data at vintage {vintage_label} already cover the published period",
                         column="vintage")
     scenario_objects = [StatusQuo(), *(preset(s) for s in scenarios)]
-    _progress(progress, f"{projection.key}: data through {last_year} ({len(train)} years), "
-                        f"projecting {last_year + 1}-{last_year + horizon} under "
-                        f"{len(scenario_objects)} scenarios")
+    # min_interval 0: one line per model however quick (there are only a few)
+    with Progress(f"reproduce {projection.key}", total=len(models), progress=progress,
+                  min_interval=0.0) as report:
+        report.start(f"data through {last_year} ({len(train)} years), projecting "
+                     f"{last_year + 1}-{last_year + horizon} under {len(scenario_objects)} "
+                     f"scenarios with {', '.join(models)}")
+        context = {"all_indicators": _all_indicators(),
+                   "vintage": _vintage_date(projection, vintage),
+                   "end_year": max(t.end for t in projection.totals), "report": report}
+        forecasts, seconds = {}, {}
+        for model_name in models:
+            started = time.perf_counter()
+            report.note(f"fitting {model_name} ...")
+            for label, fc in _project(model_name, train, horizon, scenario_objects, n_samples,
+                                      random_seed, sampler_config, context):
+                forecasts[label] = fc
+            seconds[model_name] = time.perf_counter() - started
+            report.step(f"{model_name} done in {duration(seconds[model_name])}")
 
-    context = {"all_indicators": _all_indicators(), "vintage": _vintage_date(projection,
-                                                                            vintage),
-               "end_year": max(t.end for t in projection.totals), "progress": progress}
-    forecasts, seconds = {}, {}
-    for model_name in models:
-        started = time.perf_counter()
-        _progress(progress, f"fitting {model_name} ...")
-        for label, fc in _project(model_name, train, horizon, scenario_objects, n_samples,
-                                  random_seed, sampler_config, context):
-            forecasts[label] = fc
-        seconds[model_name] = time.perf_counter() - started
-        _progress(progress, f"{model_name} done in {seconds[model_name]:.1f} s")
-
-    table, annual = _summarise(projection, forecasts, observed, last_year)
+        table, annual = _summarise(projection, forecasts, observed, last_year)
     return Reproduction(projection, vintage_label, last_year, table, annual, observed, seconds)
 
 
@@ -284,7 +313,7 @@ def _project(model_name, train, horizon, scenarios, n_samples, seed, sampler_con
             fitted = BayesianTrend(sampler_config=config, random_seed=seed).fit(train)
         for warning in caught:
             if issubclass(warning.category, OdforecastWarning):
-                _progress(context["progress"], f"warning: {warning.message}")
+                context["report"].note(f"warning: {warning.message}")
         yield "bayes", fitted.forecast(horizon, scenarios, n_samples=n_samples,
                                        random_seed=seed)
     elif model_name == "mechanistic":

@@ -52,7 +52,9 @@ DEFAULT_SAMPLER_CONFIG: dict[str, Any] = {
     "cores": 2,
     "target_accept": 0.99,  # the small national models diverge at 0.9-0.95 (measured here)
     "nuts_sampler": "auto",  # the fastest installed: nutpie, then numpyro, then pymc
-    "progressbar": False,
+    # the sampler's live bar: "auto" = on in a terminal when odforecast's progress option is
+    # on (odforecast.set_options), off in logs; True / False force it
+    "progressbar": "auto",
     "method": "nuts",  # or "advi" (approximate, labelled as such)
     "advi_iterations": 20_000,
 }

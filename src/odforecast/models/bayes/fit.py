@@ -31,6 +31,7 @@ from odforecast.models.bayes.config import (
     merge_config,
 )
 from odforecast.models.bayes.design import Design, build_design
+from odforecast.models.bayes.twelve_month import kalman_level_update, recent_months
 from odforecast.models.series import future_periods, prepare_series
 from odforecast.options import QUICK_SAMPLER_CONFIG, get_options
 from odforecast.scenarios import Scenario, evaluate_multiplier, validate_for
@@ -104,14 +105,22 @@ class BayesModel(Model):
         design = build_design(series, population=self._population(series), exog=exog)
         changepoints = self._changepoint_steps(design)
         seed = resolve_seed(self.random_seed)
+        from odforecast._progress import Progress, sampler_progressbar
         from odforecast.models.bayes.model import build_model
+        from odforecast.models.bayes.report import convergence_text, run_description
 
-        started = time.perf_counter()
-        model = build_model(design, model_config, pooled=self.pooled, changepoints=changepoints)
-        idata = _run_inference(model, sampler_config, seed)
-        seconds = time.perf_counter() - started
-        fitted = BayesFit(self, design, data, idata, model_config, sampler_config, seed,
-                          seconds)
+        with Progress(self.name) as report:  # start and end lines; the option switches them
+            report.start(run_description(sampler_config, len(series)) + " ...")
+            # "auto" resolves to the sampler's own live bar only where it renders (a terminal)
+            run_config = {**sampler_config, "progressbar": sampler_progressbar(sampler_config)}
+            started = time.perf_counter()
+            model = build_model(design, model_config, pooled=self.pooled,
+                                changepoints=changepoints)
+            idata = _run_inference(model, run_config, seed)
+            seconds = time.perf_counter() - started
+            fitted = BayesFit(self, design, data, idata, model_config, sampler_config, seed,
+                              seconds)
+            report.finish(convergence_text(fitted.convergence))
         if not fitted.convergence["trustworthy"]:
             warnings.warn(f"{self.name} fit is not trustworthy: "
                           f"{fitted.convergence['problems']}", OdforecastWarning, stacklevel=2)
@@ -158,7 +167,26 @@ def _run_inference(model, config: dict[str, Any], seed: int):
 
 class BayesFit(FittedModel):
     """A fitted Bayesian model: posterior (``.idata``, an xarray DataTree), diagnostics,
-    forecasts."""
+    forecasts.
+
+    Returned by :meth:`BayesianTrend.fit <odforecast.BayesianTrend.fit>` and
+    :meth:`HierarchicalBayes.fit <odforecast.HierarchicalBayes.fit>`; ``convergence``
+    summarises the run and ``idata`` holds the posterior with the library, PyMC and ArviZ
+    versions, both configurations, the data vintage and the seed in its attributes.
+
+    Examples
+    --------
+    Sampling takes from seconds (ADVI) to minutes (NUTS), so these lines are not run as tests:
+
+    >>> import odforecast
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> fitted = odforecast.BayesianTrend(random_seed=1).fit(us)  # doctest: +SKIP
+    >>> fitted.diagnostics[["r_hat_max", "ess_bulk_min", "divergences"]]  # doctest: +SKIP
+    >>> fitted.summary()  # ArviZ table of the main parameters  # doctest: +SKIP
+    >>> fitted.save("us_opioids.nc")  # doctest: +SKIP
+    >>> odforecast.models.bayes.load_fit("us_opioids.nc").forecast(5)  # doctest: +SKIP
+    """
 
     def __init__(self, model: BayesModel, design: Design, data: pd.DataFrame, idata,
                  model_config: dict[str, Any], sampler_config: dict[str, Any], seed: int,
@@ -202,10 +230,14 @@ class BayesFit(FittedModel):
         return self.sampler_config["method"] == "advi"
 
     def __repr__(self) -> str:
-        c = self.convergence
-        status = "trustworthy" if c["trustworthy"] else f"NOT trustworthy ({c['problems']})"
-        return (f"<Fitted {self.model.name}: {self.design.n_series} series, "
-                f"{self.idata.attrs['inference']}, {self.seconds:.1f} s, {status}>")
+        from odforecast.models.bayes.report import fit_repr
+
+        return fit_repr(self)
+
+    def _repr_html_(self) -> str:
+        from odforecast.models.bayes.report import fit_repr_html
+
+        return fit_repr_html(self)
 
     @property
     def diagnostics(self) -> pd.DataFrame:
@@ -293,13 +325,16 @@ class BayesFit(FittedModel):
         blocks, times = [], []
         for i, s in enumerate(self.series):
             seq = series_seed(seed, s.location, s.indicator)
-            path_seq, scenario_seq, counts_seq = seq.spawn(3)
+            path_seq, scenario_seq, counts_seq, update_seq = seq.spawn(4)
             rng = np.random.default_rng(path_seq)
             last = pd.Timestamp(d.grid[d.last_step[i]])
             out_time = future_periods(last, s.frequency, horizon)
             if s.frequency == "12m_ending":
                 steps = future_periods(last, "monthly", horizon)
                 tail, log_rate = self._monthly_log_rates(i, horizon, draws, rng, exog_future)
+                shares, shift = self._latest_months(i, tail, draws,
+                                                    np.random.default_rng(update_seq))
+                log_rate = log_rate + shift[:, None]
                 frequency = "monthly"
             else:
                 steps, frequency = out_time, s.frequency
@@ -316,7 +351,7 @@ class BayesFit(FittedModel):
                 counts_rng = np.random.default_rng(counts_seq)
                 alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
                 if s.frequency == "12m_ending":
-                    counts = self._counts_12m(i, latent * effect, tail, alpha, draws,
+                    counts = self._counts_12m(i, latent * effect, shares, alpha, draws,
                                               counts_rng)
                 else:
                     counts = _negbin(counts_rng, latent * effect, alpha[:, None])
@@ -418,19 +453,40 @@ class BayesFit(FittedModel):
         monthly = block_log - np.log(12.0) + self._log_population(i, all_dates)[None, :]
         return monthly[:, :12], monthly[:, 12:]
 
-    def _counts_12m(self, i: int, rate: np.ndarray, tail: np.ndarray, alpha: np.ndarray,
+    def _latest_months(self, i: int, tail: np.ndarray, draws,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Within-window shares of the latest 12-month count and the level update at the
+        forecast origin, for a 12-month-ending series.
+
+        When the latest months can be recovered from CDC's window differences
+        (:func:`~odforecast.models.bayes.twelve_month.recent_months`), they give the shares and
+        the latest 3 months update each path's level (an ensemble Kalman step); otherwise the
+        shares follow the model's interpolated monthly rates ``tail`` and there is no update.
+        Returns ``(shares (n, 12), shift (n,))``.
+        """
+        n = tail.shape[0]
+        months = recent_months(self.series[i], self.design.grid[self.design.last_step[i]])
+        if months is None:
+            shares = np.exp(tail - tail.max(axis=1, keepdims=True))
+            return shares / shares.sum(axis=1, keepdims=True), np.zeros(n)
+        shares = np.broadcast_to(months / months.sum(), (n, 12))
+        model_log = np.log(np.exp(tail[:, -3:]).sum(axis=1))
+        # a 3-month sum of months with dispersion alpha/12: squared CV 12 c^2 / 3 = (2c)^2
+        shift = kalman_level_update(model_log, float(months[-3:].sum()),
+                                    2.0 * draws["overdispersion"][:, i], rng)
+        return shares, shift
+
+    def _counts_12m(self, i: int, rate: np.ndarray, shares: np.ndarray, alpha: np.ndarray,
                     draws, rng: np.random.Generator) -> np.ndarray:
         """12-month-ending counts from monthly rates ``(n, horizon)``.
 
-        The latest observed 12-month count is split across its months in proportion to the
-        monthly rates (multinomially); each new month adds a negative-binomial count with
-        dispersion ``alpha / 12``, so that a 12-month sum has the likelihood's dispersion.
+        The latest observed 12-month count is split across its months by ``shares``
+        (multinomially); each new month adds a negative-binomial count with dispersion
+        ``alpha / 12``, so that a 12-month sum has the likelihood's dispersion.
         """
         monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
         n, horizon = rate.shape
         last_value = self._last_window_counts(i, draws, alpha, rng)
-        shares = np.exp(tail - tail.max(axis=1, keepdims=True))
-        shares = shares / shares.sum(axis=1, keepdims=True)
         past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
         months = np.concatenate([past, monthly], axis=1)
         cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
