@@ -66,3 +66,18 @@ def test_console_script_runs_as_a_user_would():
     out = subprocess.run([sys.executable, "-m", "odforecast.cli", "data", "list"],
                          capture_output=True, text=True, check=True)
     assert "us_annual" in out.stdout and "us_monthly_12m" in out.stdout
+
+
+def test_reproduce_is_callable_whatever_was_imported_first():
+    # importing the subpackage first used to replace odforecast.reproduce (the function) by the
+    # package, so odforecast.reproduce(...) raised "'module' object is not callable"
+    code = ("import odforecast\n"
+            "from odforecast.reproduce import PROJECTIONS\n"
+            "print(callable(odforecast.reproduce), 'stanford_lancet_2021' in PROJECTIONS)\n"
+            "try:\n"
+            "    odforecast.reproduce('no-such-projection')\n"
+            "except odforecast.OdforecastError as exc:\n"
+            "    print(type(exc).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["True", "True", "DataError"]  # the call reached reproduce()'s own check

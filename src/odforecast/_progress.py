@@ -237,9 +237,8 @@ def sampler_progressbar(sampler_config: Mapping[str, Any]) -> bool | str:
     ``sampler_config["progressbar"]`` True, False (or another value PyMC accepts) is used as
     given.  ``"auto"`` (the default)
     shows the bar only where it renders well and progress is enabled: in a terminal, or in
-    Jupyter for nutpie (whose notebook bar is plain HTML).  PyMC's and ADVI's bars in Jupyter
-    need ipywidgets, which odforecast does not require, so they stay off there; the fit's
-    start and end messages are printed either way.
+    Jupyter when ipywidgets is installed (every sampler's notebook bar needs it; odforecast
+    does not require it).  The fit's start and end messages are printed either way.
 
     Examples
     --------
@@ -252,8 +251,11 @@ def sampler_progressbar(sampler_config: Mapping[str, Any]) -> bool | str:
     if not enabled(None):
         return False
     if _in_jupyter():
-        return (sampler_config.get("method") == "nuts"
-                and sampler_config.get("nuts_sampler") == "nutpie")
+        # every sampler's live bar in Jupyter goes through ipywidgets (nutpie's via rich,
+        # which otherwise warns on every fit); the start/end lines are printed either way
+        import importlib.util
+
+        return importlib.util.find_spec("ipywidgets") is not None
     stream = sys.stderr
     return bool(getattr(stream, "isatty", lambda: False)())
 
