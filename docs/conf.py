@@ -39,7 +39,7 @@ _LOGGER = logging.getLogger("odforecast.docs")
 
 project = "odforecast"
 author = "odforecast developers"
-copyright = "2025, odforecast developers"
+copyright = "2026, odforecast developers"
 release = odforecast.__version__
 version = ".".join(release.split(".")[:2])
 
