@@ -177,6 +177,30 @@ def test_state_small_multiples():
         plot_locations(fc, locations=["US-XX"])
 
 
+LONG_TITLE = ("US opioid overdose deaths: ARIMA(1,1,0) projection from data through 2024, "
+              "with 50/80/95 % intervals")  # 100 characters
+
+
+@pytest.mark.parametrize("scenarios", [None, ["status_quo", "source_low_fentanyl",
+                                              "australia_heroin_shortage_2001"]])
+def test_a_long_title_stays_clear_of_the_legend(annual_fit, scenarios):
+    """A suptitle longer than the panel is wide used to run under the legend on the right."""
+    fc = annual_fit.forecast(4, None if scenarios is None else [preset(s) for s in scenarios],
+                             n_samples=100, random_seed=0)
+    fig = plot_forecast(fc, start="2010", title=LONG_TITLE)
+    for dpi in (100, 200):  # as drawn on screen and as saved at a higher resolution
+        fig.set_dpi(dpi)
+        fig.draw_without_rendering()
+        title = fig._suptitle.get_window_extent()
+        legend = fig.legends[0].get_window_extent()
+        assert not title.overlaps(legend), (title, legend)
+        assert title.x1 < legend.x0 and title.x0 >= 0
+    assert " ".join(fig._suptitle.get_text().split()) == LONG_TITLE  # wrapped, not cut
+    assert "\n" in fig._suptitle.get_text()
+    short = plot_forecast(fc, start="2010", title="US opioid deaths")
+    assert short._suptitle.get_text() == "US opioid deaths"  # a short title is left alone
+
+
 def test_figures_save_as_png(annual_fit, tmp_path):
     fc = annual_fit.forecast(3, n_samples=100, random_seed=0)
     path = tmp_path / "fan.png"

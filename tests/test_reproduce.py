@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+import odforecast
 from odforecast import DataError
-from odforecast.reproduce import PROJECTIONS, get_projection, reproduce
+from odforecast.reproduce import DEFAULT_SCENARIOS, PROJECTIONS, get_projection, reproduce
 
 OBSERVED_2020_2024 = 69_061 + 80_997 + 82_851 + 80_719 + 54_924  # VSRR Dec 12m-ending, reported
 
@@ -111,3 +113,95 @@ def test_mechanistic_model_reproduces_the_anchor_under_its_assumptions():
     assert 441_000 <= anchor["median_2020_2024"] <= 613_000
     data_driven = table.loc["mechanistic (data-driven)"]
     assert data_driven["median_2020_2029"] < 0.8 * anchor["median_2020_2029"]
+
+
+def test_quick_mode_reaches_the_bayesian_sampler():
+    """set_options(quick=True) gives the reproduction's Bayesian fit the quick draws and tuning;
+    a full run keeps its 2,000 draws; explicit sampler settings win in both modes."""
+    from odforecast.models import BayesianTrend
+    from odforecast.models.bayes.config import DEFAULT_SAMPLER_CONFIG
+    from odforecast.options import QUICK_SAMPLER_CONFIG
+    from odforecast.reproduce.run import _bayes_sampler_config
+
+    def resolved(user=None):  # what the sampler is given, after the model merges its defaults
+        return BayesianTrend(sampler_config=_bayes_sampler_config(user))._configs()[1]
+
+    with odforecast.set_options(quick=False):
+        full = resolved()
+        assert full["draws"] == 2000 and full["tune"] == DEFAULT_SAMPLER_CONFIG["tune"]
+        assert resolved({"draws": 300})["draws"] == 300
+    with odforecast.set_options(quick=True):
+        quick = resolved()
+        assert quick["draws"] == QUICK_SAMPLER_CONFIG["draws"] < 2000
+        assert quick["tune"] == QUICK_SAMPLER_CONFIG["tune"]
+        explicit = resolved({"draws": 700})
+        assert explicit["draws"] == 700 and explicit["tune"] == QUICK_SAMPLER_CONFIG["tune"]
+
+
+@pytest.mark.parametrize(("last_year", "applied"), [(2020, True), (2022, True), (2023, False),
+                                                    (2024, False)])
+def test_supply_shock_2023_is_applied_only_to_data_that_do_not_contain_it(last_year, applied):
+    from odforecast.reproduce.run import _choose_scenarios
+
+    chosen, skipped = _choose_scenarios(DEFAULT_SCENARIOS, last_year)
+    names = [s.name for s in chosen]
+    assert names[0] == "status_quo"
+    # presets that start at the forecast start are applied at every vintage
+    assert {"source_low_fentanyl", "source_high_fentanyl",
+            "australia_heroin_shortage_2001"} <= set(names)
+    assert ("us_supply_shock_2023" in names) is applied
+    assert ("us_supply_shock_2023" in skipped) is not applied
+    if not applied:
+        assert "2023-07-01" in skipped["us_supply_shock_2023"]
+        assert "count it twice" in skipped["us_supply_shock_2023"]
+
+
+def test_latest_vintage_does_not_apply_the_2023_shock_again():
+    result = reproduce("stanford-lancet", vintage="latest", models=["arima"], n_samples=200,
+                       progress=False)
+    table = result.table
+    arima = table[table["model"] == "arima"].set_index("scenario")
+    assert list(arima.index) == ["status_quo", "source_low_fentanyl", "source_high_fentanyl",
+                                 "australia_heroin_shortage_2001"]
+    assert arima.loc["source_low_fentanyl", "note"] == "applied from the forecast start (2025)"
+    skipped = table[table["model"] == "not applied"]
+    assert skipped["scenario"].tolist() == ["us_supply_shock_2023"]
+    assert skipped["median_2020_2029"].isna().all()
+    assert skipped["note"].iloc[0].startswith("not applied: its onset (2023-07-01)")
+    assert list(result.not_applied) == ["us_supply_shock_2023"]
+    assert "not applied: us_supply_shock_2023" in result.format_table()
+    assert "not applied (already in the data): us_supply_shock_2023" in repr(result)
+
+
+def test_anchor_applies_the_2023_shock_from_its_onset(anchor):
+    notes = anchor.table[anchor.table["model"] == "arima"].set_index("scenario")["note"]
+    assert notes["us_supply_shock_2023"] == "applied from 2023-07-01"
+    assert notes["source_low_fentanyl"] == "applied from the forecast start (2021)"
+    assert notes["status_quo"] == "" and anchor.not_applied == {}
+    assert "not applied" not in anchor.format_table()
+
+
+def test_reproduction_figure_names_the_projection_and_fits_what_is_drawn(anchor):
+    fig = anchor.plot()
+    (ax,) = fig.axes
+    title = ax.get_title()
+    assert title.startswith("Stanford–Lancet Commission projection (Rao, Humphreys & Brandeau")
+    assert "stanford_lancet_2021" not in title and "data through 2020" in title
+    assert ax.get_xlabel() == "year"
+    assert ax.get_ylabel() == "opioid overdose deaths per year (US)"
+    fig.draw_without_rendering()
+    assert all(float(t).is_integer() for t in ax.get_xticks())  # years, not 2007.5
+    low, high = ax.get_ylim()
+    x_low, x_high = ax.get_xlim()
+    drawn = []  # every line (observed, medians, published) inside the x range
+    for line in ax.get_lines():
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        drawn += list(y[(x >= x_low) & (x <= x_high)])
+    drawn += [seg[:, 1].max() for c in ax.collections if hasattr(c, "get_segments")
+              for seg in c.get_segments()]
+    lines_top = max(drawn)
+    assert low == 0 and lines_top < high <= 1.35 * lines_top + 1
+    bands_top = max(c.get_paths()[0].vertices[:, 1].max() for c in ax.collections
+                    if not hasattr(c, "get_segments"))
+    cut = any("cut off" in t.get_text() for t in ax.texts)
+    assert cut == bool(bands_top > high)

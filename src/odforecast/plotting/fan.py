@@ -122,6 +122,37 @@ def origin(forecast: Forecast) -> pd.Timestamp:
     return forecast.period_start[0]
 
 
+def _title_left_of_legend(fig: Figure, title: str, legend: Any, axes: Sequence[Axes]) -> None:
+    """A figure title centred over the panels and wrapped to the width left of the legend.
+
+    The legend sits outside the panels on the right, from the top of the figure, where a
+    suptitle centred on the whole figure would run into it once longer than the panels are
+    wide (about 60 characters for one panel).  The layout is computed once (a draw without
+    rendering) to know where the panels and the legend are.
+    """
+    import textwrap
+
+    fig.draw_without_rendering()  # constrained layout places the panels and the legend
+    to_figure = fig.transFigure.inverted()
+    legend_left = to_figure.transform(legend.get_window_extent())[0, 0]
+    panels_left = min(a.get_position().x0 for a in axes)
+    panels_right = max(a.get_position().x1 for a in axes)
+    margin = 0.01
+    centre = (panels_left + min(panels_right, legend_left - margin)) / 2
+    room = 2 * min(centre - margin, legend_left - margin - centre)  # figure fraction
+    text = fig.suptitle(title, x=centre, ha="center")
+    text.set_gid("title")
+    width = len(title)
+    while width > 10:
+        extent = to_figure.transform(text.get_window_extent())
+        used = extent[1, 0] - extent[0, 0]
+        if used <= room:
+            break
+        longest = max(len(line) for line in text.get_text().splitlines())
+        width = min(width - 1, int(longest * room / used))
+        text.set_text(textwrap.fill(title, max(width, 10), break_long_words=False))
+
+
 def plot_forecast(forecast: Forecast, *, location: str | Sequence[str] | None = None,
                   indicator: str | Sequence[str] | None = None,
                   scenario: str | Sequence[str] | None = None,
@@ -149,7 +180,8 @@ def plot_forecast(forecast: Forecast, *, location: str | Sequence[str] | None = 
         Draw the observed series (``metadata['estimate']``, default ``reported``) as black
         points and line; censored values as open markers at their upper bound.
     title : str, optional
-        Figure title.
+        Figure title, centred over the panels and wrapped so that it stays clear of the
+        legend on the right.
     start : date or str, optional
         First date of observed data shown (e.g. ``"2019"``); default all of it.
 
@@ -241,13 +273,14 @@ def plot_forecast(forecast: Forecast, *, location: str | Sequence[str] | None = 
                                   markerfacecolor="white", markeredgecolor=_style.OBSERVED,
                                   label="observed, suppressed\n(drawn at upper bound)"))
     if ax is None:
-        fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=9)
+        legend = fig.legend(handles=handles, loc="outside right upper", frameon=False,
+                            fontsize=9)
         foot = _style.caption(sub)
         if len(panels) > 1 and _style.x_label(sub.frequency):
             foot = f"x axis: {_style.x_label(sub.frequency)} · {foot}"
         fig.supxlabel(foot, x=0.005, ha="left", fontsize=8, color="0.35")
         if title:
-            fig.suptitle(title)
+            _title_left_of_legend(fig, title, legend, axes)
     else:
         ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
         if title:

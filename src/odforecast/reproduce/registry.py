@@ -54,6 +54,8 @@ class Projection:
         Last calendar year of data available at the vintage.
     notes
         How the number was produced and caveats.
+    name
+        Human-readable name, for figure titles and tables (the key when empty).
 
     Examples
     --------
@@ -61,6 +63,8 @@ class Projection:
     >>> rao = PROJECTIONS["stanford_lancet_2021"]
     >>> rao.region, rao.indicator, rao.vintage, rao.last_data_year
     ('US', 'opioids', '2021-06-17', 2020)
+    >>> rao.name
+    'Stanford–Lancet Commission projection (Rao, Humphreys & Brandeau 2021)'
     >>> [f"{t.start}-{t.end}" for t in rao.totals]
     ['2020-2024', '2020-2029']
     """
@@ -74,6 +78,7 @@ class Projection:
     vintage: str
     last_data_year: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    name: str = ""
 
 
 PROJECTIONS: dict[str, Projection] = {
@@ -90,7 +95,8 @@ PROJECTIONS: dict[str, Projection] = {
             ("Compartmental model of the US population aged 12+ (Pitt et al. 2018, extended); "
              "CDC WONDER accessed 17 Jun 2021, so final data through 2019 and the provisional "
              "2020 signal (about 70,000 opioid deaths).",
-             "The Commission quotes the same model: 1.2 million deaths 2020-2029.")),
+             "The Commission quotes the same model: 1.2 million deaths 2020-2029."),
+            "Stanford–Lancet Commission projection (Rao, Humphreys & Brandeau 2021)"),
         Projection(
             "stanford_lancet_2021_preprint",
             "Rao IJ, Humphreys K, Brandeau ML. Preprint of the above (SSRN)",
@@ -98,7 +104,8 @@ PROJECTIONS: dict[str, Projection] = {
             (PublishedTotal(2020, 2024, 522_000, 424_000, 575_000),
              PublishedTotal(2020, 2029, 1_172_000, 956_000, 1_308_000)),
             "2021-01-01", 2019,
-            ("Earlier data vintage (not stated; assumed final data through 2019).",)),
+            ("Earlier data vintage (not stated; assumed final data through 2019).",),
+            "Stanford–Lancet Commission projection, preprint (Rao, Humphreys & Brandeau)"),
         Projection(
             "source_2022",
             "Lim TY et al. Modeling the evolution of the US opioid crisis for national policy "
@@ -107,7 +114,8 @@ PROJECTIONS: dict[str, Projection] = {
             (PublishedTotal(2022, 2032, 541_754, 418_991, 666_236),),
             "2021-08-01", 2020,
             ("Base projection; the range shown is the low/high fentanyl scenarios (FentL/FentH), "
-             "not a statistical interval.",)),
+             "not a statistical interval.",),
+            "SOURCE model base projection (Lim et al. 2022)"),
         Projection(
             "chen_2019",
             "Chen Q et al. Prevention of prescription opioid misuse and projected overdose deaths "
@@ -115,7 +123,8 @@ PROJECTIONS: dict[str, Projection] = {
             "10.1001/jamanetworkopen.2018.7621", "US", "opioids",
             (PublishedTotal(2016, 2025, 700_400, 590_200, 817_100),),
             "2018-01-01", 2015,
-            ("System-dynamics model calibrated to NSDUH and CDC data 2002-2015.",)),
+            ("System-dynamics model calibrated to NSDUH and CDC data 2002-2015.",),
+            "Prescription opioid misuse projection (Chen et al. 2019)"),
     ]
 }
 
