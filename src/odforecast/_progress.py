@@ -57,6 +57,29 @@ def enabled(progress: bool | None = None) -> bool:
 
 
 @contextlib.contextmanager
+def quiet_logger(name: str) -> Iterator[None]:
+    """Raise logger ``name`` to WARNING inside the block when progress is off.
+
+    Examples
+    --------
+    >>> import logging, odforecast
+    >>> with odforecast.set_options(progress=False), quiet_logger("pymc"):
+    ...     logging.getLogger("pymc").level == logging.WARNING
+    True
+    """
+    import logging
+
+    logger = logging.getLogger(name)
+    previous = logger.level
+    if not enabled(None):
+        logger.setLevel(max(previous, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+@contextlib.contextmanager
 def silenced() -> Iterator[None]:
     """No progress output of any kind (messages or sampler bars) inside the block.
 

@@ -142,7 +142,10 @@ class BayesModel(Model):
 def _run_inference(model, config: dict[str, Any], seed: int):
     import pymc as pm
 
-    with model, warnings.catch_warnings():
+    from odforecast._progress import quiet_logger
+
+    # PyMC logs its own "NUTS[...]" / "Sampling ..." lines: they go with progress off
+    with model, warnings.catch_warnings(), quiet_logger("pymc"):
         warnings.filterwarnings("ignore", category=FutureWarning)
         if config["method"] == "advi":
             import pytensor
