@@ -56,7 +56,9 @@ def small_states():
 def hierarchical_fit(small_states):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OdforecastWarning)
-        return HierarchicalBayes(sampler_config=SMALL, random_seed=5).fit(small_states)
+        # a deliberate subset: the sum of these five states is asked for by name
+        return HierarchicalBayes(aggregate_location="US", sampler_config=SMALL,
+                                 random_seed=5).fit(small_states)
 
 
 def test_twelve_month_ending_counts_are_observed_without_overlap():
@@ -310,3 +312,16 @@ def test_quick_mode_shortens_default_sampling_but_not_explicit_settings():
     assert BayesianTrend()._configs()[1]["draws"] == 1000  # restored after the block
     with pytest.raises(odforecast.OdforecastError, match="quick must be True or False"):
         odforecast.set_options(quick="yes")
+
+
+def test_the_us_aggregate_is_added_only_for_the_50_states_and_dc():
+    from odforecast.data.locations import US_STATES
+    from odforecast.models.bayes.hierarchical import _is_states_and_dc
+
+    states = {f"US-{abbrev}" for abbrev in US_STATES}
+    assert len(states) == 51
+    assert _is_states_and_dc(states) and _is_states_and_dc(states | {"US-NYC"})
+    assert not _is_states_and_dc(states - {"US-PA"})  # VSRR shows no PA opioid counts
+    assert not _is_states_and_dc(states | {"US-PR"})
+    assert not _is_states_and_dc({"US-VT", "US-NH"})
+    assert HierarchicalBayes().aggregate_location == "auto"

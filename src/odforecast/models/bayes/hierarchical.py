@@ -19,14 +19,17 @@ class HierarchicalBayes(BayesModel):
     distributions (non-centred partial pooling).  With ``population`` the levels are death rates
     per person, so pooling compares like with like; ``population="auto"`` (the default) uses the
     bundled Census estimates for US states.  Suppressed state cells are censored.  Forecasts
-    include every location and, as location ``aggregate_location`` (default ``US``), the sum of
-    the location paths — a national total whose uncertainty honours the correlation the shared
-    parameters induce.
+    include every location and, as location ``aggregate_location``, the sum of the location
+    paths — a total whose uncertainty honours the correlation the shared parameters induce.
 
     Parameters
     ----------
     aggregate_location
-        Code of the summed series added to forecasts (None: no aggregate).
+        Code of the summed series added to forecasts.  ``"auto"`` (the default) adds ``US``
+        when the locations are exactly the 50 states and DC (New York City counted with New
+        York), and no aggregate otherwise: the sum of a handful of states is not the US.  Give
+        a code the data do not contain to add the sum anyway (``"US"`` for a deliberate
+        subset, knowing what it is); ``None``: no aggregate.
     **kwargs
         As for :class:`~odforecast.models.BayesianTrend` (``model_config``, ``sampler_config``,
         ``damped``, ``changepoints``, ``population``, ``random_seed``).
@@ -44,7 +47,7 @@ class HierarchicalBayes(BayesModel):
     name = "hierarchical"
     pooled = True
 
-    def __init__(self, *, aggregate_location: str | None = "US", model_config=None,
+    def __init__(self, *, aggregate_location: str | None = "auto", model_config=None,
                  sampler_config=None, damped: bool = True, changepoints=None,
                  population="auto", random_seed: int | None = None) -> None:
         super().__init__(model_config=model_config, sampler_config=sampler_config,
@@ -54,17 +57,27 @@ class HierarchicalBayes(BayesModel):
 
     def fit(self, data, *, exog=None, executor=None):
         locations = set(data["location"])
-        if self.aggregate_location in locations:
-            raise DataError(f"the data already contain {self.aggregate_location!r}; the "
+        aggregate = self.aggregate_location
+        if aggregate == "auto":
+            aggregate = "US" if _is_states_and_dc(locations) else None
+        elif aggregate in locations:
+            raise DataError(f"the data already contain {aggregate!r}; the "
                             "hierarchical model adds it as the sum of the locations",
                             column="location", hint="drop it, or set aggregate_location=None")
         if len(locations) < 2:
             raise DataError("a hierarchical model needs at least two locations",
                             column="location")
         fitted = super().fit(data, exog=exog, executor=executor)
-        fitted._add_aggregate = lambda samples: _with_aggregate(samples,
-                                                                self.aggregate_location)
+        fitted._add_aggregate = lambda samples: _with_aggregate(samples, aggregate)
         return fitted
+
+
+def _is_states_and_dc(locations: set[str]) -> bool:
+    """True when ``locations`` are the 50 states and DC (``US-NYC`` allowed with ``US-NY``)."""
+    from odforecast.data.locations import US_STATES
+
+    states = {f"US-{abbrev}" for abbrev in US_STATES}
+    return locations - {"US-NYC"} == states
 
 
 def _with_aggregate(samples, code: str | None):
