@@ -37,16 +37,27 @@ _INTERVALS = (50, 80, 95)
 def rolling_origins(data: pd.DataFrame, start: str, end: str, *, step: int = 1) -> list[str]:
     """Every ``step``-th observed ``period_end`` between ``start`` and ``end`` (inclusive).
 
+    A partial date means the whole period: ``end="2019"`` runs to 2019-12-31 and
+    ``end="2019-06"`` to 2019-06-30; ``start="2019"`` begins on 2019-01-01.
+
     Examples
     --------
     >>> import odforecast
     >>> us = odforecast.load_dataset("us_monthly_12m")
     >>> rolling_origins(us, "2023-01", "2023-06-30", step=2)
     ['2023-01-31', '2023-03-31', '2023-05-31']
+    >>> rolling_origins(us, "2023", "2023", step=6)
+    ['2023-01-31', '2023-07-31']
+    >>> rolling_origins(us, "2023-11", "2023")
+    ['2023-11-30', '2023-12-31']
     """
     ends = pd.DatetimeIndex(sorted(pd.to_datetime(data["period_end"]).unique()))
-    lo = pd.Timestamp(start)
-    hi = pd.Timestamp(end) + pd.offsets.MonthEnd(0) if len(str(end)) <= 7 else pd.Timestamp(end)
+    try:
+        lo = pd.Period(str(start)).start_time
+        hi = pd.Period(str(end)).end_time.normalize()
+    except ValueError as exc:
+        raise DataError(f"origins {start!r}..{end!r} are not dates: {exc}", column="origins",
+                        hint="use YYYY, YYYY-MM or YYYY-MM-DD") from exc
     chosen = ends[(ends >= lo) & (ends <= hi)][::step]
     if chosen.empty:
         raise DataError(f"no observed period ends between {start} and {end}", column="origins")
