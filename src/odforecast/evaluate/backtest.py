@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from odforecast._callable_module import make_callable
 from odforecast._progress import Progress, duration, silenced
 from odforecast.data.schema import validate
 from odforecast.errors import DataError
@@ -302,3 +303,9 @@ def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) 
                 table[f"cover_{p}"] = scores.coverage(y, lo, hi)
             rows.append(table)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+# ``odforecast.evaluate.backtest`` is both this module and the function: keep it callable
+# whichever got bound to the name (pytest's importlib mode rebinds it; see
+# odforecast._callable_module)
+make_callable(__name__, backtest)

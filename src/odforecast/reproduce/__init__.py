@@ -1,8 +1,6 @@
 """Published projections (as data) and their reproduction: :func:`reproduce`."""
 
-import sys
-import types
-
+from odforecast._callable_module import make_callable
 from odforecast.reproduce.registry import PROJECTIONS, Projection, PublishedTotal, get_projection
 from odforecast.reproduce.run import DEFAULT_SCENARIOS, Reproduction, reproduce
 
@@ -17,17 +15,6 @@ __all__ = [
 ]
 
 
-class _CallableModule(types.ModuleType):
-    """``odforecast.reproduce`` is both this package and the function :func:`reproduce`.
-
-    Importing the package (``from odforecast.reproduce import PROJECTIONS``) makes Python set
-    the attribute ``odforecast.reproduce`` to the package, hiding the function of the same
-    name; calling the package forwards to the function, so ``odforecast.reproduce(...)`` works
-    whatever was imported first.
-    """
-
-    def __call__(self, *args, **kwargs):
-        return reproduce(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+# ``odforecast.reproduce`` is both this package and the function: keep it callable whichever
+# got bound to the name (see odforecast._callable_module)
+make_callable(__name__, reproduce)
