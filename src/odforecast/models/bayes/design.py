@@ -64,6 +64,9 @@ class Design:
         Observed rate per step at the start of each series (prior centre of the level).
     exposure
         Population per latent step, shape ``(series, steps)`` (ones without a population).
+    population_by_year
+        Each series' population by calendar year (None without a population); see
+        :meth:`log_population`.
     exog, exog_mean, exog_sd, exog_columns
         Standardised regressors per latent step (or None) and the standardisation used.
     """
@@ -86,6 +89,7 @@ class Design:
     exog_mean: np.ndarray | None
     exog_sd: np.ndarray | None
     exog_columns: list[str] | None
+    population_by_year: list[pd.Series] | None = None
 
     @property
     def n_series(self) -> int:
@@ -94,6 +98,14 @@ class Design:
     @property
     def n_steps(self) -> int:
         return len(self.grid)
+
+    def log_population(self, i: int, dates) -> np.ndarray:
+        """Log population of series ``i`` at ``dates`` (zeros without a population); years
+        outside the table use the nearest year's value, as the fitted exposure does."""
+        if self.population_by_year is None:
+            return np.zeros(len(dates))
+        return np.log(_population_at(self.population_by_year[i],
+                                     pd.DatetimeIndex(dates).year))
 
 
 def build_design(series: list[Series], *, population: pd.DataFrame | None = None,
@@ -160,20 +172,22 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
     censored = np.array(obs[5], dtype=bool)
     value = np.where(censored, np.array(obs[4], dtype=float), np.array(obs[3], dtype=float))
     upper = np.where(censored, value, np.inf)
-    exposure = _exposure(series, grid, population)
+    exposure, population_by_year = _exposure(series, grid, population)
     first_rate = first_rate / exposure[np.arange(len(series)), first_step]
     exog_values, mean, sd, columns = _exog(exog, grid, last_step)
     return Design(frequency, step, grid, list(series), np.array(obs[0]), np.array(obs[1]),
                   np.array(obs[2]), value, upper, censored, pd.DatetimeIndex(obs[6]), last_step,
-                  first_rate, exposure, exog_values, mean, sd, columns)
+                  first_rate, exposure, exog_values, mean, sd, columns, population_by_year)
 
 
-def _exposure(series: list[Series], grid: pd.DatetimeIndex,
-              population: pd.DataFrame | None) -> np.ndarray:
+def _exposure(series: list[Series], grid: pd.DatetimeIndex, population: pd.DataFrame | None
+              ) -> tuple[np.ndarray, list[pd.Series] | None]:
+    """Population per series and latent step, and each series' population by year."""
     if population is None:
-        return np.ones((len(series), len(grid)))
+        return np.ones((len(series), len(grid))), None
     table = population[population["indicator"] == "population"]
     out = np.empty((len(series), len(grid)))
+    tables: list[pd.Series] = []
     years = grid.year
     carried: dict[str, list[int]] = {}
     for i, s in enumerate(series):
@@ -199,8 +213,8 @@ def _exposure(series: list[Series], grid: pd.DatetimeIndex,
             carried[s.location] = uncovered
         # Years outside the table (the padding at the edges of the grid, the forecast horizon
         # and data years not yet estimated) use the nearest year's value.
-        clipped = np.clip(years, by_year.index.min(), by_year.index.max())
-        out[i] = by_year.reindex(clipped).to_numpy()
+        out[i] = _population_at(by_year, years)
+        tables.append(by_year)
     if carried:
         # Census estimates lag the death counts by a year or more (the 2025 vintage of VSRR
         # has Jan-Feb 2025 windows, the estimates end in 2024): the nearest year's population
@@ -209,7 +223,13 @@ def _exposure(series: list[Series], grid: pd.DatetimeIndex,
         warnings.warn(f"population of {', '.join(sorted(carried))} does not cover "
                       f"{_years_text(years_missing)}; using the nearest year's value",
                       OdforecastWarning, stacklevel=4)
-    return out
+    return out, tables
+
+
+def _population_at(by_year: pd.Series, years) -> np.ndarray:
+    """Population in ``years``; years outside the table take the nearest year's value."""
+    clipped = np.clip(years, by_year.index.min(), by_year.index.max())
+    return by_year.reindex(clipped).to_numpy()
 
 
 def _years_text(years: list[int]) -> str:

@@ -386,15 +386,8 @@ class BayesFit(FittedModel):
 
     def _log_population(self, i: int, dates: pd.DatetimeIndex) -> np.ndarray:
         """Log population at ``dates`` (0 without a population); the last estimate is carried
-        forward beyond the table."""
-        population = self.model._population(self.series)
-        if population is None:
-            return np.zeros(len(dates))
-        rows = population[(population["indicator"] == "population")
-                          & (population["location"] == self.series[i].location)]
-        by_year = rows.set_index(rows["period_start"].dt.year)["value"].sort_index()
-        years = np.clip(dates.year, by_year.index.min(), by_year.index.max())
-        return np.log(by_year.reindex(years).to_numpy())
+        forward beyond the table (the table was read and checked once, by the design)."""
+        return self.design.log_population(i, dates)
 
     def _exog_effect(self, i: int, dates: pd.DatetimeIndex, exog_future, draws,
                      *, observed: bool = False) -> np.ndarray:
