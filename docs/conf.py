@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 import os
 import re
@@ -175,17 +176,18 @@ numpydoc_validation_checks: set[str] = set()
 INTERSPHINX_DIR = DOCS / "_intersphinx"
 _ONLINE = os.environ.get("ODFORECAST_DOCS_ONLINE", "").strip().lower() in {"1", "true", "yes"}
 
-#: project -> (base URL of its documentation, local inventory file in docs/_intersphinx/)
-_INVENTORIES = {
-    "python": "https://docs.python.org/3/",
-    "numpy": "https://numpy.org/doc/stable/",
-    "pandas": "https://pandas.pydata.org/docs/",
-    "xarray": "https://docs.xarray.dev/en/stable/",
-    "statsmodels": "https://www.statsmodels.org/stable/",
-    "pymc": "https://www.pymc.io/projects/docs/en/stable/",
-    "arviz": "https://python.arviz.org/en/stable/",
-    "matplotlib": "https://matplotlib.org/stable/",
-}
+def _load_projects() -> dict[str, str]:
+    """project -> base URL of its documentation: the table of ``_intersphinx/refresh.py``,
+    which builds the local inventory files (one list for both)."""
+    spec = importlib.util.spec_from_file_location("_intersphinx_refresh",
+                                                  INTERSPHINX_DIR / "refresh.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PROJECTS
+
+
+#: project -> base URL of its documentation; the local inventory is docs/_intersphinx/NAME.inv
+_INVENTORIES = _load_projects()
 
 
 def _mapping() -> dict[str, tuple[str, tuple[str | None, ...]]]:

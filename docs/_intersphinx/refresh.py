@@ -33,7 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-#: project -> base URL of its documentation (the same as ``_INVENTORIES`` in docs/conf.py)
+#: project -> base URL of its documentation (docs/conf.py reads this table for intersphinx)
 PROJECTS = {
     "python": "https://docs.python.org/3/",
     "numpy": "https://numpy.org/doc/stable/",
