@@ -69,7 +69,7 @@ def test_growth_reverts_to_the_long_run_growth():
 
 def test_decade_priors_are_the_annual_defaults_only():
     """Annual data get the decade-horizon priors and the longer sampler; 12-month-ending data
-    (whose 12-month WIS they made 36 % worse) and the hierarchical model keep the others; the
+    (whose 12-month WIS they made 34 % worse) and the hierarchical model keep the others; the
     user's settings win over both."""
     annual_model, annual_sampler = BayesianTrend()._configs("annual")
     assert annual_model["growth_target"] == "mean" and annual_model["sigma_slope"] == 0.04

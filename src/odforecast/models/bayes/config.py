@@ -73,7 +73,7 @@ DEFAULT_SAMPLER_CONFIG: dict[str, Any] = {
 #: 1-10 years ahead); Beta(2, 2): a deviation of the growth from it halves in about a year
 #: (posterior mean 0.45 on 1999-2020); growth swinging by 0.04 a year, not 0.15 (which made
 #: 2020-2029 bands of 0.6-7.3 million deaths).  On CDC's 12-month-ending counts (12-month
-#: latent steps too) the same priors made the 12-month WIS 36 % worse, so they stay annual.
+#: latent steps too) the same priors made the 12-month WIS 34 % worse, so they stay annual.
 ANNUAL_MODEL_CONFIG: dict[str, Any] = {"sigma_slope": 0.04, "damping_alpha": 2.0,
                                        "damping_beta": 2.0, "growth_target": "mean"}
 
