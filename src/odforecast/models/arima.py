@@ -40,6 +40,7 @@ import numpy as np
 from odforecast.errors import DataError
 from odforecast.models.base import PerSeriesModel
 from odforecast.models.baselines import Drift, Naive
+from odforecast.models.parameter_draws import sampling_distribution
 from odforecast.models.series import Series
 from odforecast.models.transforms import Transform, choose_transform
 
@@ -69,6 +70,15 @@ class ARIMA(PerSeriesModel):
     fallback
         ``"drift"``, ``"naive"`` or None: model used (and recorded in the diagnostics) when a
         series cannot be fitted.
+    parameter_uncertainty
+        Propagate the uncertainty of the estimated parameters into the sample paths (default
+        True): each block of paths is simulated with its own parameter vector drawn from the
+        sampling distribution of the estimates (:mod:`odforecast.models.parameter_draws`).
+        False plugs in the estimates, as ``auto.arima`` does; its intervals are too narrow at
+        long horizons.
+    parameter_draws
+        Parameter vectors drawn per series and forecast (default 100); the sample paths are
+        split evenly between them.  Each costs one Kalman filter pass.
 
     Examples
     --------
@@ -89,7 +99,8 @@ class ARIMA(PerSeriesModel):
                  seasonal_order: tuple[int, int, int] | None = None, *,
                  seasonal: bool | None = None, transform: str = "auto", max_p: int = 3,
                  max_q: int = 3, max_P: int = 1, max_Q: int = 1, max_d: int = 2,  # noqa: N803
-                 max_D: int = 1, max_models: int = 30, fallback: str | None = "drift") -> None:  # noqa: N803
+                 max_D: int = 1, max_models: int = 30, fallback: str | None = "drift",  # noqa: N803
+                 parameter_uncertainty: bool = True, parameter_draws: int = 100) -> None:
         self.order = order
         self.seasonal_order = seasonal_order
         self.seasonal = seasonal
@@ -102,6 +113,8 @@ class ARIMA(PerSeriesModel):
         self.max_D = max_D
         self.max_models = max_models
         self.fallback = fallback
+        self.parameter_uncertainty = parameter_uncertainty
+        self.parameter_draws = parameter_draws
 
     # -- contract -------------------------------------------------------------------------------
     def _season(self, frequency: str) -> int:
@@ -114,6 +127,17 @@ class ARIMA(PerSeriesModel):
             p, d, q = self.order
             return max(p + d + q + 2, 4)
         return 6
+
+    def _prepare(self, data):
+        # settings are checked before any series is fitted (a DataError is never a fallback)
+        if not isinstance(self.parameter_uncertainty, bool | np.bool_):
+            raise DataError("parameter_uncertainty must be True or False; got "
+                            f"{self.parameter_uncertainty!r}", column="parameter_uncertainty")
+        draws = self.parameter_draws
+        if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+            raise DataError(f"parameter_draws must be a positive integer; got {draws!r}",
+                            column="parameter_draws")
+        return super()._prepare(data)
 
     def _fallback(self) -> PerSeriesModel | None:
         if self.fallback is None:
@@ -153,21 +177,37 @@ class ARIMA(PerSeriesModel):
             "ljung_box_p": _ljung_box_p(result, order[1] + seasonal_order[1] * max(m, 1)),
             "models_tried": tried,
         }
-        state = (transform, z, exog, spec, _full_params(result))
+        params = _full_params(result)
+        draws = None
+        if self.parameter_uncertainty:
+            with _one_blas_thread():
+                draws = sampling_distribution(z, exog, spec, params)
+        diag["parameter_uncertainty"] = (
+            "none" if draws is None else "all" if draws.includes_mean_parameters
+            else "variance")
+        state = (transform, z, exog, spec, params, draws)
         return state, diag
 
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
-        transform, z, exog, spec, params = state
+        transform, z, exog, spec, params, draws = state
         transform: Transform
         model = _sarimax(z, exog, *spec)
+        if draws is None:
+            thetas, sizes = params[None, :], [n_samples]
+        else:
+            n_blocks = min(self.parameter_draws, n_samples)
+            thetas = draws.sample(n_blocks, rng)
+            sizes = [len(part) for part in np.array_split(np.arange(n_samples), n_blocks)]
+        blocks = []
         with warnings.catch_warnings(), _one_blas_thread():
             warnings.simplefilter("ignore")
-            result = model.smooth(params)
-            sims = result.simulate(horizon, repetitions=n_samples, anchor="end",
-                                   exog=exog_future, rng=rng)
-        sims = np.asarray(sims).reshape(horizon, n_samples).T
-        return transform.inverse(sims)
+            for theta, size in zip(thetas, sizes, strict=True):
+                result = model.filter(theta)
+                sims = result.simulate(horizon, repetitions=size, anchor="end",
+                                       exog=exog_future, rng=rng)
+                blocks.append(np.asarray(sims).reshape(horizon, size).T)
+        return transform.inverse(np.concatenate(blocks, axis=0))
 
     # -- automatic order selection --------------------------------------------------------------
     def _search(self, z: np.ndarray, exog: np.ndarray | None, m: int):
@@ -410,21 +450,39 @@ def _one_blas_thread() -> AbstractContextManager:
 
 
 def _ndiffs(z: np.ndarray, max_d: int, alpha: float = 0.05) -> int:
-    """Number of first differences until the KPSS test no longer rejects stationarity."""
-    from statsmodels.tsa.stattools import kpss
+    """Number of first differences until the KPSS test no longer rejects stationarity.
 
+    A series too short for the test to reject stationarity of even a straight line (7 values
+    or fewer) is differenced once: there the test's verdict says nothing, and a level model
+    (d = 0) would pull a decade forecast back to the mean of a few years.
+
+    Examples
+    --------
+    >>> _ndiffs(np.log([8050., 8407, 9496, 11920, 12940, 13756, 14918]), 2)
+    1
+    >>> _ndiffs(np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3]), 2)
+    0
+    """
     d, x = 0, np.asarray(z, dtype=float)
     while d < max_d and len(x) > 4:
         if np.ptp(x) == 0:
             break
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # InterpolationWarning at the table's ends
-            p_value = kpss(x, regression="c", nlags="auto")[1]
-        if p_value >= alpha:
+        if _kpss_p(x) >= alpha:
+            if d == 0 and _kpss_p(np.arange(len(x), dtype=float)) >= alpha:
+                d = 1  # the test cannot detect even a perfect trend at this length
             break
         x = np.diff(x)
         d += 1
     return d
+
+
+def _kpss_p(x: np.ndarray) -> float:
+    """p-value of the KPSS test of level stationarity (automatic lags)."""
+    from statsmodels.tsa.stattools import kpss
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # InterpolationWarning at the table's ends
+        return float(kpss(x, regression="c", nlags="auto")[1])
 
 
 def _seasonal_difference(z: np.ndarray, m: int) -> np.ndarray:

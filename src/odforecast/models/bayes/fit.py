@@ -38,6 +38,10 @@ from odforecast.scenarios import Scenario, evaluate_multiplier, validate_for
 
 __all__ = ["BayesFit", "BayesModel", "load_fit"]
 
+#: Prior scales that must be positive numbers.
+_POSITIVE_PRIORS = ("level_sd", "slope_sd", "sigma_slope", "sigma_slope_log_sd",
+                    "overdispersion_median", "overdispersion_log_sd", "exog_sd", "changepoint_sd")
+
 #: Convergence thresholds (Vehtari et al. 2021): a fit outside them is flagged untrustworthy.
 RHAT_MAX = 1.01
 ESS_MIN = 400
@@ -63,18 +67,33 @@ class BayesModel(Model):
 
     default_model_config: ClassVar[dict[str, Any]] = DEFAULT_MODEL_CONFIG
     default_sampler_config: ClassVar[dict[str, Any]] = DEFAULT_SAMPLER_CONFIG
+    #: Defaults that replace the above for annual data (none here; see BayesianTrend).
+    annual_model_config: ClassVar[dict[str, Any]] = {}
+    annual_sampler_config: ClassVar[dict[str, Any]] = {}
 
-    def _configs(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        model_config = merge_config(self.default_model_config, self.model_config,
-                                    name="model_config")
+    def _configs(self, frequency: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The model and sampler configurations for data of ``frequency``: the class defaults
+        (with the annual ones for annual data), quick mode's sampler, then the user's dicts."""
+        annual = frequency == "annual"
+        defaults = {**self.default_model_config, **(self.annual_model_config if annual else {})}
+        model_config = merge_config(defaults, self.model_config, name="model_config")
         if not self.damped:
             model_config["damping_alpha"] = model_config["damping_beta"] = None
+        for key in _POSITIVE_PRIORS:
+            value = model_config[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise DataError(f"model_config {key} must be a positive number; got {value!r}",
+                                column=key)
+        if model_config["growth_target"] not in {"zero", "mean"}:
+            raise DataError("model_config growth_target must be 'zero' or 'mean'; got "
+                            f"{model_config['growth_target']!r}", column="growth_target")
         if model_config["parameterization"] not in {"auto", "levels", "noncentered",
                                                     "centered"}:
             raise DataError("model_config parameterization must be 'auto', 'levels', "
                             f"'noncentered' or 'centered'; got "
                             f"{model_config['parameterization']!r}", column="parameterization")
-        defaults = dict(self.default_sampler_config)
+        defaults = {**self.default_sampler_config,
+                    **(self.annual_sampler_config if annual else {})}
         if get_options()["quick"]:  # odforecast.set_options(quick=True): fewer iterations
             defaults.update(QUICK_SAMPLER_CONFIG)
         sampler_config = merge_config(defaults, self.sampler_config, name="sampler_config")
@@ -99,9 +118,11 @@ class BayesModel(Model):
         ``executor`` is accepted for the common contract; NUTS runs its chains in parallel
         itself (``sampler_config['cores']``).
         """
-        model_config, sampler_config = self._configs()
         series = prepare_series(data, min_length=3, allow_censored=True, allow_missing=True,
                                 model_name=self.name)
+        frequencies = {s.frequency for s in series}  # mixed ones are refused by build_design
+        model_config, sampler_config = self._configs(
+            frequencies.pop() if len(frequencies) == 1 else None)
         design = build_design(series, population=self._population(series), exog=exog)
         changepoints = self._changepoint_steps(design)
         seed = resolve_seed(self.random_seed)
@@ -224,6 +245,8 @@ class BayesFit(FittedModel):
                       "log_sigma_tau", "log_overdispersion_mu", "log_overdispersion_tau"]
         if self.model_config["damping_alpha"] is not None:
             names.append("damping")
+            if self.model_config.get("growth_target") == "mean":
+                names.append("growth_mean")
         if self.design.exog is not None:
             names.append("exog_effect")
         return names
@@ -515,15 +538,17 @@ def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha) -> np.ndarray:
 
 def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.ndarray:
     """Future log-rates (without offsets) by continuing the damped local linear trend:
-    ``slope_t = phi * slope_(t-1) + sigma * eps``, ``level_(t+1) = level_t + slope_t``."""
+    ``slope_t = g + phi * (slope_(t-1) - g) + sigma * eps``, ``level_(t+1) = level_t + slope_t``
+    (``g`` the long-run growth when the growth reverts to it, else 0)."""
     level = draws["level_last"][:, i].copy()
     slope = draws["slope_prev"][:, i].copy()
     sigma = draws["sigma"][:, i]
     phi = draws["phi_step"]
+    target = draws["growth_mean"][:, i]
     out = np.empty((len(level), horizon))
     noise = rng.standard_normal((len(level), horizon))
     for k in range(horizon):
-        slope = phi * slope + sigma * noise[:, k]
+        slope = target + phi * (slope - target) + sigma * noise[:, k]
         level = level + slope
         out[:, k] = level
     return out
@@ -540,6 +565,10 @@ def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
         out["phi_step"] = np.asarray(flat["phi_step"].values)
     else:
         out["phi_step"] = np.ones(flat.sizes["sample"])
+    if "growth_mean" in flat:
+        out["growth_mean"] = np.asarray(flat["growth_mean"].values)
+    else:  # damped towards zero growth (or undamped)
+        out["growth_mean"] = np.zeros_like(out["sigma"])
     return out
 
 

@@ -32,7 +32,10 @@ class HierarchicalBayes(BayesModel):
         subset, knowing what it is); ``None``: no aggregate.
     **kwargs
         As for :class:`~odforecast.models.BayesianTrend` (``model_config``, ``sampler_config``,
-        ``damped``, ``changepoints``, ``population``, ``random_seed``).
+        ``damped``, ``changepoints``, ``population``, ``random_seed``).  The annual
+        decade-horizon defaults of ``BayesianTrend`` do not apply: the hierarchical model keeps
+        :data:`~odforecast.models.bayes.config.DEFAULT_MODEL_CONFIG` at every frequency (its
+        state benchmarks were run with it).
 
     Examples
     --------

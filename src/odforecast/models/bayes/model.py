@@ -5,14 +5,16 @@ For series :math:`s` and latent step :math:`t` (a month for monthly and 12-month
 
 .. math::
 
-    \\beta_{s,t} &= \\phi\\,\\beta_{s,t-1} + \\sigma_s z_{s,t} + \\sum_k \\delta_{s,k}[t = c_k],
+    \\beta_{s,t} &= g_s + \\phi\\,(\\beta_{s,t-1} - g_s) + \\sigma_s z_{s,t}
+        + \\sum_k \\delta_{s,k}[t = c_k],
         \\qquad z_{s,t} \\sim N(0, 1)\\\\
     \\ell_{s,t} &= \\ell_{s,0} + \\sum_{j<t} \\beta_{s,j}\\\\
     \\lambda_{s,t} &= \\exp(\\ell_{s,t} + x_t^\\top b_s)\\, P_{s,t}\\\\
     y_{s,i} &\\sim \\mathrm{NegBin}\\Big(\\sum_{t \\in W_i} \\lambda_{s,t},\\ \\alpha_s\\Big)
 
 a local linear trend on the log death rate (level :math:`\\ell`, growth :math:`\\beta`, damped by
-:math:`\\phi`), optional regressors :math:`x` and changepoints :math:`c_k`, population
+:math:`\\phi` towards :math:`g_s`, the long-run growth with ``growth_target="mean"``,
+else 0), optional regressors :math:`x` and changepoints :math:`c_k`, population
 :math:`P` as offset, and a negative-binomial count for each observed window :math:`W_i`
 (censored at CDC's bound for suppressed cells).  All innovations are non-centred.
 """
@@ -93,15 +95,20 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
             slope_prior = (0.0, prior["slope_sd"])
             # log-normal scales, not half-normal: a prior with mass at 0 lets the sampler fall
             # into the funnel where a noise scale vanishes
-            log_sigma = pm.Normal("log_sigma", np.log(prior["sigma"]), 0.75, dims="series")
+            log_sigma = pm.Normal("log_sigma", np.log(prior["sigma"]),
+                                  config["sigma_slope_log_sd"], dims="series")
             log_od = pm.Normal("log_overdispersion", np.log(config["overdispersion_median"]),
                                config["overdispersion_log_sd"], dims="series")
         sigma = pm.Deterministic("sigma", pm.math.exp(log_sigma), dims="series")
         pm.Deterministic("overdispersion", pm.math.exp(log_od), dims="series")
 
+        target = None
         if prior["damped"]:
             phi_year = pm.Beta("damping", config["damping_alpha"], config["damping_beta"])
             phi = pm.Deterministic("phi_step", phi_year ** (1 / prior["per_year"]))
+            if config["growth_target"] == "mean":
+                # the growth rate reverts to the series' own long-run growth, not to zero
+                target = pm.Normal("growth_mean", 0.0, prior["slope_sd"], dims="series")
         else:
             phi = pt.constant(1.0)
 
@@ -112,11 +119,12 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
         if parameterization == "levels":
             level, first = _levels_parameterization(
                 pm, pt, design, level_prior, slope_prior, sigma, phi, shift, changepoints,
-                log_first, log_od)
+                log_first, log_od, target)
         else:
             level = _shock_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi,
                                             shift, changepoints, pooled,
-                                            centered=parameterization == "centered")
+                                            centered=parameterization == "centered",
+                                            target=target)
             first = np.zeros(n_series, dtype=int)
         slope = pt.concatenate([level[:, 1:] - level[:, :-1],
                                 pt.zeros((n_series, 1))], axis=1)
@@ -161,7 +169,7 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
 
 
 def _shock_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi, shift,
-                            changepoints, pooled, *, centered):
+                            changepoints, pooled, *, centered, target=None):
     """Sample the growth-rate innovations; the log-rate path is their double cumulative sum."""
     n_series, n_steps = design.n_series, design.n_steps
     if pooled:
@@ -177,18 +185,21 @@ def _shock_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi
     if shift is not None:
         index = np.asarray(changepoints) - 1  # innovation k moves the growth rate at step k
         shocks = pt.inc_subtensor(shocks[:, index], shift)
-    # slope_t = phi^t slope_0 + sum_{1<=j<=t} phi^(t-j) shock_j, as one matrix product
+    # slope_t = g + phi^t (slope_0 - g) + sum_{1<=j<=t} phi^(t-j) shock_j, as one matrix
+    # product (g: the growth the damping reverts to, 0 unless growth_target is "mean")
     t = np.arange(n_steps)
     lags = t[:, None] - t[None, 1:]
     mask = (lags >= 0).astype(float)
     decay = mask * phi ** pt.maximum(lags, 0)
-    slope = slope0[:, None] * phi ** t[None, :] + pt.dot(shocks, decay.T)
+    g = pt.zeros(n_series) if target is None else target
+    slope = (g[:, None] + (slope0 - g)[:, None] * phi ** t[None, :]
+             + pt.dot(shocks, decay.T))
     return level0[:, None] + pt.concatenate(
         [pt.zeros((n_series, 1)), pt.cumsum(slope[:, :-1], axis=1)], axis=1)
 
 
 def _levels_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi, shift,
-                             changepoints, log_first, log_od):
+                             changepoints, log_first, log_od, target=None):
     """Sample the log-rate path itself, with the damped trend as its (Gaussian) prior.
 
     The path is written around the data, ``level_t = log(observed rate_t) + s_t u_t`` with
@@ -232,6 +243,8 @@ def _levels_parameterization(pm, pt, design, level_prior, slope_prior, sigma, ph
     level = pt.where(free, level, level[rows, first][:, None])
     growth = level[:, 1:] - level[:, :-1]
     innovation = growth[:, 1:] - phi * growth[:, :-1]
+    if target is not None:  # damping towards the long-run growth: (g_t - m) - phi (g_t-1 - m)
+        innovation = innovation - (1 - phi) * target[:, None]
     if shift is not None:
         index = np.asarray(changepoints) - 1
         innovation = pt.inc_subtensor(innovation[:, index], -shift)

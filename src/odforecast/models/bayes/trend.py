@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from odforecast.models.bayes.config import ANNUAL_MODEL_CONFIG, ANNUAL_SAMPLER_CONFIG
 from odforecast.models.bayes.fit import BayesModel
 
 __all__ = ["BayesianTrend"]
@@ -19,15 +20,21 @@ class BayesianTrend(BayesModel):
     Parameters
     ----------
     model_config
-        Prior settings overriding :data:`~odforecast.models.bayes.config.DEFAULT_MODEL_CONFIG`.
+        Prior settings overriding :data:`~odforecast.models.bayes.config.DEFAULT_MODEL_CONFIG`
+        (for annual data with
+        :data:`~odforecast.models.bayes.config.ANNUAL_MODEL_CONFIG` in place: growth reverting
+        to the series' long-run growth, priors checked at decade horizons).
     sampler_config
         Sampler settings overriding
-        :data:`~odforecast.models.bayes.config.DEFAULT_SAMPLER_CONFIG` (``draws``, ``tune``,
+        :data:`~odforecast.models.bayes.config.DEFAULT_SAMPLER_CONFIG` (annual data:
+        :data:`~odforecast.models.bayes.config.ANNUAL_SAMPLER_CONFIG`; ``draws``, ``tune``,
         ``chains``, ``cores``, ``target_accept``, ``nuts_sampler``, ``method="advi"`` for the
         fast approximate path, ...).  Unknown keys are errors.
     damped
-        Damp the growth rate (default True); long-range forecasts of an undamped trend grow
-        without bound.
+        Damp the growth rate (default True) towards the series' own long-run growth
+        (``model_config["growth_target"] = "mean"``, the default for annual data) or towards
+        zero (``"zero"``, the default otherwise: the trend flattens out).  An undamped trend
+        compounds its latest growth over the whole horizon.
     changepoints
         Dates at which the growth rate may shift (e.g. ``["2020-03-31"]``).
     population
@@ -49,3 +56,5 @@ class BayesianTrend(BayesModel):
 
     name = "bayes"
     pooled = False
+    annual_model_config = ANNUAL_MODEL_CONFIG
+    annual_sampler_config = ANNUAL_SAMPLER_CONFIG

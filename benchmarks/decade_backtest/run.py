@@ -1,0 +1,171 @@
+"""Decade-horizon backtest of the statistical models on US annual opioid deaths.
+
+Data: the bundled ``us_annual`` dataset, indicator ``opioids``, estimate ``reported``, location
+US (1999-2024).  Rolling origins 2005-12-31 ... 2014-12-31 (10 yearly origins), horizon 10
+years; a cell whose target year has no data is not scored, so every model is scored on the same
+100 cells (origin 2014 reaches 2024, the last year with data).  Every model is refitted at each
+origin by :func:`odforecast.evaluate.backtest` with 2,000 sample paths and seed 0, and scored on
+the 23 forecast-hub quantiles (WIS) and the central 50/80/95 % intervals.
+
+Models (one run, side by side): ``Naive()``, ``Drift()`` (the yardsticks), ``ARIMA()`` and
+``BayesianTrend()`` with their default settings (the Bayesian model with the full default sampler:
+2 chains x 1,000 + 1,000 draws, nutpie), plus variants that switch one modelling choice off or on
+so the effect of each default is measured in the same run (``--models`` chooses).
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/decade_backtest/run.py                  # every model (~8 min)
+    .venv/bin/python benchmarks/decade_backtest/run.py --models naive,drift,arima
+
+Prints the README tables and writes ``results/summary.csv`` (one row per model) and
+``results/scores.csv.gz`` (one row per model x origin x horizon).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import odforecast
+from odforecast.errors import OdforecastWarning
+from odforecast.evaluate import BacktestResult, backtest, compare, rolling_origins
+from odforecast.models import ARIMA, BayesianTrend, Drift, Naive
+
+HERE = Path(__file__).resolve().parent
+ORIGINS = ("2005", "2014")
+HORIZON = 10
+N_SAMPLES = 2000
+SEED = 0
+BASELINE = "drift"
+INTERVALS = (50, 80, 95)
+
+#: name -> (factory, description).  The defaults are what a user gets from ``Model()``.
+MODELS: dict[str, tuple[Callable[[], odforecast.models.Model], str]] = {
+    "naive": (lambda: Naive(), "Naive() (reference)"),
+    "drift": (lambda: Drift(), "Drift() (reference)"),
+    "arima": (lambda: ARIMA(), "ARIMA() defaults"),
+    "bayes": (lambda: BayesianTrend(random_seed=SEED), "BayesianTrend() defaults"),
+    "arima_plugin": (lambda: ARIMA(parameter_uncertainty=False),
+                     "ARIMA(parameter_uncertainty=False): estimates plugged in (as before)"),
+}
+DEFAULT_MODELS = ",".join(MODELS)
+
+
+def load() -> pd.DataFrame:
+    us = odforecast.load_dataset("us_annual")
+    return us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")
+              & (us["location"] == "US")].reset_index(drop=True)
+
+
+def machine_info() -> str:
+    packages = ["odforecast", "numpy", "statsmodels", "pymc", "nutpie"]
+    found = []
+    for p in packages:
+        try:
+            found.append(f"{p} {version(p)}")
+        except Exception:  # an optional sampler may be missing
+            continue
+    load_avg = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{os.cpu_count()} cores, {platform.machine()}, Python "
+            f"{platform.python_version()}; {', '.join(found)}; load average {load_avg}")
+
+
+def run_model(name: str, data: pd.DataFrame, origins: list[str]) -> tuple[BacktestResult, float,
+                                                                           list[str]]:
+    factory, _ = MODELS[name]
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OdforecastWarning)
+        result = backtest(factory(), data, origins=origins, horizon=HORIZON,
+                          n_samples=N_SAMPLES, random_seed=SEED, model_name=name,
+                          progress=False)
+    flags = sorted({str(w.message) for w in caught
+                    if issubclass(w.category, OdforecastWarning)})
+    return result, time.perf_counter() - started, flags
+
+
+def summary_table(results: list[BacktestResult]) -> pd.DataFrame:
+    """One row per model: WIS (all h, h 1-5, h 6-10), relative WIS vs Drift, coverage."""
+    table = pd.concat([r.scores for r in results], ignore_index=True)
+    table["group"] = np.where(table["horizon"] <= 5, "1-5", "6-10")
+    rel = compare(results, baseline=BASELINE).set_index("model")[f"rel_wis_vs_{BASELINE}"]
+    rows = []
+    for name in [r.model for r in results]:
+        mine = table[table["model"] == name]
+        late = mine[mine["group"] == "6-10"]
+        row = {"model": name, "n": len(mine), "wis": mine["wis"].mean(),
+               "wis_h1_5": mine.loc[mine["group"] == "1-5", "wis"].mean(),
+               "wis_h6_10": late["wis"].mean(), f"rel_wis_vs_{BASELINE}": rel[name]}
+        for p in INTERVALS:
+            row[f"cover_{p}"] = mine[f"cover_{p}"].mean()
+        for p in INTERVALS:
+            row[f"cover_{p}_h6_10"] = late[f"cover_{p}"].mean()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    head = ("| model | n | WIS | WIS h1-5 | WIS h6-10 | rel. WIS vs drift | cov50 | cov80 | "
+            "cov95 | cov50 h6-10 | cov80 h6-10 | cov95 h6-10 |")
+    lines = [head, "|---|" + "---:|" * 11]
+    for r in table.itertuples(index=False):
+        lines.append(
+            f"| {r.model} | {r.n} | {r.wis:,.0f} | {r.wis_h1_5:,.0f} | {r.wis_h6_10:,.0f} | "
+            f"{getattr(r, f'rel_wis_vs_{BASELINE}'):.3f} | {r.cover_50:.2f} | {r.cover_80:.2f} | "
+            f"{r.cover_95:.2f} | {r.cover_50_h6_10:.2f} | {r.cover_80_h6_10:.2f} | "
+            f"{r.cover_95_h6_10:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=DEFAULT_MODELS,
+                        help=f"comma-separated, from: {', '.join(MODELS)}")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args(argv)
+    names = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = sorted(set(names) - set(MODELS))
+    if unknown:
+        parser.error(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
+    if BASELINE not in names:
+        names.insert(0, BASELINE)  # relative WIS needs the yardstick in the same run
+
+    started = time.perf_counter()
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(f"machine: {machine_info()}", flush=True)
+    data = load()
+    origins = rolling_origins(data, *ORIGINS)
+    print(f"data: us_annual, opioids, reported, US, {data['period_end'].min().year}-"
+          f"{data['period_end'].max().year}; origins {origins[0]} .. {origins[-1]} "
+          f"({len(origins)}), horizon {HORIZON}, {N_SAMPLES} paths, seed {SEED}", flush=True)
+    results = []
+    for name in names:
+        result, seconds, flags = run_model(name, data, origins)
+        results.append(result)
+        note = f"; warnings: {' | '.join(flags)}" if flags else ""
+        print(f"  {name}: {MODELS[name][1]}; {seconds:.1f} s{note}", flush=True)
+    cells = {r.model: len(r.scores) for r in results}
+    if len(set(cells.values())) != 1:
+        raise SystemExit(f"models were scored on different cells: {cells}")
+    table = summary_table(results)
+    print(f"\ncells per model: {next(iter(cells.values()))}\n")
+    print(markdown(table))
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "summary.csv", index=False, float_format="%.4f")
+    pd.concat([r.scores for r in results]).to_csv(args.out / "scores.csv.gz", index=False)
+    print(f"\nrun time: {time.perf_counter() - started:.0f} s; load average now "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

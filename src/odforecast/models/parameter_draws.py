@@ -1,0 +1,145 @@
+"""Parameter uncertainty for ARIMA sample paths: draws from the sampling distribution of the MLE.
+
+A forecast that plugs in the estimated parameters ignores that they were estimated; over a
+decade the error of an estimated drift alone grows linearly with the horizon and dominates the
+interval (on US annual opioid deaths the plug-in ARIMA's 80 % intervals covered 37 % of the
+outcomes 1-10 years ahead).  Each block of sample paths therefore uses its own parameter vector:
+
+- the innovation variance from its small-sample distribution, ``sigma2 = SSR / chi2(nu)`` with
+  ``SSR = n_eff * sigma2_hat`` and ``nu = n_eff - k`` degrees of freedom (``k`` mean parameters):
+  the MLE divides by ``n_eff`` and is biased low, which matters with 10-20 yearly values;
+- the other parameters (AR, MA, constant, regressors) from the asymptotic normal of the MLE,
+  ``N(theta_hat, Sigma_hat * sigma2 / sigma2_hat)``, with ``Sigma_hat`` the inverse observed
+  information of the concentrated likelihood (statsmodels' numerical Hessian,
+  ``cov_type="approx"``), scaled by the drawn variance because the covariance of the mean
+  parameters of a Gaussian model is proportional to it.
+
+For a random walk with drift, the model selected on most short annual series, this is the exact
+posterior under the usual flat prior (the drift is then Student-t); for other orders it is the
+standard large-sample approximation.  A parametric bootstrap (simulate, refit, forecast) would
+also capture non-normality of the estimates but needs a refit per draw, a hundred times the cost,
+and refits of 10-20 values are themselves unstable.  Draws that leave the stationary or
+invertible region are redrawn (the search rejects such models too).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["ParameterDraws", "sampling_distribution"]
+
+
+class ParameterDraws:
+    """Sampling distribution of an ARIMA fit's parameters (see the module docstring).
+
+    Parameters
+    ----------
+    names
+        Parameter names of the plain SARIMAX, ``sigma2`` last.
+    params
+        The MLE, in the same order.
+    cov
+        Covariance of the MLE of every parameter but ``sigma2`` (None: they are held fixed).
+    n_eff
+        Observations that entered the likelihood (after differencing).
+
+    Examples
+    --------
+    A random walk with drift fitted to 15 yearly changes: the drawn drifts spread like a
+    Student-t around the estimate, and the variances are centred above the (biased) MLE.
+
+    >>> import numpy as np
+    >>> draws = ParameterDraws(["drift", "sigma2"], np.array([0.08, 0.004]),
+    ...                        np.array([[0.004 / 15]]), n_eff=15)
+    >>> sample = draws.sample(4000, np.random.default_rng(1))
+    >>> sample.shape
+    (4000, 2)
+    >>> bool(abs(sample[:, 0].mean() - 0.08) < 0.002), bool(sample[:, 1].mean() > 0.004)
+    (True, True)
+    """
+
+    def __init__(self, names: list[str], params: np.ndarray, cov: np.ndarray | None,
+                 n_eff: int) -> None:
+        self.names = list(names)
+        self.params = np.asarray(params, dtype=float)
+        self.cov = None if cov is None else _psd(np.asarray(cov, dtype=float))
+        self.n_eff = int(n_eff)
+        self.dof = max(self.n_eff - (len(self.params) - 1), 1)
+
+    @property
+    def includes_mean_parameters(self) -> bool:
+        """Whether the non-variance parameters are drawn (False: only the variance is)."""
+        return self.cov is not None and len(self.params) > 1
+
+    def sample(self, n: int, rng: np.random.Generator, *, max_tries: int = 100) -> np.ndarray:
+        """``n`` parameter vectors, shape ``(n, len(params))``, reproducible from ``rng``."""
+        from odforecast.models.arima import _MIN_ROOT, _min_root
+
+        sigma2_hat = self.params[-1]
+        scale = self.n_eff / rng.chisquare(self.dof, size=n)  # sigma2 / sigma2_hat
+        out = np.tile(self.params, (n, 1))
+        out[:, -1] = sigma2_hat * scale
+        if not self.includes_mean_parameters:
+            return out
+        mean, names = self.params[:-1], self.names[:-1]
+        values, vectors = np.linalg.eigh(self.cov)
+        root = vectors * np.sqrt(np.clip(values, 0, None))  # root @ root.T == cov
+        for i in range(n):
+            for _ in range(max_tries):
+                theta = mean + np.sqrt(scale[i]) * (root @ rng.standard_normal(len(mean)))
+                if _min_root(names, theta) >= _MIN_ROOT:
+                    out[i, :-1] = theta
+                    break
+            # after max_tries rejections (an estimate at the edge of the admissible region)
+            # the block keeps the MLE of the mean parameters
+        return out
+
+
+def sampling_distribution(z: np.ndarray, exog: np.ndarray | None, spec: tuple,
+                    params: np.ndarray) -> ParameterDraws:
+    """The sampling distribution of the MLE ``params`` (plain SARIMAX order, sigma2 last) of
+    the model ``spec = (order, seasonal_order, trend)`` fitted to ``z``.
+
+    Examples
+    --------
+    A random walk with drift on log US opioid deaths 1999-2007: the MLE of the drift is the
+    mean change and its standard error ``sigma / sqrt(n)`` over the ``n = 8`` changes.
+
+    >>> import numpy as np
+    >>> z = np.log([8050., 8407, 9496, 11920, 12940, 13756, 14918, 17545, 18516])
+    >>> steps = np.diff(z)
+    >>> mle = np.array([steps.mean(), steps.var()])
+    >>> draws = sampling_distribution(z, None, ((0, 1, 0), (0, 0, 0, 0), "c"), mle)
+    >>> draws.names, draws.n_eff
+    (['intercept', 'sigma2'], 8)
+    >>> bool(np.isclose(np.sqrt(draws.cov[0, 0]), np.sqrt(mle[1] / 8), rtol=0.01))
+    True
+    """
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    order, seasonal_order, trend = spec
+    model = SARIMAX(z, exog=exog, order=order, seasonal_order=seasonal_order, trend=trend,
+                    concentrate_scale=True)
+    names = [*model.param_names, "sigma2"]
+    cov = None
+    if model.k_params:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = model.smooth(params[:-1], cov_type="approx")
+            cov = np.asarray(result.cov_params(), dtype=float)
+        n_eff = int(result.nobs_effective)
+        if not np.all(np.isfinite(cov)):
+            cov = None  # numerical Hessian failed: only the variance is drawn
+    else:
+        n_eff = len(z) - order[1] - seasonal_order[1] * max(seasonal_order[3], 1)
+    return ParameterDraws(names, params, cov, n_eff)
+
+
+def _psd(cov: np.ndarray) -> np.ndarray:
+    """The nearest symmetric positive semi-definite matrix (clipping negative eigenvalues of a
+    numerical Hessian's inverse, which can be slightly indefinite)."""
+    sym = (cov + cov.T) / 2
+    values, vectors = np.linalg.eigh(sym)
+    return (vectors * np.clip(values, 0, None)) @ vectors.T
