@@ -46,8 +46,8 @@ from odforecast.errors import ScenarioError
 
 __all__ = [
     "EFFECT_RANGE",
-    "INTERDICTION_VARIANTS",
     "ILLICIT_OPIOID_INDICATORS",
+    "INTERDICTION_VARIANTS",
     "MOUD",
     "OPIOID_INDICATORS",
     "PRESETS",
@@ -1437,7 +1437,7 @@ class Diluted:
     >>> cut = Interdiction("cut", effect=0.4, onset="2026-01-01")
     >>> Diluted(cut, share=0.5).multiplier(pd.DatetimeIndex(["2026-12-31"]), location="US",
     ...     indicator="opioids", n_samples=1, rng=np.random.default_rng(0), frequency="annual")
-    array([0.8])
+    array([[0.8]])
     >>> Diluted(cut, share=0.5).name
     'cut'
     """

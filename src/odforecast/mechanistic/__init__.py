@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+from odforecast.mechanistic.checks import posterior_predictive_check, prior_predictive
 from odforecast.mechanistic.model import (
     LETHALITY,
     MechanisticFit,
@@ -35,6 +36,8 @@ __all__ = [
     "calibration_frame",
     "empirical_presets",
     "period_totals",
+    "posterior_predictive_check",
+    "prior_predictive",
     "simulate",
     "window_targets",
 ]

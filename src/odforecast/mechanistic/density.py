@@ -163,8 +163,8 @@ def build_density(cal: CalibrationData, basis: LatentBasis) -> Density:
     >>> cal = calibration_data(odforecast.load_dataset("us_annual"), pd.Timestamp("2015-06-30"))
     >>> basis = LatentBasis.for_months(month_times(2014), 0.9)
     >>> density = build_density(cal, basis)
-    >>> density.layout.size  # 6 structural + 2 x (1 + 53) latent + 2 noise
-    116
+    >>> density.layout.size  # 6 structural + 2 x (1 + 51 modes) latent + 2 noise
+    112
     """
     from odforecast.mechanistic._jax import import_jax
 

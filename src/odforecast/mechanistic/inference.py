@@ -22,7 +22,6 @@ divergence, against 130-160 steps and 19-47 divergences with numpyro's adaptatio
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,8 +107,9 @@ class Posterior:
     derived
         Per draw (flattened over chains): ``knots_lethality`` and ``knots_rx`` (log latent
         processes on the knots), ``noise_rx`` / ``noise_ill``, ``months_rx`` / ``months_ill``
-        (monthly deaths inside the windows, reconstructed from the offsets) and the natural-
-        scale structural parameters.
+        (monthly deaths inside the windows, reconstructed from the offsets), ``model_rx`` /
+        ``model_ill`` (the model's expected monthly deaths over the fit window) and the
+        natural-scale structural parameters.
     diagnostics
         Method, timings, and for NUTS the worst R-hat, bulk and tail ESS over every parameter,
         divergences and tree-depth hits.
@@ -425,15 +425,16 @@ def convergence(theta: np.ndarray) -> dict[str, float]:
 
 
 def _derived(density: Density, flat: np.ndarray, jax) -> dict[str, np.ndarray]:
-    keep = ("knots_lethality", "knots_rx", "noise_rx", "noise_ill", "months_rx",
-            "months_ill")
+    keep = {"knots_lethality": "knots_lethality", "knots_rx": "knots_rx",
+            "noise_rx": "noise_rx", "noise_ill": "noise_ill", "months_rx": "months_rx",
+            "months_ill": "months_ill", "rx": "model_rx", "ill": "model_ill"}
     forward = jax.jit(jax.vmap(density.forward))
     parts: dict[str, list[np.ndarray]] = {}
     for start in range(0, len(flat), 500):
         out = forward(flat[start:start + 500])
-        for key in keep:
+        for key, name in keep.items():
             if key in out:
-                parts.setdefault(key, []).append(np.asarray(out[key], dtype=float))
+                parts.setdefault(name, []).append(np.asarray(out[key], dtype=float))
     derived = {k: np.concatenate(v) for k, v in parts.items()}
     q = density.layout.unpack(flat)
     from odforecast.mechanistic.parameters import FREE_PARAMETERS, LATENT_PRIORS

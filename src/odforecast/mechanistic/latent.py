@@ -151,7 +151,7 @@ def continue_paths(knots: np.ndarray, sigma: np.ndarray, phi: float, n_new: int,
     >>> import numpy as np
     >>> paths = np.array([[0.0, 0.0, 0.1, 0.2]])  # growth 0.1 per quarter at the end
     >>> continue_paths(paths, np.array([0.0]), 0.5, 2, np.random.default_rng(0)).round(3)
-    array([[0.  , 0.  , 0.1 , 0.2 , 0.25 , 0.275]])
+    array([[0.   , 0.   , 0.1  , 0.2  , 0.25 , 0.275]])
     """
     n_draws = knots.shape[0]
     growth = knots[:, -1] - knots[:, -2]

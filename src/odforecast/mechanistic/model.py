@@ -336,6 +336,15 @@ class MechanisticFit(FittedModel):
         weights = interpolation(knots, np.array([t]))[0]
         return np.exp(self.posterior.derived["knots_lethality"] @ weights)
 
+    def predictive_check(self, *, n_samples: int = 2000, random_seed: int = 0,
+                         level: float = 0.8) -> pd.DataFrame:
+        """Published annual counts and 12-month windows beside the posterior predictive
+        interval (:func:`~odforecast.mechanistic.checks.posterior_predictive_check`)."""
+        from odforecast.mechanistic.checks import posterior_predictive_check
+
+        return posterior_predictive_check(self, n_samples=n_samples, random_seed=random_seed,
+                                          level=level)
+
     # -- forecasts ---------------------------------------------------------------------------
 
     def _draw_indices(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
@@ -414,13 +423,14 @@ class MechanisticFit(FittedModel):
                  for s in scenarios]
         if len(set(names)) != len(names):
             raise ScenarioError(f"scenario names must be unique; got {names}")
+        years_ahead = horizon if frequency == "annual" else horizon / 12.0
+        if self.forecast_start + years_ahead > 2200:
+            raise DataError(f"horizon {horizon} reaches beyond the year 2200",
+                            column="horizon")
         if frequency == "annual":
             end = pd.Period(f"{self.forecast_start + horizon - 1}-12", freq="M")
         else:
             end = self.cal.end + horizon
-        if end.year > 2200:
-            raise DataError(f"horizon {horizon} reaches beyond the year 2200",
-                            column="horizon")
         stamp_end = end.to_timestamp(how="end").normalize()
         for s in scenarios:
             for part in (s.parts if hasattr(s, "parts") else [s]):
@@ -527,8 +537,8 @@ def _windows(series: dict[str, np.ndarray], months: pd.PeriodIndex, first_end: p
 
 
 def _decimal_to_date(t: float) -> pd.Timestamp:
-    year = int(math.floor(t + 1e-9))
-    month = int(round((t - year) * 12)) + 1
+    year = math.floor(t + 1e-9)
+    month = round((t - year) * 12) + 1
     return pd.Timestamp(year=year, month=min(month, 12), day=1)
 
 

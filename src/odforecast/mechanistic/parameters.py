@@ -17,10 +17,10 @@ import numpy as np
 
 __all__ = [
     "DRIVER_DATA",
-    "LATENT_PRIORS",
     "FIXED",
     "FREE_PARAMETERS",
     "INITIAL_STOCKS",
+    "LATENT_PRIORS",
     "NSDUH_TARGETS",
     "RX_SYNTHETIC_BASELINE",
     "Prior",
@@ -118,7 +118,7 @@ def with_derived(params: dict[str, Any]) -> dict[str, Any]:
 
     Examples
     --------
-    >>> round(with_derived({"iota_H0": 30_000.0, "iota_H2016": 60_000.0})["g_H"], 4)
+    >>> round(float(with_derived({"iota_H0": 30_000.0, "iota_H2016": 60_000.0})["g_H"]), 4)
     0.0495
     """
     out = dict(params)

@@ -7,8 +7,8 @@ For each sample path (a posterior draw):
    assumption, illicit lethality grows deterministically (spec §6 P-RaoTrend);
 2. scenarios act on the monthly inputs: :class:`~odforecast.scenarios.Interdiction` on illicit
    lethality ``Lambda`` (variants ``total``, ``excess``, ``penetration``),
-   :class:`~odforecast.scenarios.Naloxone` on every fatal hazard, :class:`~odforecast.scenarios.MOUD`
-   on treatment entry;
+   :class:`~odforecast.scenarios.Naloxone` on every fatal hazard,
+   :class:`~odforecast.scenarios.MOUD` on treatment entry;
 3. the monthly model runs from 2002 with the path's parameters (:func:`simulate`), and each
    projected month gets the model's observation noise (log-normal with the fitted mean and
    variance ``D + (c D)^2``), the same standard-normal draws in every scenario, so scenario
@@ -76,7 +76,8 @@ def apply_variant(lam: np.ndarray, multiplier: np.ndarray, variant: str) -> np.n
 
     * ``total``: the whole illicit fatal hazard is scaled, ``Lambda m``;
     * ``excess``: only lethality above the heroin-era level (``Lambda`` = 1) is scaled,
-      ``1 + (Lambda - 1) m`` (SOURCE's "Fent OD Risk");
+      ``1 + (Lambda - 1) m`` (SOURCE's "Fent OD Risk"); a path below that level has no excess
+      and is left as it is;
     * ``penetration``: the fentanyl share of the supply is scaled, ``f m``, through SOURCE's
       two channels (:func:`fentanyl_share_of`); lethality beyond full penetration is kept.
 
@@ -89,7 +90,7 @@ def apply_variant(lam: np.ndarray, multiplier: np.ndarray, variant: str) -> np.n
     if variant == "total":
         return lam * multiplier
     if variant == "excess":
-        return 1.0 + (lam - 1.0) * multiplier
+        return np.minimum(lam, 1.0) + np.maximum(lam - 1.0, 0.0) * multiplier
     if variant == "penetration":
         f = fentanyl_share_of(lam)
         beyond = lam / _lethality_of_share(f)
@@ -148,7 +149,7 @@ def _knot_paths(knots: np.ndarray, sigma: np.ndarray, phi: float, times: np.ndar
                 rng: np.random.Generator) -> np.ndarray:
     """Monthly values at ``times`` of knot paths continued as far as needed."""
     knot_times = T0 + KNOT_STEP * np.arange(knots.shape[1])
-    needed = int(math.ceil((times[-1] - knot_times[-1]) / KNOT_STEP - 1e-9))
+    needed = math.ceil((times[-1] - knot_times[-1]) / KNOT_STEP - 1e-9)
     if needed > 0:
         knots = continue_paths(knots, sigma, phi, needed, rng)
         knot_times = T0 + KNOT_STEP * np.arange(knots.shape[1])

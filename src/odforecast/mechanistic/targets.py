@@ -75,8 +75,10 @@ def window_available(period_end: pd.Timestamp, vintage: pd.Timestamp) -> bool:
 
     Examples
     --------
-    >>> window_available(pd.Timestamp("2021-01-31"), pd.Timestamp("2021-06-17"))
+    >>> window_available(pd.Timestamp("2020-12-31"), pd.Timestamp("2021-06-17"))
     True
+    >>> window_available(pd.Timestamp("2021-01-31"), pd.Timestamp("2021-06-17"))  # July
+    False
     >>> window_available(pd.Timestamp("2021-02-28"), pd.Timestamp("2021-06-17"))
     False
     """
@@ -194,7 +196,7 @@ def window_targets(data: pd.DataFrame, vintage: pd.Timestamp) -> tuple[pd.DataFr
     >>> windows, _ = window_targets(odforecast.load_dataset("us_monthly_12m"),
     ...                             pd.Timestamp("2021-06-17"))
     >>> str(windows.index[0].date()), str(windows.index[-1].date()), len(windows)
-    ('2015-01-31', '2021-01-31', 73)
+    ('2015-01-31', '2020-12-31', 72)
     """
     _check_frame(data)
     frame = data[(data["location"] == "US") & (data["frequency"] == "12m_ending")
@@ -240,7 +242,8 @@ class CalibrationData:
     vintage
         The data vintage.
     rows
-        The input rows the buckets were built from (for the forecast's observed series).
+        The input rows published by the vintage: every annual count (also the years the
+        windows cover, for the forecast's observed series) and every window.
 
     Examples
     --------
@@ -251,7 +254,7 @@ class CalibrationData:
     ...                   odforecast.load_dataset("us_monthly_12m")])
     >>> cal = calibration_data(data, pd.Timestamp("2021-06-17"))
     >>> list(cal.annual.index[[0, -1]]), len(cal.windows), cal.n_months
-    ([2002, 2013], 73, 229)
+    ([2002, 2013], 72, 228)
     """
 
     n_months: int
@@ -294,8 +297,6 @@ def calibration_data(data: pd.DataFrame, vintage: pd.Timestamp) -> CalibrationDa
         annual = annual[annual.index < first.year]
         first_month = (first.year - int(T0)) * 12 + first.month - 1
         last = pd.Period(windows.index[-1], freq="M")
-        annual_rows = annual_rows[pd.to_datetime(annual_rows["period_end"]).dt.year
-                                  .isin(annual.index)]
     else:
         first_month = None
         if len(annual) == 0:
