@@ -1,4 +1,4 @@
-"""The calibration's log posterior density, written in JAX for NUTS (numpyro).
+"""The calibration's log posterior density, written in JAX for NUTS (blackjax).
 
 Parameters live in one unconstrained vector (:class:`Layout`): the structural parameters of
 :data:`~odforecast.mechanistic.parameters.FREE_PARAMETERS` (log scale where positive), the two
