@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -60,6 +62,9 @@ def test_outputs_are_written_atomically(projection, tmp_path):
     assert [p.name for p in paths] == ["projection.csv", "annual.csv", "hubverse.csv",
                                        "projection.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["today"]  # no temporary left over
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # not the temporary folder's 0700
     annual = pd.read_csv(out / "annual.csv")
     assert set(annual["year"]) == set(range(2025, 2035))
     hub = pd.read_csv(out / "hubverse.csv")

@@ -60,6 +60,15 @@ class Projection:
         Wall time per model.
     first_year, last_year
         The projected years.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> result = odforecast.project(models=["arima"], scenarios=["source_low_fentanyl"],
+    ...                             n_samples=200, progress=False)
+    >>> sorted(result.forecasts), len(result.table)
+    (['arima'], 2)
+    >>> result.write("today")  # doctest: +SKIP
     """
 
     table: pd.DataFrame
@@ -112,12 +121,16 @@ class Projection:
         quantiles), ``hubverse.csv`` and ``projection.png`` into ``out``, atomically: into a
         temporary folder beside it, renamed at the end, so an interrupted run never leaves
         output that looks complete."""
+        import os
         import shutil
         import tempfile
 
         out = Path(out)
         check_output_folder(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output folder should not be
         try:
             names = ["projection.csv", "annual.csv", "hubverse.csv", "projection.png"]
             self.table.to_csv(tmp / names[0], index=False)

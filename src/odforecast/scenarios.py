@@ -950,7 +950,7 @@ class Interdiction(_EffectScenario):
         Free-text provenance (citation).
     variant
         How the mechanistic model applies it to illicit lethality ``Lambda``
-        (:data:`INTERDICTION_VARIANTS`): ``"total"`` (default; the whole illicit fatal hazard,
+        (``INTERDICTION_VARIANTS``): ``"total"`` (default; the whole illicit fatal hazard,
         ``Lambda x m``), ``"excess"`` (only lethality above the heroin era, ``1 + (Lambda - 1)
         x m``: SOURCE's "Fent OD Risk") or ``"penetration"`` (the fentanyl share of the supply
         times ``m``, through SOURCE's overdose-rate and fatality channels).  Statistical models

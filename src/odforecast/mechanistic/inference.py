@@ -113,6 +113,13 @@ class Posterior:
     diagnostics
         Method, timings, and for NUTS the worst R-hat, bulk and tail ESS over every parameter,
         divergences and tree-depth hits.
+
+    Examples
+    --------
+    >>> from odforecast.mechanistic import MechanisticOpioidModel, calibration_frame
+    >>> fit = MechanisticOpioidModel("latest").fit(calibration_frame())  # doctest: +SKIP
+    >>> fit.posterior.converged, fit.posterior.diagnostics["ess_bulk_min"]  # doctest: +SKIP
+    (True, 802.0)
     """
 
     theta: np.ndarray

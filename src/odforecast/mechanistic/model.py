@@ -229,7 +229,7 @@ class MechanisticFit(FittedModel):
     vintage
         The information date.
     cal
-        What the calibration saw (:class:`~odforecast.mechanistic.targets.CalibrationData`).
+        What the calibration saw (``odforecast.mechanistic.targets.CalibrationData``).
     posterior
         Posterior draws (:class:`~odforecast.mechanistic.inference.Posterior`).
     basis

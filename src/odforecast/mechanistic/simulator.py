@@ -252,7 +252,7 @@ def simulate(params: Mapping[str, Any], drivers: Mapping[str, np.ndarray],
     Parameters
     ----------
     params
-        Every parameter :func:`transition` uses; each a scalar or an array ``(n_draws,)``.
+        Every parameter ``transition`` uses; each a scalar or an array ``(n_draws,)``.
     drivers
         Output of :func:`build_drivers`; any driver may instead be ``(n_draws, n_months)``
         (latent paths and scenario factors per draw).

@@ -128,7 +128,7 @@ def bucket_targets(data: pd.DataFrame, vintage: pd.Timestamp) -> tuple[pd.DataFr
 
     ``illicit = heroin + S - overlap x min(heroin, S)`` with ``S = max(synthetic_opioids -
     3,000, 0)`` (pre-fentanyl T40.4 deaths are prescription synthetics, spec §9.1) and the
-    overlap share of :func:`overlap_share`; ``rx = opioids - illicit``.  Only years available
+    overlap share of ``overlap_share``; ``rx = opioids - illicit``.  Only years available
     at the vintage (:func:`availability`) and the ``reported`` estimate are kept.
 
     Parameters
