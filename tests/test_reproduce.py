@@ -103,16 +103,20 @@ def test_bad_requests_are_named(kwargs, needle):
 
 def test_mechanistic_model_reproduces_the_anchor_under_its_assumptions():
     """The issue's target: the anchor-assumption status quo within 10 % of 1.22 million and
-    inside 996k-1,383k, with 2020-2024 inside 441k-613k; the data-driven row is far lower."""
-    result = reproduce("stanford-lancet", models=["mechanistic"], scenarios=(),
-                       n_samples=500, random_seed=0, progress=False)
+    inside 996k-1,383k, with 2020-2024 inside 441k-613k.  The data-driven row continues the
+    fitted supply process from the 2021 data instead; its 95 % interval for 2020-2024 covers
+    what happened.  (Quick mode: the Laplace calibration; NUTS is benchmarked.)"""
+    with odforecast.set_options(quick=True):
+        result = reproduce("stanford-lancet", models=["mechanistic"], scenarios=(),
+                           n_samples=500, random_seed=0, progress=False)
     table = result.table.set_index("model")
     anchor = table.loc["mechanistic (anchor assumptions)"]
     assert abs(anchor["median_2020_2029"] / 1_220_000 - 1) <= 0.10
     assert 996_000 <= anchor["median_2020_2029"] <= 1_383_000
     assert 441_000 <= anchor["median_2020_2024"] <= 613_000
     data_driven = table.loc["mechanistic (data-driven)"]
-    assert data_driven["median_2020_2029"] < 0.8 * anchor["median_2020_2029"]
+    assert data_driven["low_2020_2024"] <= OBSERVED_2020_2024 <= data_driven["high_2020_2024"]
+    assert data_driven["median_2020_2029"] < anchor["median_2020_2029"]
 
 
 def test_quick_mode_reaches_the_bayesian_sampler():

@@ -53,6 +53,7 @@ _LAZY: dict[str, str] = {
     "backtest": "odforecast.evaluate",
     "MechanisticOpioidModel": "odforecast.mechanistic",
     "reproduce": "odforecast.reproduce",
+    "project": "odforecast.outlook",
     "Interdiction": "odforecast.scenarios",
     "preset": "odforecast.scenarios",
     "load_scenarios": "odforecast.scenarios",

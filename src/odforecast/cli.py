@@ -80,7 +80,29 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="random seed (the same seed gives the same numbers)")
     repro.add_argument("--quiet", action="store_true",
                        help="no progress messages (they go to stderr)")
+    _add_project_parser(commands)
     return parser
+
+
+def _add_project_parser(commands) -> None:
+    project = commands.add_parser(
+        "project", help="today's projection: US opioid deaths for the next years, every model, "
+                        "status quo and interdiction scenarios")
+    project.add_argument("--out", required=True,
+                         help="folder for projection.csv, annual.csv, hubverse.csv and "
+                              "projection.png (checked before fitting; written at the end)")
+    project.add_argument("--models", default="mechanistic,arima,bayes",
+                         help="comma-separated: mechanistic, arima, bayes")
+    project.add_argument("--scenario", action="append", default=None, metavar="NAME|FILE",
+                         help="a preset name or a scenario file (.json/.yaml), repeatable; "
+                              "default: the supply presets estimated from the mechanistic fit "
+                              "and the SOURCE and Australian analogues")
+    project.add_argument("--years", type=int, default=10, help="years to project (default 10)")
+    project.add_argument("--n-samples", type=int, default=2000, help="sample paths")
+    project.add_argument("--seed", type=int, default=0,
+                         help="random seed (the same seed gives the same numbers)")
+    project.add_argument("--quiet", action="store_true",
+                         help="no progress messages (they go to stderr)")
 
 
 def _add_series_arguments(sub: argparse.ArgumentParser) -> None:
@@ -302,6 +324,19 @@ def _cmd_reproduce(args: argparse.Namespace) -> None:
     print("\nwrote " + ", ".join(str(path) for path in paths))
 
 
+def _cmd_project(args: argparse.Namespace) -> None:
+    from odforecast.outlook import DEFAULT_SCENARIOS, check_output_folder, project
+
+    check_output_folder(args.out)  # before any fitting
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    result = project(models=models, scenarios=args.scenario or DEFAULT_SCENARIOS,
+                     years=args.years, n_samples=args.n_samples, random_seed=args.seed)
+    print()
+    print(result.format_table())
+    paths = result.write(args.out)
+    print("\nwrote " + ", ".join(str(path) for path in paths))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code.
 
@@ -342,6 +377,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         _cmd_backtest(args)
     elif args.command == "reproduce":
         _cmd_reproduce(args)
+    elif args.command == "project":
+        _cmd_project(args)
     else:
         parser.print_help(sys.stderr)
         return 2

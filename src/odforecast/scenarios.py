@@ -47,6 +47,7 @@ from odforecast.errors import ScenarioError
 __all__ = [
     "EFFECT_RANGE",
     "ILLICIT_OPIOID_INDICATORS",
+    "INTERDICTION_VARIANTS",
     "MOUD",
     "OPIOID_INDICATORS",
     "PRESETS",
@@ -55,6 +56,7 @@ __all__ = [
     "Combined",
     "ConstantMultiplier",
     "CovariateScenario",
+    "Diluted",
     "Distribution",
     "Fixed",
     "Interdiction",
@@ -80,6 +82,11 @@ __all__ = [
 #: ``all_drugs`` get a multiplier of exactly 1 unless listed explicitly (see ``docs/scenarios.md``).
 ILLICIT_OPIOID_INDICATORS: tuple[str, ...] = (
     "opioids", "synthetic_opioids", "heroin", "natural_semisynthetic_synthetic_methadone")
+
+#: How an :class:`Interdiction` acts on the mechanistic model's illicit lethality ``Lambda``
+#: (``mechanistic-model.md`` §6): ``total`` scales it, ``excess`` scales only its part above
+#: the heroin-era level, ``penetration`` scales the fentanyl share of the supply.
+INTERDICTION_VARIANTS: tuple[str, ...] = ("total", "excess", "penetration")
 
 #: Every opioid indicator: where :class:`Naloxone` and :class:`MOUD` act by default (naloxone
 #: reverses any opioid overdose; MOUD treats opioid use disorder whatever the opioid).
@@ -858,6 +865,14 @@ class _EffectScenario:
         from ``rng``.  ``frequency`` (optional) gives the period length; without it a period is
         the interval since the previous forecast time.
         """
+        return self.effect_multiplier(time, location=location, indicator=indicator,
+                                      n_samples=n_samples, rng=rng, frequency=frequency)
+
+    def effect_multiplier(self, time: pd.DatetimeIndex, *, location: str, indicator: str,
+                          n_samples: int, rng: np.random.Generator,
+                          frequency: str | None = None) -> np.ndarray:
+        """The multiplier of :meth:`multiplier` for a model that applies it itself (the
+        mechanistic model reads an interdiction's ``variant``)."""
         time = pd.DatetimeIndex(time)
         starts, ends, start = _windows(time, frequency, self._owner)
         if self.onset is not None:
@@ -933,6 +948,14 @@ class Interdiction(_EffectScenario):
         Locations it acts on; None = all.
     source
         Free-text provenance (citation).
+    variant
+        How the mechanistic model applies it to illicit lethality ``Lambda``
+        (``INTERDICTION_VARIANTS``): ``"total"`` (default; the whole illicit fatal hazard,
+        ``Lambda x m``), ``"excess"`` (only lethality above the heroin era, ``1 + (Lambda - 1)
+        x m``: SOURCE's "Fent OD Risk") or ``"penetration"`` (the fentanyl share of the supply
+        times ``m``, through SOURCE's overdose-rate and fatality channels).  Statistical models
+        apply only ``"total"``; they raise :class:`~odforecast.errors.ScenarioError` for the
+        others.
 
     Examples
     --------
@@ -958,6 +981,7 @@ got 1.2 (an effect of 1.2 would be a reduction above 100 %)
     indicators: tuple[str, ...] | None = None
     locations: tuple[str, ...] | None = None
     source: str = dataclasses.field(default="", repr=False)  # long citations: not in repr
+    variant: str = "total"
     kind: ClassVar[str] = "interdiction"
     default_indicators: ClassVar[tuple[str, ...]] = ILLICIT_OPIOID_INDICATORS
     effect_range: ClassVar[_Range] = EFFECT_RANGE
@@ -975,6 +999,26 @@ got 1.2 (an effect of 1.2 would be a reduction above 100 %)
         object.__setattr__(self, "half_life_months", half_life)
         object.__setattr__(self, "substitution", _param(owner, "substitution", self.substitution,
                                                         _SUBSTITUTION_RANGE))
+        if self.variant not in INTERDICTION_VARIANTS:
+            raise ScenarioError(f"{owner}: parameter 'variant' must be one of "
+                                f"{', '.join(INTERDICTION_VARIANTS)}; got {self.variant!r}")
+
+    def multiplier(self, time: pd.DatetimeIndex, *, location: str, indicator: str,
+                   n_samples: int, rng: np.random.Generator,
+                   frequency: str | None = None) -> np.ndarray:
+        """The multiplier on a statistical model's latent death rate (``variant="total"``).
+
+        The ``excess`` and ``penetration`` variants act on the lethality of the drug supply,
+        which only :class:`~odforecast.mechanistic.MechanisticOpioidModel` represents; a
+        statistical model refuses them rather than guess their effect on deaths.
+        """
+        if self.variant != "total":
+            raise ScenarioError(
+                f"{self._owner}: variant {self.variant!r} acts on the lethality of the illicit "
+                "supply, which only the mechanistic model represents; statistical models "
+                "apply interdictions to deaths (variant 'total')")
+        return super().multiplier(time, location=location, indicator=indicator,
+                                  n_samples=n_samples, rng=rng, frequency=frequency)
 
     def _half_life(self) -> Param | None:
         return self.half_life_months
@@ -1369,6 +1413,83 @@ class Combined:
         return _build(cls, data)
 
 
+@dataclass(frozen=True)
+class Diluted:
+    """A scenario that acts on a share of the deaths only: ``1 - share x (1 - m)``.
+
+    Interdiction effects are effects on illicit-involved deaths; a statistical model of all
+    opioid deaths applies them to the illicit share of its series, so that every model family
+    projects the same effect size (:func:`odforecast.project` does this with the illicit share
+    of the last data year, about 85 % of opioid deaths in 2024).
+
+    Parameters
+    ----------
+    scenario
+        The scenario to dilute (a mapping is read with :func:`from_dict`).
+    share
+        Share of the series' deaths it acts on, in ``[0, 1]``.
+    name
+        Label; default: the scenario's name.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> cut = Interdiction("cut", effect=0.4, onset="2026-01-01")
+    >>> Diluted(cut, share=0.5).multiplier(pd.DatetimeIndex(["2026-12-31"]), location="US",
+    ...     indicator="opioids", n_samples=1, rng=np.random.default_rng(0), frequency="annual")
+    array([[0.8]])
+    >>> Diluted(cut, share=0.5).name
+    'cut'
+    """
+
+    scenario: Any
+    share: float
+    name: str = ""
+    kind: ClassVar[str] = "diluted"
+
+    def __post_init__(self) -> None:
+        scenario = from_dict(self.scenario) if isinstance(self.scenario, Mapping) \
+            else self.scenario
+        if not isinstance(scenario, Scenario):
+            raise ScenarioError(f"Diluted: parameter 'scenario' must be a scenario; got "
+                                f"{type(scenario).__name__}")
+        share = _finite(self.share, "Diluted share")
+        if not 0.0 <= share <= 1.0:
+            raise ScenarioError(f"Diluted {scenario.name!r}: parameter 'share' must be in "
+                                f"[0, 1]; got {share:g}")
+        object.__setattr__(self, "scenario", scenario)
+        object.__setattr__(self, "share", share)
+        object.__setattr__(self, "name", self.name or scenario.name)
+
+    @property
+    def onset(self) -> pd.Timestamp | None:
+        """The onset of the diluted scenario (None: the forecast start)."""
+        return getattr(self.scenario, "onset", None)
+
+    def multiplier(self, time: pd.DatetimeIndex, *, location: str, indicator: str,
+                   n_samples: int, rng: np.random.Generator,
+                   frequency: str | None = None) -> np.ndarray:
+        """``1 - share x (1 - m)`` with ``m`` the scenario's multiplier."""
+        m = evaluate_multiplier(self.scenario, time, location=location, indicator=indicator,
+                                n_samples=n_samples, rng=rng, frequency=frequency)
+        return 1.0 - self.share * (1.0 - m)
+
+    def check_horizon(self, end: pd.Timestamp) -> None:
+        """Check the scenario's onset against the last forecast time."""
+        if hasattr(self.scenario, "check_horizon"):
+            self.scenario.check_horizon(end)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (see :func:`from_dict`)."""
+        return {"type": self.kind, "name": self.name, "share": self.share,
+                "scenario": self.scenario.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Diluted:
+        """Inverse of :meth:`to_dict`."""
+        return _build(cls, data)
+
+
 # -- checking against a fitted model -------------------------------------------------------------
 
 def _provides_exog(scenario: object) -> bool:
@@ -1454,6 +1575,7 @@ _TYPES: dict[str, type] = {
     "moud": MOUD,
     "covariate": CovariateScenario,
     "combined": Combined,
+    "diluted": Diluted,
 }
 
 

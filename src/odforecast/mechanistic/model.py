@@ -1,15 +1,19 @@
-"""``MechanisticOpioidModel``: a compact compartmental model of US opioid overdose deaths.
+"""``MechanisticOpioidModel``: a compact compartmental model of US opioid overdose deaths with
+a latent illicit-supply lethality process, calibrated by NUTS.
 
 Follows the design specification ``mechanistic-model.md`` (compact model, §3-§9): stocks of
-prescription misuse ``M``, prescription OUD ``P``, illicit-opioid OUD ``H`` (heroin and illicit
-fentanyl through a time-varying lethality multiplier), MOUD ``T`` and remission ``R``; monthly
-steps; deaths in two mutually exclusive buckets (prescription-only and illicit-involved) whose
-sum is compared with the ``opioids`` series.  See ``docs/mechanistic.md``.
+prescription misuse ``M``, prescription OUD ``P``, illicit-opioid OUD ``H``, MOUD ``T`` and
+remission ``R``; monthly steps; deaths in two mutually exclusive buckets (prescription-only and
+illicit-involved) whose sum is the ``opioids`` series.  Where the spec drives illicit lethality
+by fentanyl penetration data (which end in 2020), the model estimates it as a smooth latent
+process ``Lambda(t)`` from the deaths themselves, so it follows the rise of fentanyl and the
+2023-25 fall, and interdiction scenarios act on it.  See ``docs/mechanistic.md``.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -17,164 +21,57 @@ import numpy as np
 import pandas as pd
 
 from odforecast._version import __version__
-from odforecast.errors import DataError, ScenarioError
-from odforecast.mechanistic.calibrate import (
-    Posterior,
-    Targets,
-    numpy_laplace_fit,
-    pymc_laplace_fit,
+from odforecast.errors import DataError, OdforecastWarning, ScenarioError
+from odforecast.mechanistic.parameters import FIXED, T0
+from odforecast.mechanistic.targets import (
+    CalibrationData,
+    availability,
+    calibration_data,
 )
-from odforecast.mechanistic.parameters import (
-    DRIVER_DATA,
-    FIXED,
-    INITIAL_STOCKS,
-    NSDUH_TARGETS,
-    RX_SYNTHETIC_BASELINE,
-    T0,
-)
-from odforecast.mechanistic.simulator import Simulation, build_drivers, simulate
 from odforecast.models.base import FittedModel, Model, _jsonable, check_horizon, resolve_seed
-from odforecast.scenarios import MOUD, Combined, Interdiction, Naloxone, StatusQuo
 
-__all__ = [
-    "LETHALITY",
-    "MechanisticFit",
-    "MechanisticOpioidModel",
-    "availability",
-    "bucket_targets",
-    "period_totals",
-]
+__all__ = ["LETHALITY", "MechanisticFit", "MechanisticOpioidModel", "period_totals"]
 
-#: Projection assumptions for illicit lethality.
+#: Projection assumptions for illicit lethality: ``"data"`` continues the fitted supply process
+#: with its uncertainty; ``"rao_trend"`` is the Rao-anchor assumption (spec §6, §10.3).
 LETHALITY: tuple[str, ...] = ("data", "rao_trend")
 
-#: Indicators of the bundled data the calibration reads.
-_NEEDED = ("opioids", "heroin", "synthetic_opioids")
+#: Default half-life (years) of the growth of the latent processes: chosen by the vintage
+#: backtest (benchmarks/projection_vintages: WIS of the next five annual totals at five
+#: vintages, 9,678 at 1 year against 10,881 at 2 and 12,867 at 3.4).
+GROWTH_HALF_LIFE = 1.0
 
-#: Months after the end of year Y when its provisional / final annual count is available.
-PROVISIONAL_LAG_MONTHS = 5   # VSRR 12-month-ending December counts: about June of Y+1
-FINAL_LAG_MONTHS = 11        # NCHS final data: about December of Y+1
-
-
-def availability(year: int, vintage: pd.Timestamp) -> str | None:
-    """What was known about calendar ``year``'s annual deaths at ``vintage``.
-
-    The vintage rule: year Y is ``"final"`` from the first day of December of Y+1 (NCHS final
-    data), ``"provisional"`` from the first day of June of Y+1 (VSRR 12-month-ending December
-    counts) and unknown (None) before.
-
-    Examples
-    --------
-    >>> availability(2019, pd.Timestamp("2021-06-17")), availability(2020,
-    ...     pd.Timestamp("2021-06-17")), availability(2021, pd.Timestamp("2021-06-17"))
-    ('final', 'provisional', None)
-    """
-    end = pd.Timestamp(year=year, month=12, day=31)
-    if vintage >= end + pd.DateOffset(months=FINAL_LAG_MONTHS, days=1):
-        return "final"
-    if vintage >= end + pd.DateOffset(months=PROVISIONAL_LAG_MONTHS, days=1):
-        return "provisional"
-    return None
-
-
-def _overlap_share(year: int) -> float:
-    """Share of min(heroin, illicit synthetic) deaths involving both (spec §9.2 buckets need it;
-    the bundled series overlap).  ``min(0.7, 0.08 + 1.35 f(Y))``: a fit by eye of the SOURCE
-    NVSS microdata shares 2013-2020 (0.09, 0.21, 0.30, 0.39, 0.54, 0.62, 0.64, 0.69) against
-    fentanyl penetration f [D]."""
-    f = float(np.interp(year, sorted(DRIVER_DATA["fentanyl_share"]),
-                        [DRIVER_DATA["fentanyl_share"][y]
-                         for y in sorted(DRIVER_DATA["fentanyl_share"])]))
-    return min(0.7, 0.08 + 1.35 * f)
-
-
-def bucket_targets(data: pd.DataFrame, vintage: pd.Timestamp) -> tuple[pd.DataFrame,
-                                                                       pd.DataFrame]:
-    """The spec §9.2 death buckets from the bundled indicators, cut at the vintage.
-
-    ``illicit = heroin + S - overlap x min(heroin, S)`` with ``S = max(synthetic_opioids -
-    3,000, 0)`` (pre-fentanyl T40.4 deaths are prescription synthetics, spec §9.1) and the
-    overlap share of ``_overlap_share()``; ``rx = opioids - illicit``.  Only years available
-    at the vintage (:func:`availability`) are kept, and only the ``reported`` estimate.
-
-    Parameters
-    ----------
-    data
-        Tidy frame such as ``odforecast.load_dataset("us_annual")``.
-    vintage
-        Data vintage.
-
-    Returns
-    -------
-    tuple of DataFrame
-        The buckets (index year; columns ``rx``, ``ill``, ``opioids``, ``status``) and the rows
-        of ``data`` the fit may see.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> import odforecast
-    >>> from odforecast.mechanistic import bucket_targets
-    >>> buckets, rows = bucket_targets(odforecast.load_dataset("us_annual"),
-    ...                                pd.Timestamp("2021-06-17"))
-    >>> list(buckets.index[[0, -1]]), buckets.loc[2020, "status"]
-    ([2002, 2020], 'provisional')
-    >>> bool(np.allclose(buckets["rx"] + buckets["ill"], buckets["opioids"]))
-    True
-    """
-    if not isinstance(data, pd.DataFrame):
-        raise DataError("data must be a tidy DataFrame such as load_dataset('us_annual')",
-                        column="data")
-    missing = [c for c in ("location", "indicator", "frequency", "period_end", "value",
-                           "estimate") if c not in data.columns]
-    if missing:
-        raise DataError(f"data lacks column {missing[0]!r}", column=missing[0])
-    frame = data[(data["location"] == "US") & (data["frequency"] == "annual")
-                 & (data["estimate"] == "reported") & data["indicator"].isin(_NEEDED)].copy()
-    frame["year"] = pd.to_datetime(frame["period_end"]).dt.year
-    frame["status"] = [availability(int(y), vintage) for y in frame["year"]]
-    frame = frame[frame["status"].notna() & (frame["year"] >= int(T0))]
-    wide = frame.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
-    wide = wide.dropna(subset=[c for c in _NEEDED if c in wide.columns])
-    if wide.empty or any(c not in wide.columns for c in _NEEDED):
-        raise DataError(f"no US annual {', '.join(_NEEDED)} deaths from {int(T0)} onwards were "
-                        f"available at vintage {vintage.date()}", column="vintage",
-                        hint="choose a later vintage (final 2002 counts appeared in Dec 2003)")
-    synth = np.maximum(wide["synthetic_opioids"] - RX_SYNTHETIC_BASELINE, 0.0)
-    heroin = wide["heroin"]
-    share = np.array([_overlap_share(int(y)) for y in wide.index])
-    ill = heroin + synth - share * np.minimum(heroin, synth)
-    out = pd.DataFrame({"rx": wide["opioids"] - ill, "ill": ill, "opioids": wide["opioids"]})
-    status = frame.groupby("year")["status"].first()
-    out["status"] = status.reindex(out.index)
-    rows = data.loc[frame.index]
-    return out, rows
+_FREQUENCIES = ("annual", "12m_ending")
 
 
 class MechanisticOpioidModel(Model):
-    """Compact compartmental model of US opioid overdose deaths (spec ``mechanistic-model.md``).
+    """Compact compartmental model of US opioid overdose deaths with a latent supply process.
 
     Parameters
     ----------
     vintage
-        Information date: only deaths and driver data available then reach the fit (see
-        :func:`availability`).  ``"2021-06-17"`` is the CDC WONDER access date of Rao et al.
-        2021 (final deaths through 2019 plus the provisional 2020 signal).
+        Information date: only deaths published by then reach the fit (annual counts from June
+        of the next year, final from December; a 12-month-ending window five months after it
+        ends).  ``"2021-06-17"`` is the CDC WONDER access date of Rao et al. 2021;
+        ``"latest"`` uses everything in the data.
     lethality
-        Projection of illicit lethality: ``"data"`` (fentanyl penetration levels off towards
-        the SOURCE Base value 0.81 by 2032) or ``"rao_trend"`` (the Rao-anchor assumption:
-        illicit lethality keeps rising ``exp(g_L)`` per year until ``Y_L``, spec §10.3).
+        Projection of illicit lethality ``Lambda``: ``"data"`` continues the fitted process
+        (its growth damped with ``growth_half_life``, plus new innovations of the fitted
+        scale: it may keep falling, level off or rebound, as the posterior says);
+        ``"rao_trend"`` is the Rao-anchor assumption: lethality grows ``exp(rao_growth)`` a
+        year from the end of the data until ``rao_end_year``, then stays (spec §10.3).
     rao_growth, rao_end_year
-        Rao-trend growth ``g_L`` (/yr, log scale; default 0.22 = +24.6 %/yr) and end year
-        ``Y_L`` (default 2024.5).
-    n_draws
-        Posterior draws kept by the (Laplace) calibration.
+        Rao-trend growth (/yr, log scale; default 0.22 = +24.6 %/yr) and end year.
+    growth_half_life
+        Half-life in years of the growth of the latent processes (their damping): how long a
+        trend in supply lethality persists.  The default was chosen by the vintage backtest.
     calibration
-        ``"numpy"`` (default, ~5 s): Laplace approximation of the posterior with the log
-        density evaluated by the vectorised NumPy simulator; ``"pymc"`` (1-3.5 min on two
-        cores): the same model in PyMC (``pytensor.scan``), MAP with PyMC's gradient and a
-        finite-difference Hessian.  Both give the same MAP (see ``docs/mechanistic.md``).
+        ``"auto"`` (NUTS; the Laplace approximation in quick mode,
+        :func:`odforecast.set_options`), ``"nuts"`` or ``"laplace"`` (posterior mode plus a
+        Gaussian: seconds instead of a minute or two, approximate).
+    sampler_config
+        Overrides of :data:`~odforecast.mechanistic.inference.DEFAULT_SAMPLER_CONFIG`
+        (draws, tune, mass_window, chains, target_accept, max_tree_depth, laplace_draws).
     random_seed
         Seed of the calibration.
 
@@ -182,61 +79,81 @@ class MechanisticOpioidModel(Model):
     --------
     >>> import odforecast
     >>> from odforecast.mechanistic import MechanisticOpioidModel
-    >>> fit = MechanisticOpioidModel().fit(odforecast.load_dataset("us_annual"))  # doctest: +SKIP
-    >>> fc = fit.forecast(10, n_samples=200, random_seed=1)  # 2020-2029  # doctest: +SKIP
+    >>> model = MechanisticOpioidModel(vintage="latest", calibration="laplace")
+    >>> model.lethality, model.calibration
+    ('data', 'laplace')
+    >>> data = odforecast.mechanistic.calibration_frame()  # doctest: +SKIP
+    >>> fit = model.fit(data)  # doctest: +SKIP
+    >>> fit.forecast(10, n_samples=1000, random_seed=1)  # doctest: +SKIP
     """
 
     name: ClassVar[str] = "mechanistic"
 
     def __init__(self, vintage: str = "2021-06-17", lethality: str = "data", *,
-                 rao_growth: float = FIXED["g_L"],
-                  rao_end_year: float = FIXED["Y_L"], n_draws: int = 1000,
-                 calibration: str = "numpy", random_seed: int = 0) -> None:
+                 rao_growth: float = FIXED["g_L"], rao_end_year: float = FIXED["Y_L"],
+                 growth_half_life: float | None = GROWTH_HALF_LIFE,
+                 calibration: str = "auto", sampler_config: dict[str, Any] | None = None,
+                 random_seed: int = 0) -> None:
         self.vintage = vintage
         self.lethality = lethality
         self.rao_growth = rao_growth
         self.rao_end_year = rao_end_year
-        self.n_draws = n_draws
+        self.growth_half_life = growth_half_life
         self.calibration = calibration
+        self.sampler_config = sampler_config
         self.random_seed = random_seed
 
-    def _check(self) -> pd.Timestamp:
+    def _check(self, data: pd.DataFrame) -> pd.Timestamp:
         if self.lethality not in LETHALITY:
             raise DataError(f"lethality must be one of {', '.join(LETHALITY)}; got "
                             f"{self.lethality!r}", column="lethality")
-        try:
-            vintage = pd.Timestamp(self.vintage)
-        except (TypeError, ValueError):
-            raise DataError(f"vintage must be a date such as '2021-06-17'; got "
-                            f"{self.vintage!r}", column="vintage") from None
-        if vintage is pd.NaT:
-            raise DataError(f"vintage must be a date; got {self.vintage!r}", column="vintage")
         for name in ("rao_growth", "rao_end_year"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) \
                     or not math.isfinite(value):
                 raise DataError(f"{name} must be a finite number; got {value!r}", column=name)
-        if isinstance(self.n_draws, bool) or not isinstance(self.n_draws, int) \
-                or self.n_draws < 10:
-            raise DataError(f"n_draws must be an integer >= 10; got {self.n_draws!r}",
-                            column="n_draws")
-        if self.calibration not in ("numpy", "pymc"):
-            raise DataError(f"calibration must be 'numpy' or 'pymc'; got {self.calibration!r}",
-                            column="calibration")
+        hl = self.growth_half_life
+        if hl is not None and (isinstance(hl, bool) or not isinstance(hl, int | float)
+                               or not math.isfinite(hl) or hl <= 0):
+            raise DataError(f"growth_half_life must be a positive number of years or None "
+                            f"(undamped); got {hl!r}", column="growth_half_life")
+        if self.calibration not in ("auto", "nuts", "laplace"):
+            raise DataError(f"calibration must be 'auto', 'nuts' or 'laplace'; got "
+                            f"{self.calibration!r}", column="calibration")
         resolve_seed(self.random_seed)
+        if not isinstance(data, pd.DataFrame) or "period_end" not in data.columns:
+            raise DataError("data must be a tidy DataFrame such as "
+                            "odforecast.mechanistic.calibration_frame()", column="data")
+        newest = pd.to_datetime(data["period_end"]).max()
+        if self.vintage == "latest":
+            return pd.Timestamp.today().normalize() if pd.notna(newest) else newest
+        try:
+            vintage = pd.Timestamp(self.vintage)
+        except (TypeError, ValueError):
+            raise DataError(f"vintage must be 'latest' or a date such as '2021-06-17'; got "
+                            f"{self.vintage!r}", column="vintage") from None
+        if vintage is pd.NaT:
+            raise DataError(f"vintage must be a date; got {self.vintage!r}", column="vintage")
+        if pd.notna(newest) and vintage > pd.Timestamp.today() + pd.DateOffset(days=1):
+            raise DataError(f"vintage {vintage.date()} is in the future; use 'latest' for "
+                            "everything published", column="vintage")
         return vintage
 
     def fit(self, data: pd.DataFrame, *, exog: pd.DataFrame | None = None,
-            executor: Any = None) -> MechanisticFit:
-        """Calibrate to US annual deaths by bucket available at the vintage.
+            executor: Any = None, progress: bool | None = None) -> MechanisticFit:
+        """Calibrate to the US deaths by bucket published by the vintage.
 
         Parameters
         ----------
         data
-            Tidy frame with US annual ``opioids``, ``heroin`` and ``synthetic_opioids``
-            (``odforecast.load_dataset("us_annual")``).
+            Tidy frame with US ``opioids``, ``heroin`` and ``synthetic_opioids``: annual
+            counts (``us_annual``) and, for the monthly information, 12-month-ending windows
+            (``us_monthly_12m``); :func:`calibration_frame` returns both.
         exog, executor
             Not used (the model takes no regressors); ``exog`` must be None.
+        progress
+            Print the calibration's stages to stderr; None follows
+            :func:`odforecast.set_options`.
 
         Returns
         -------
@@ -245,49 +162,61 @@ class MechanisticOpioidModel(Model):
         Raises
         ------
         odforecast.DataError
-            Bad settings (naming the parameter) or no data at the vintage.
+            Bad settings (naming the parameter) or too little data at the vintage.
         odforecast.FitError
             If the calibration fails.
         """
-        vintage = self._check()
+        import warnings
+
+        from odforecast._progress import Progress
+        from odforecast.mechanistic.density import build_density
+        from odforecast.mechanistic.inference import infer, merge_sampler_config
+        from odforecast.mechanistic.latent import LatentBasis, quarterly_persistence
+        from odforecast.mechanistic.simulator import month_times
+
+        vintage = self._check(data)
         if exog is not None:
             raise DataError("the mechanistic model takes no regressors", column="exog")
-        buckets, rows = bucket_targets(data, vintage)
-        if len(buckets) < 5:
-            raise DataError(f"only {len(buckets)} years of deaths were available at vintage "
-                            f"{vintage.date()}; the calibration needs at least 5",
-                            column="vintage")
-        years = buckets.index.to_numpy(dtype=int)
-        if np.any(np.diff(years) != 1):
-            raise DataError("the available years of deaths are not consecutive",
-                            column="data")
-        last_data_year = int(years[-1])
-        prevalence = {s: {y: v for y, v in values.items()
-                          if availability(y, vintage) is not None and y <= last_data_year}
-                      for s, values in NSDUH_TARGETS.items()}
-        targets = Targets(
-            years=years, rx=buckets["rx"].to_numpy(float), ill=buckets["ill"].to_numpy(float),
-            sd_factor=np.where(buckets["status"] == "provisional",
-                               FIXED["provisional_sd_factor"], 1.0),
-            prevalence=prevalence)
-        drivers = build_drivers(last_data_year, last_data_year, "data")
-        fitter = numpy_laplace_fit if self.calibration == "numpy" else pymc_laplace_fit
-        posterior = fitter(targets, drivers, n_draws=self.n_draws,
-                           random_seed=resolve_seed(self.random_seed))
-        final_years = buckets.index[buckets["status"] == "final"]
-        if len(final_years) == 0:
-            raise DataError(f"no final deaths were available at vintage {vintage.date()}",
-                            column="vintage")
-        return MechanisticFit(self, vintage, buckets, rows, posterior, last_data_year,
-                              int(final_years[-1]) + 1)
+        config = merge_sampler_config(self.sampler_config)
+        if self.calibration != "auto":
+            config["method"] = self.calibration
+        cal = calibration_data(data, vintage)
+        end = cal.end
+        basis = LatentBasis.for_months(month_times(end.year, end.month),
+                                       quarterly_persistence(self.growth_half_life))
+        seed = resolve_seed(self.random_seed)
+        with Progress("mechanistic calibration", progress=progress) as report:
+            report.start(f"deaths to {end} (vintage {vintage.date()}): "
+                         f"{len(cal.annual)} annual counts, {len(cal.windows)} 12-month "
+                         f"windows; {config['method']}")
+            started = time.perf_counter()
+            density = build_density(cal, basis)
+            posterior = infer(density, config, seed, report)
+            fit = MechanisticFit(self, vintage, cal, posterior, basis,
+                                 time.perf_counter() - started)
+            report.finish(fit.convergence_text())
+        if config["method"] == "nuts" and not posterior.converged:
+            warnings.warn(f"mechanistic calibration is not trustworthy: "
+                          f"{fit.convergence_text()}; run longer chains "
+                          "(sampler_config={'draws': 2000}) or a higher target_accept",
+                          OdforecastWarning, stacklevel=2)
+        return fit
 
 
-def _part_rng(rng: np.random.Generator, name: str) -> np.random.Generator:
-    import zlib
+def calibration_frame() -> pd.DataFrame:
+    """The bundled US annual counts and 12-month-ending windows the model calibrates to.
 
-    entropy = [int(v) for v in rng.integers(0, 2**63, size=2)]
-    return np.random.default_rng(np.random.SeedSequence(entropy,
-                                                        spawn_key=(zlib.crc32(name.encode()),)))
+    Examples
+    --------
+    >>> from odforecast.mechanistic import calibration_frame
+    >>> sorted(calibration_frame()["frequency"].unique())
+    ['12m_ending', 'annual']
+    """
+    from odforecast.data.bundled import load_dataset
+
+    frames = [load_dataset("us_annual"), load_dataset("us_monthly_12m")]
+    frames = [f[(f["location"] == "US") & (f["estimate"] == "reported")] for f in frames]
+    return pd.concat(frames, ignore_index=True)
 
 
 class MechanisticFit(FittedModel):
@@ -299,154 +228,152 @@ class MechanisticFit(FittedModel):
         The model (settings).
     vintage
         The information date.
-    targets
-        Death buckets the calibration saw (index year; ``rx``, ``ill``, ``opioids``,
-        ``status`` final / provisional).
-    data
-        Rows of the input frame available at the vintage.
+    cal
+        What the calibration saw (``odforecast.mechanistic.targets.CalibrationData``).
     posterior
-        Laplace posterior of the free parameters.
-    last_data_year
-        Last year of deaths (and driver data) used.
+        Posterior draws (:class:`~odforecast.mechanistic.inference.Posterior`).
+    basis
+        The latent processes' knots and basis.
     forecast_start
-        First projected year: the year after the last *final* year (a provisional year is
-        used in the fit with a doubled sd and also projected, as Rao et al. projected 2020).
+        First year with a month not yet observed (the first projected annual total).
 
     Examples
     --------
-    A small posterior (50 draws) keeps the calibration to a few seconds:
-
-    >>> import odforecast
-    >>> from odforecast.mechanistic import MechanisticOpioidModel, period_totals
-    >>> fit = MechanisticOpioidModel(n_draws=50).fit(odforecast.load_dataset("us_annual"))
-    >>> fit.last_data_year, fit.forecast_start
-    (2020, 2020)
-    >>> fc = fit.forecast(10, n_samples=100, random_seed=1)
-    >>> fc.indicators
-    ['opioids', 'opioids_illicit', 'opioids_rx_only']
-    >>> period_totals(fc, 2020, 2029).sizes["sample"]
-    100
+    >>> import odforecast  # doctest: +SKIP
+    >>> from odforecast.mechanistic import MechanisticOpioidModel, calibration_frame
+    >>> fit = MechanisticOpioidModel("latest").fit(calibration_frame())  # doctest: +SKIP
+    >>> fit.forecast(10, n_samples=1000, random_seed=1).to_frame()  # doctest: +SKIP
     """
 
     series: tuple = ()
 
     def __init__(self, model: MechanisticOpioidModel, vintage: pd.Timestamp,
-                 targets: pd.DataFrame, data: pd.DataFrame, posterior: Posterior,
-                 last_data_year: int, forecast_start: int) -> None:
+                 cal: CalibrationData, posterior: Any, basis: Any, seconds: float) -> None:
         self.model = model
         self.vintage = vintage
-        self.targets = targets
-        self.data = data
+        self.cal = cal
         self.posterior = posterior
-        self.last_data_year = last_data_year
-        self.forecast_start = forecast_start
+        self.basis = basis
+        self.seconds = seconds
+        self.data = cal.rows
+
+    @property
+    def last_data_year(self) -> int:
+        """Calendar year of the last month with data."""
+        return self.cal.last_data_year
+
+    @property
+    def forecast_start(self) -> int:
+        """First year not wholly observed."""
+        end = self.cal.end
+        return end.year + 1 if end.month == 12 else end.year
+
+    @property
+    def last_driver_year(self) -> int:
+        """Last year of exogenous driver data known at the vintage."""
+        years = [y for y in range(self.cal.end.year, int(T0) - 1, -1)
+                 if availability(y, self.vintage) is not None]
+        return years[0] if years else self.cal.end.year
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        """Annual buckets the calibration saw (index year; ``rx``, ``ill``, ``opioids``,
+        ``status``)."""
+        return self.cal.annual
+
+    def convergence_text(self) -> str:
+        """One line on the calibration: method, time, and for NUTS its convergence."""
+        info = self.posterior.diagnostics
+        text = f"{info.get('method', '')} in {self.seconds:.0f} s"
+        if "r_hat_max" in info:
+            verdict = "converged" if self.posterior.converged else "NOT converged"
+            text += (f"; {verdict}: R-hat max {info['r_hat_max']:.3f}, ESS bulk/tail min "
+                     f"{info['ess_bulk_min']:.0f}/{info['ess_tail_min']:.0f}, "
+                     f"{info['divergences']} divergences")
+        return text
 
     def __repr__(self) -> str:
-        return (f"<Fitted {self.model!r}: deaths {self.targets.index[0]}-"
-                f"{self.targets.index[-1]}, projects from {self.forecast_start}>")
+        return (f"<Fitted mechanistic model (vintage {self.vintage.date()}): deaths to "
+                f"{self.cal.end}; {self.convergence_text()}>")
 
     @property
     def diagnostics(self) -> pd.DataFrame:
-        """One row: calibration method, timing, and posterior medians / sds of the free
-        parameters (natural scale)."""
-        row: dict[str, Any] = {"location": "US", "indicator": "opioids", "model": self.model.name,
-                               "vintage": str(self.vintage.date()),
-                               "years": f"{self.targets.index[0]}-{self.targets.index[-1]}",
-                               **self.posterior.info}
-        for name, draws in self.posterior.draws.items():
-            row[f"{name}_median"] = float(np.median(draws))
-            row[f"{name}_sd"] = float(np.std(draws))
+        """One row: calibration method, timings, convergence, and posterior medians / sds of
+        the structural parameters and latent scales (natural scale)."""
+        row: dict[str, Any] = {"location": "US", "indicator": "opioids",
+                               "model": self.model.name, "vintage": str(self.vintage.date()),
+                               "data_end": str(self.cal.end),
+                               **{k: v for k, v in self.posterior.diagnostics.items()
+                                  if not isinstance(v, list | dict)}}
+        for name, draws in self.posterior.derived.items():
+            if np.ndim(draws) == 1:
+                row[f"{name}_median"] = float(np.median(draws))
+                row[f"{name}_sd"] = float(np.std(draws))
         return pd.DataFrame([row])
 
-    def parameters(self, idx: np.ndarray) -> dict[str, np.ndarray]:
-        """Full parameter set (fixed and the posterior draws ``idx``)."""
-        params: dict[str, Any] = {k: float(v) for k, v in FIXED.items()}
-        params.update({k: v[idx] for k, v in self.posterior.draws.items()})
-        return params
+    def lethality(self, *, quantiles: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+        """Posterior quantiles of illicit lethality ``Lambda`` on the knots (1 = 2002).
 
-    def simulate(self, end_year: int, *, idx: np.ndarray, lethality: str | None = None,
-                 factors: dict[str, np.ndarray] | None = None) -> Simulation:
-        """Run posterior draws ``idx`` from 2002 to ``end_year``.
-
-        Parameters
-        ----------
-        end_year
-            Last simulated calendar year.
-        idx
-            Indices of posterior draws.
-        lethality
-            Overrides the model's lethality assumption.
-        factors
-            Scenario factors ``leth_x`` / ``nx_x`` / ``moud_x`` (multiplied into the drivers),
-            each ``(n, n_months)`` or ``(n_months,)``.
-
-        Returns
-        -------
-        Simulation
+        Examples
+        --------
+        >>> fit.lethality().loc["2023-07-01"]  # doctest: +SKIP
         """
-        model = self.model
-        drivers = build_drivers(self.last_data_year, end_year, lethality or model.lethality,
-                                rao_growth=model.rao_growth,
-                                rao_end_year=model.rao_end_year)
-        for name, value in (factors or {}).items():
-            drivers[name] = drivers[name] * value
-        return simulate(self.parameters(idx), drivers, INITIAL_STOCKS)
+        knots = np.exp(self.posterior.derived["knots_lethality"])
+        index = pd.to_datetime([_decimal_to_date(t) for t in self.basis.knot_times])
+        return pd.DataFrame(np.quantile(knots, quantiles, axis=0).T, index=index,
+                            columns=[f"q{q:g}" for q in quantiles])
 
-    def _scenario_factors(self, scenario: Any, t: np.ndarray, n: int,
-                          rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Per-path monthly factors of a scenario (1 before the forecast start)."""
-        months = pd.date_range(f"{self.forecast_start}-01-31", periods=int(np.sum(
-            t >= self.forecast_start)), freq="ME")
-        first = int(np.argmax(t >= self.forecast_start))
-        factors = {k: np.ones((n, len(t))) for k in ("leth_x", "nx_x", "moud_x")}
+    def lethality_at(self, when: str | pd.Timestamp) -> np.ndarray:
+        """Posterior draws of ``Lambda`` at a date inside the fit window (linear between
+        knots)."""
+        t = _date_to_decimal(pd.Timestamp(when))
+        knots = self.basis.knot_times
+        if not knots[0] <= t <= knots[-1]:
+            raise DataError(f"{pd.Timestamp(when).date()} is outside the fitted period "
+                            f"({_decimal_to_date(knots[0])} .. {self.cal.end})",
+                            column="when")
+        from odforecast.mechanistic.latent import interpolation
 
-        def apply(part: Any, part_rng: np.random.Generator) -> None:
-            if part is None or isinstance(part, StatusQuo):
-                return
-            if isinstance(part, Combined):
-                for sub in part.parts:
-                    apply(sub, _part_rng(part_rng, sub.name))
-                return
-            if isinstance(part, Interdiction):
-                key, indicator = "leth_x", "synthetic_opioids"
-            elif isinstance(part, Naloxone):
-                key, indicator = "nx_x", "opioids"
-            elif isinstance(part, MOUD):
-                key, indicator = "moud_x", "opioids"
-            else:
-                raise ScenarioError(f"scenario {getattr(part, 'name', part)!r} of type "
-                                    f"{type(part).__name__} is not supported by the "
-                                    "mechanistic model (use Interdiction, Naloxone, MOUD, "
-                                    "Combined or StatusQuo)")
-            mult = np.broadcast_to(np.asarray(part.multiplier(
-                months, location="US", indicator=indicator, n_samples=n, rng=part_rng,
-                frequency="monthly"), dtype=float), (n, len(months)))
-            if key == "moud_x":  # effect = relative expansion of treatment entry (spec §7)
-                mult = 1.0 / np.maximum(mult, 1e-6)
-            factors[key][:, first:] *= mult
+        weights = interpolation(knots, np.array([t]))[0]
+        return np.exp(self.posterior.derived["knots_lethality"] @ weights)
 
-        apply(scenario, rng)
-        return factors
+    def predictive_check(self, *, n_samples: int = 2000, random_seed: int = 0,
+                         level: float = 0.8) -> pd.DataFrame:
+        """Published annual counts and 12-month windows beside the posterior predictive
+        interval (:func:`~odforecast.mechanistic.checks.posterior_predictive_check`)."""
+        from odforecast.mechanistic.checks import posterior_predictive_check
+
+        return posterior_predictive_check(self, n_samples=n_samples, random_seed=random_seed,
+                                          level=level)
+
+    # -- forecasts ---------------------------------------------------------------------------
+
+    def _draw_indices(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        n = self.posterior.n_draws
+        if n_samples <= n:
+            return rng.choice(n, size=n_samples, replace=False)
+        return rng.choice(n, size=n_samples, replace=True)
 
     def forecast(self, horizon: int, scenario: Any = None, *, n_samples: int = 1000,
                  random_seed: int | None = None, exog_future: Any = None,
-                 buckets: bool = True):
-        """Annual projections of US opioid deaths from posterior draws.
+                 buckets: bool = True, frequency: str = "annual",
+                 lethality: str | None = None):
+        """Projections of US opioid deaths: sample paths from the posterior.
 
         Parameters
         ----------
         horizon
-            Years to project, starting at ``forecast_start`` (10 from vintage 2021-06
-            gives 2020-2029).
+            Periods to project: calendar years from :attr:`forecast_start` (annual), or
+            12-month-ending windows from the first window not yet published
+            (``frequency="12m_ending"``).
         scenario
-            None, a scenario (:class:`~odforecast.scenarios.Interdiction` lowers the illicit
-            fatal hazard by its multiplier evaluated monthly for ``synthetic_opioids``;
-            :class:`~odforecast.scenarios.Naloxone` scales every fatal overdose hazard, i.e.
-            the share of overdoses not reversed; :class:`~odforecast.scenarios.MOUD` divides
-            treatment entry by its multiplier; :class:`~odforecast.scenarios.Combined`), or a
-            list of them (adds a ``scenario`` dimension; paths are paired across scenarios).
+            None, a scenario (:class:`~odforecast.scenarios.Interdiction` acts on illicit
+            lethality as its ``variant`` says; :class:`~odforecast.scenarios.Naloxone` scales
+            every fatal overdose hazard; :class:`~odforecast.scenarios.MOUD` divides treatment
+            entry by its multiplier; :class:`~odforecast.scenarios.Combined`), or a list of
+            them (adds a ``scenario`` dimension; paths are paired across scenarios).
         n_samples
-            Sample paths (posterior draws, resampled if more than kept).
+            Sample paths (posterior draws, resampled when more than kept).
         random_seed
             Seed; the same seed gives the same paths.
         exog_future
@@ -454,16 +381,24 @@ class MechanisticFit(FittedModel):
         buckets
             Also return the buckets as indicators ``opioids_rx_only`` and
             ``opioids_illicit``.
+        frequency
+            ``"annual"`` (calendar years; a partly observed first year adds the observed
+            months, reconstructed from the windows) or ``"12m_ending"`` (monthly windows, each
+            the sum of its last 12 months, observed and projected).
+        lethality
+            Projection rule of illicit lethality for this forecast (:data:`LETHALITY`);
+            None = the model's.  The calibration does not depend on it, so one fit serves
+            both the data-driven projection and the Rao-anchor assumption.
 
         Returns
         -------
         odforecast.forecast.Forecast
-            Indicator ``opioids`` (= rx-only + illicit-involved overdose deaths) for
-            location ``US``, annual.
+            Location ``US``; indicator ``opioids`` (= prescription-only + illicit-involved).
         """
         import xarray as xr
 
         from odforecast.forecast import Forecast
+        from odforecast.mechanistic.projection import project_months
 
         horizon = check_horizon(horizon)
         if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) \
@@ -472,6 +407,16 @@ class MechanisticFit(FittedModel):
                             column="n_samples")
         if exog_future is not None:
             raise DataError("the mechanistic model takes no regressors", column="exog_future")
+        lethality = self.model.lethality if lethality is None else lethality
+        if lethality not in LETHALITY:
+            raise DataError(f"lethality must be one of {', '.join(LETHALITY)}; got "
+                            f"{lethality!r}", column="lethality")
+        if frequency not in _FREQUENCIES:
+            raise DataError(f"frequency must be one of {', '.join(_FREQUENCIES)}; got "
+                            f"{frequency!r}", column="frequency")
+        if frequency == "12m_ending" and not len(self.cal.windows):
+            raise DataError("12-month-ending forecasts need a fit to 12-month windows; this "
+                            "fit saw annual counts only", column="frequency")
         seed = resolve_seed(random_seed)
         compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
         scenarios = list(scenario) if compare else [scenario]
@@ -479,35 +424,49 @@ class MechanisticFit(FittedModel):
                  for s in scenarios]
         if len(set(names)) != len(names):
             raise ScenarioError(f"scenario names must be unique; got {names}")
-        end_year = self.forecast_start + horizon - 1
-        end = pd.Timestamp(f"{end_year}-12-31")
+        years_ahead = horizon if frequency == "annual" else horizon / 12.0
+        if self.forecast_start + years_ahead > 2200:
+            raise DataError(f"horizon {horizon} reaches beyond the year 2200",
+                            column="horizon")
+        if frequency == "annual":
+            end = pd.Period(f"{self.forecast_start + horizon - 1}-12", freq="M")
+        else:
+            end = self.cal.end + horizon
+        stamp_end = end.to_timestamp(how="end").normalize()
         for s in scenarios:
-            for part in (s.parts if isinstance(s, Combined) else [s]):
+            for part in (s.parts if hasattr(s, "parts") else [s]):
                 if hasattr(part, "check_horizon"):
-                    part.check_horizon(end)
-        path_seq, noise_seq, scenario_seq = np.random.SeedSequence(seed).spawn(3)
-        n_draws = len(next(iter(self.posterior.draws.values())))
-        idx = np.random.default_rng(path_seq).choice(n_draws, size=n_samples,
-                                                     replace=n_samples > n_draws)
-        noise_rng = np.random.default_rng(noise_seq)
-        sd = self.posterior.draws["sigma_d"][idx][:, None]
-        z_rx = noise_rng.standard_normal((n_samples, horizon))
-        z_ill = noise_rng.standard_normal((n_samples, horizon))
-        years = np.arange(self.forecast_start, end_year + 1)
-        t_axis = build_drivers(self.last_data_year, end_year, "data")["t"]
+                    part.check_horizon(stamp_end)
+                if hasattr(part, "onset") and part.onset is not None \
+                        and part.onset <= self.cal.end.to_timestamp(how="end"):
+                    raise ScenarioError(
+                        f"scenario {part.name!r}: onset {part.onset.date()} falls inside the "
+                        f"data the model was fitted to (through {self.cal.end}), which already "
+                        "contain what happened then; choose an onset after the data, or None "
+                        "for the forecast start")
+        path_seq, rest_seq = np.random.SeedSequence(seed).spawn(2)
+        idx = self._draw_indices(n_samples, np.random.default_rng(path_seq))
+        projected = project_months(self, idx, end, scenarios, rest_seq, lethality)
+        months = projected["_months"]
+        observed = self._observed_months(idx)
         blocks = []
-        for s in scenarios:
-            factors = self._scenario_factors(s, t_axis, n_samples,
-                                             np.random.default_rng(scenario_seq))
-            sim = self.simulate(end_year, idx=idx, factors=factors)
-            rx = sim.annual("deaths_rx")[years].to_numpy() * np.exp(sd * z_rx - sd**2 / 2)
-            ill = sim.annual("deaths_ill")[years].to_numpy() * np.exp(sd * z_ill - sd**2 / 2)
-            stack = [rx + ill, ill, rx] if buckets else [rx + ill]
-            blocks.append(np.stack(stack, axis=1)[:, None])  # sample, location, indicator, time
+        for name in names:
+            per_bucket = {}
+            for bucket in ("rx", "ill"):
+                series = np.concatenate([observed[bucket], projected[name][bucket]], axis=1)
+                per_bucket[bucket] = series
+            all_months = pd.period_range(months[0] - observed["rx"].shape[1], months[-1],
+                                         freq="M")
+            if frequency == "annual":
+                values, times = _annual(per_bucket, all_months, self.forecast_start, end.year)
+            else:
+                values, times = _windows(per_bucket, all_months, self.cal.end + 1, end)
+            stack = [values["rx"] + values["ill"], values["ill"], values["rx"]] if buckets \
+                else [values["rx"] + values["ill"]]
+            blocks.append(np.stack(stack, axis=1)[:, None])
         indicators = ["opioids", "opioids_illicit", "opioids_rx_only"] if buckets \
             else ["opioids"]
-        coords = {"location": ["US"], "indicator": indicators,
-                  "time": pd.to_datetime([f"{y}-12-31" for y in years])}
+        coords = {"location": ["US"], "indicator": indicators, "time": times}
         if compare:
             samples = xr.DataArray(np.stack(blocks), dims=("scenario", "sample", "location",
                                                            "indicator", "time"),
@@ -515,20 +474,77 @@ class MechanisticFit(FittedModel):
         else:
             samples = xr.DataArray(blocks[0], dims=("sample", "location", "indicator", "time"),
                                    coords=coords)
+        info = self.posterior.diagnostics
+        warnings_list = [] if info.get("converged", True) or "r_hat_max" not in info else [
+            f"mechanistic calibration not converged: {self.convergence_text()}"]
         metadata = {
             "odforecast_version": __version__,
             "model": self.model.name,
             "model_config": {k: _jsonable(v) for k, v in self.model.get_params().items()},
             "data_vintage": str(self.vintage.date()),
-            "fit_years": f"{self.targets.index[0]}-{self.targets.index[-1]}",
+            "fit_data_end": str(self.cal.end),
             "random_seed": seed,
             "estimate": "reported",
-            "calibration": self.posterior.info["method"],
-            "warnings": [],
+            "calibration": info.get("method", ""),
+            "warnings": warnings_list,
             "scenario": None if compare or scenario is None else names[0],
+            "lethality": lethality,
         }
-        observed = self.data[self.data["indicator"] == "opioids"]
-        return Forecast(samples, frequency="annual", observed=observed, metadata=metadata)
+        freq_rows = "annual" if frequency == "annual" else "12m_ending"
+        observed_rows = self.data[(self.data["indicator"] == "opioids")
+                                  & (self.data["frequency"] == freq_rows)]
+        if frequency == "annual":
+            observed_rows = observed_rows[pd.to_datetime(observed_rows["period_end"]).dt.year
+                                          < self.forecast_start]
+        return Forecast(samples, frequency=frequency, observed=observed_rows,
+                        metadata=metadata)
+
+    def _observed_months(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """Reconstructed monthly deaths of the observed months the forecast needs: those of
+        a partly observed first year (annual) and the last 11 (12-month windows)."""
+        need = 11 if len(self.cal.windows) else 0
+        if self.cal.end.month != 12:
+            need = max(need, self.cal.end.month)
+        if need == 0 or "months_rx" not in self.posterior.derived:
+            return {b: np.zeros((len(idx), 0)) for b in ("rx", "ill")}
+        return {b: self.posterior.derived[f"months_{b}"][idx, -need:] for b in ("rx", "ill")}
+
+
+def _annual(series: dict[str, np.ndarray], months: pd.PeriodIndex, first_year: int,
+            last_year: int) -> tuple[dict[str, np.ndarray], pd.DatetimeIndex]:
+    years = np.arange(first_year, last_year + 1)
+    out = {}
+    for bucket, values in series.items():
+        cols = []
+        for y in years:
+            mask = months.year == y
+            if mask.sum() != 12:
+                raise DataError(f"year {y} is not complete in the projection", column="horizon")
+            cols.append(values[:, mask].sum(axis=1))
+        out[bucket] = np.stack(cols, axis=1)
+    return out, pd.to_datetime([f"{y}-12-31" for y in years])
+
+
+def _windows(series: dict[str, np.ndarray], months: pd.PeriodIndex, first_end: pd.Period,
+             last_end: pd.Period) -> tuple[dict[str, np.ndarray], pd.DatetimeIndex]:
+    ends = pd.period_range(first_end, last_end, freq="M")
+    out = {}
+    for bucket, values in series.items():
+        csum = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, axis=1)],
+                              axis=1)
+        pos = np.array([months.get_loc(e) for e in ends]) + 1
+        out[bucket] = csum[:, pos] - csum[:, pos - 12]
+    return out, ends.to_timestamp(how="end").normalize()
+
+
+def _decimal_to_date(t: float) -> pd.Timestamp:
+    year = math.floor(t + 1e-9)
+    month = round((t - year) * 12) + 1
+    return pd.Timestamp(year=year, month=min(month, 12), day=1)
+
+
+def _date_to_decimal(stamp: pd.Timestamp) -> float:
+    return stamp.year + (stamp.month - 1 + (stamp.day - 1) / stamp.days_in_month) / 12.0
 
 
 def period_totals(forecast: Any, start: int, end: int, indicator: str = "opioids") -> Any:
@@ -568,3 +584,4 @@ def period_totals(forecast: Any, start: int, end: int, indicator: str = "opioids
         raise DataError(f"the forecast covers {years.min()}-{years.max()}, not {start}-{end}",
                         column="horizon")
     return samples.isel(time=np.flatnonzero((years >= start) & (years <= end))).sum("time")
+

@@ -11,15 +11,21 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
+
+import numpy as np
 
 __all__ = [
     "DRIVER_DATA",
     "FIXED",
     "FREE_PARAMETERS",
     "INITIAL_STOCKS",
+    "LATENT_PRIORS",
     "NSDUH_TARGETS",
     "RX_SYNTHETIC_BASELINE",
     "Prior",
+    "prior_medians",
+    "with_derived",
 ]
 
 #: Start of the simulation (decimal year; NSDUH redesign, spec §4).
@@ -54,34 +60,84 @@ class Prior:
         return math.exp(z) if self.log else z
 
 
-#: The free parameters calibrated in PyMC (spec §8 list reduced to the ones the death series
-#: identify; the rest are fixed in :data:`FIXED`).
+#: The free structural parameters (spec §5, reduced to the ones the death series identify; the
+#: rest are fixed in :data:`FIXED`).  Illicit lethality is not a parameter but a latent monthly
+#: process (:data:`LATENT_PRIORS`), so the spec's fentanyl multiplier ``kappa`` and COVID factor
+#: are gone: the process carries both the fentanyl era and the 2020 surge, and a fixed-date COVID
+#: factor was not identified beside it (its posterior equalled its prior).
 FREE_PARAMETERS: tuple[Prior, ...] = (
-    Prior("m_H0", math.log(0.006), 0.4, True,
-          "fatal overdose hazard, illicit OUD, heroin era at 2012 naloxone; spec §5: SOURCE "
-          "0.167 x 0.0455 x 0.676 = 0.0051 [D]; Chen 0.005 [S]"),
-    Prior("kappa", math.log(6.0), 0.5, True,
-          "fentanyl lethality multiplier at f = 1; spec §5: SOURCE-implied 13.1 [D], "
-          "prototype 5.4 [D]"),
+    Prior("m_H0", math.log(0.003), 0.5, True,
+          "fatal overdose hazard of illicit OUD at the 2002 (heroin-era) lethality and 2012 "
+          "naloxone; spec §5 gives SOURCE 0.0051 and Chen 0.005 for SOURCE's wider illicit "
+          "bucket; the spec §9.1 bucket used here (pre-fentanyl synthetic deaths moved to Rx) "
+          "held 2,089 deaths in 2002 against H = 873k, i.e. 0.0024 [D]"),
     Prior("m_P0", math.log(0.006), 0.5, True,
           "fatal overdose hazard, Rx OUD at 2012 supply; spec §5: SOURCE 0.0067 [D]"),
     Prior("beta_S", 0.5, 0.5, False,
           "Rx-supply elasticity of m_P; spec §5 HalfNormal(0.5) replaced by Normal(0.5, 0.5) "
-          "so that the Laplace approximation needs no transform [design]"),
+          "(no boundary for the sampler) [design]"),
     Prior("iota_H0", math.log(30_000.0), 0.7, True,
           "direct illicit initiation into H in 2002 (persons/yr); spec §5: Chen 13,489 [S], "
           "RAND-adjusted no-Rx initiation 122,504 [S]"),
-    Prior("g_H", 0.08, 0.08, False,
-          "growth of direct illicit initiation to 2016 (/yr); spec §5 [design]"),
+    Prior("iota_H2016", math.log(52_500.0), 0.7, True,
+          "direct illicit initiation into H in 2016, when its growth stops (persons/yr; "
+          "log-linear from 2002).  Spec §5 has a growth rate g_H ~ N(0.08, 0.08) instead; "
+          "sampled that way, NUTS diverged where fast growth made the level of initiation and "
+          "illicit lethality trade off along a narrow curved ridge.  The level at both ends "
+          "keeps that ridge straight.  Centre: 30,000 x exp(14 x 0.04), with NSDUH "
+          "RAND-adjusted heroin initiation growing about 3 %/yr 2002-2013 (364,011 -> "
+          "525,794, spec §9.3 [S/D]); the implied g_H has prior sd 0.07 [design]"),
     Prior("sigma_PH0", math.log(0.06), 0.4, True,
           "Rx OUD -> illicit OUD at 2012 supply (/yr); spec §5: Chen 0.071 [S], SOURCE "
           "0.057 [D]"),
-    Prior("covid", math.log(1.15), 0.1, True,
-          "COVID multiplier on fatal hazards, Mar 2020 - Dec 2021; spec §5 [D]"),
-    Prior("sigma_d", math.log(0.1), 0.5, True,
-          "observation sd of log annual deaths by bucket; spec §5 HalfNormal(0.1) replaced by "
-          "LogNormal(ln 0.1, 0.5) [design]"),
 )
+
+#: Priors of the latent processes and of the observation noise (all LogNormal).
+#: ``sigma_lethality`` is the quarterly innovation sd of the growth of log illicit lethality
+#: (how fast supply can change): 0.02 lets the growth rate change by about 0.16/yr over two
+#: years at one sd, and the 90 % prior range 0.009-0.045 covers growth changes from a slow drift
+#: to the 2023 supply shock (growth from +0.1/yr to -0.4/yr within about a year) [design].
+#: ``sigma_rx`` is the same for the prescription-opioid hazard, a quarter as fast [design].
+#: ``noise_rx`` / ``noise_ill`` are the coefficients of variation of monthly deaths around the
+#: model beyond Poisson (seasonality, reporting) [design].
+LATENT_PRIORS: tuple[Prior, ...] = (
+    Prior("sigma_lethality", math.log(0.02), 0.5, True,
+          "quarterly innovation sd of the growth of log illicit lethality [design]"),
+    Prior("sigma_rx", math.log(0.005), 0.5, True,
+          "quarterly innovation sd of the growth of the log Rx fatal-hazard factor [design]"),
+    Prior("noise_rx", math.log(0.05), 0.7, True,
+          "CV of monthly prescription-only deaths beyond Poisson [design]"),
+    Prior("noise_ill", math.log(0.05), 0.7, True,
+          "CV of monthly illicit-involved deaths beyond Poisson [design]"),
+)
+
+
+def with_derived(params: dict[str, Any]) -> dict[str, Any]:
+    """Add the growth ``g_H`` of direct illicit initiation implied by its 2002 and 2016
+    levels (the simulator's parameterisation).
+
+    Examples
+    --------
+    >>> round(float(with_derived({"iota_H0": 30_000.0, "iota_H2016": 60_000.0})["g_H"]), 4)
+    0.0495
+    """
+    out = dict(params)
+    out["g_H"] = (np.log(out["iota_H2016"]) - np.log(out["iota_H0"])) / (FIXED["Y_H"] - T0)
+    return out
+
+
+def prior_medians() -> dict[str, float]:
+    """Fixed parameters plus the prior medians of the free structural ones (natural scale).
+
+    Examples
+    --------
+    >>> round(prior_medians()["m_H0"], 4)
+    0.003
+    """
+    values = {k: float(v) for k, v in FIXED.items()}
+    values.update({p.name: p.to_natural(p.mu) for p in FREE_PARAMETERS})
+    return with_derived(values)
+
 
 #: Fixed parameters (spec §4-§5 central values).
 FIXED: Mapping[str, float] = MappingProxyType({
@@ -108,18 +164,16 @@ FIXED: Mapping[str, float] = MappingProxyType({
     "naloxone_ems": 0.424,  # EMS called; SOURCE [S]
     "naloxone_eta": 0.000343,  # kit effectiveness per kit/100k; SOURCE [S]
     "naloxone_illicit_share": 0.937,  # share of kits reaching illicit users; SOURCE [S]
-    "covid_start": 2020.0 + 2.0 / 12.0,  # March 2020 [S spec §4]
-    "covid_end": 2022.0,    # end of December 2021 [S spec §4]
     "Y_H": 2016.0,          # illicit initiation growth stops; spec §4 [design]
-    "E_f": 0.81,            # fentanyl penetration end value; SOURCE Base [S]
-    "T_f": 2032.0,          # ... reached (95 % of the gap) by; SOURCE Base [S]
     "rx_supply_decline": 0.089,  # Rx supply decline /yr in projections; Rao 8.9 % [S]
     "pop_growth": 0.004,    # population 12+ growth /yr in projections [unverified]
     "misuse_redefinition": 0.75,  # factor on NSDUH misuse initiation from 2015 [design]
     "sigma_prevalence": 0.3,  # sd of log NSDUH prevalence targets; spec §5 [design]
-    "provisional_sd_factor": 2.0,  # provisional deaths: sd doubled; spec §8 [S]
+    "provisional_sd_factor": 2.0,  # provisional annual deaths: sd doubled; spec §8 [S]
     "g_L": 0.22,            # Rao-trend lethality growth (/yr, log scale); spec §10.3 [D]
     "Y_L": 2024.5,          # Rao-trend growth stops; spec §10.3 [D]
+    "fentanyl_od_multiplier": 2.0,  # SOURCE M_OD: overdose-rate multiplier at f = 1 [S]
+    "fentanyl_lethality": 13.1,     # kappa: fatal hazard multiplier at f = 1; SOURCE [D]
 })
 
 #: Initial stocks at 2002.0 (spec §5): NSDUH 2002 via SOURCE [S]; T from MMT NSSATS [S];

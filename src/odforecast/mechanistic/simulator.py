@@ -1,10 +1,12 @@
 """The monthly difference equations of the compact mechanistic model (spec §3-§4).
 
-One step function, written once against a tiny array namespace (``numpy`` or
-``pytensor.tensor``), is used both by the vectorised NumPy projection (parameters of shape
-``(n_draws,)``) and by the PyMC calibration (a ``pytensor.scan`` over months).  Outflows use the
-competing-risks discretisation ``pi_j = r_j / h (1 - exp(-h dt)) X``, so stocks stay
-non-negative whatever the rates.
+Given the month's rates, the model is linear in its stocks: ``x[k+1] = A[k] x[k] + b[k]`` with
+``x = (M, P, H, T, R)``.  :func:`transition` builds ``A``, ``b`` and the death coefficients for
+every month at once, written once against a tiny array namespace (``numpy``, ``jax.numpy`` or
+``pytensor.tensor``); only the five-dimensional recursion itself runs month by month
+(:func:`simulate` in NumPy, vectorised over posterior draws; a ``lax.scan`` in the JAX
+calibration).  Outflows use the competing-risks discretisation ``pi_j = r_j / h (1 - exp(-h
+dt)) X``, so stocks stay non-negative whatever the rates.
 """
 
 from __future__ import annotations
@@ -26,22 +28,23 @@ __all__ = [
     "build_drivers",
     "month_times",
     "simulate",
-    "step",
+    "transition",
 ]
 
 #: Compartments, in state-vector order (spec §3).
 STATES: tuple[str, ...] = ("M", "P", "H", "T", "R")
 
-#: Monthly driver arrays the step function reads (all exogenous to the parameters).
+#: Monthly driver arrays the transition reads.  The first five are exogenous data; ``leth_x``
+#: and ``rx_x`` carry the model's latent processes (illicit-supply lethality and the
+#: prescription-opioid hazard), and the last three carry scenario factors (1 = none).
 DRIVER_NAMES: tuple[str, ...] = (
     "misuse_init",   # Rx misuse initiation, persons/yr
     "t_H",           # min(t - 2002, Y_H - 2002): exponent of illicit-initiation growth
     "s_ratio",       # Rx supply relative to 2012
-    "fentanyl",      # fentanyl penetration f(t)
-    "nal_ill",       # (1 - a(t)) / (1 - a(2012)): naloxone factor on illicit fatal hazard
-    "covid_on",      # 1 in the COVID window, else 0
+    "nal_ill",       # (1 - a(t)) / (1 - a(2012)): naloxone factor on the illicit fatal hazard
     "capacity",      # MOUD capacity relative to 2019
-    "leth_x",        # extra illicit-lethality factor (Rao trend x interdiction), 1 = none
+    "leth_x",        # illicit lethality Lambda(t) (x interdiction), 1 = 2002 heroin-era level
+    "rx_x",          # prescription-opioid fatal-hazard factor Psi(t), 1 = none
     "nx_x",          # naloxone-scenario factor on every fatal overdose hazard, 1 = none
     "moud_x",        # MOUD-scenario factor on treatment entry, 1 = none
 )
@@ -49,73 +52,81 @@ DRIVER_NAMES: tuple[str, ...] = (
 DT = 1.0 / 12.0
 
 
-def _outflows(x: Any, rates: list[Any], xp: ModuleType) -> list[Any]:
-    total = rates[0]
-    for r in rates[1:]:
-        total = total + r
-    frac = (1.0 - xp.exp(-total * DT)) / total
-    return [r * frac * x for r in rates]
-
-
-def step(state: tuple[Any, ...], p: Mapping[str, Any], d: Mapping[str, Any],
-         xp: ModuleType = np) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Advance the stocks by one month (spec §4).
+def transition(p: Mapping[str, Any], d: Mapping[str, Any],
+               xp: ModuleType = np) -> tuple[list[list[Any]], list[Any], dict[str, list[Any]]]:
+    """The month's linear system: ``x[k+1] = A x[k] + b`` and the flows out of ``x[k]``.
 
     Parameters
     ----------
-    state
-        ``(M, P, H, T, R)`` at the start of the month (arrays or tensors).
     p
         Parameters: the free ones of :data:`~odforecast.mechanistic.parameters.FREE_PARAMETERS`
-        and the fixed ones of :data:`~odforecast.mechanistic.parameters.FIXED`.
+        and the fixed ones of :data:`~odforecast.mechanistic.parameters.FIXED`; scalars or
+        arrays broadcasting against the drivers.
     d
-        Driver values for the month (keys :data:`DRIVER_NAMES`).
+        Driver arrays (keys :data:`DRIVER_NAMES`); every driver may be ``(n_months,)`` or
+        ``(n_draws, n_months)``.
     xp
-        Array namespace: ``numpy`` or ``pytensor.tensor``.
+        Array namespace: ``numpy``, ``jax.numpy`` or ``pytensor.tensor``.
 
     Returns
     -------
-    tuple
-        The new state and a dict of the month's flows: ``rx`` and ``ill`` (overdose deaths by
-        bucket), ``oth`` (non-overdose deaths), ``inflow`` (initiation) and ``exit`` (every
-        flow leaving the modelled population: deaths, quitting misuse, stable remission).
+    A, b, flows
+        ``A`` as 5 rows of 5 arrays and ``b`` as 5 arrays, each broadcast to the drivers'
+        shape; ``flows`` maps ``rx``, ``ill``, ``oth`` and ``exit`` to 5 coefficient arrays:
+        the month's flow is the dot product of those coefficients with ``x[k]``.  ``rx`` and
+        ``ill`` are overdose deaths by bucket (prescription-only, illicit-involved), ``oth``
+        non-overdose deaths, ``exit`` everything that leaves the modelled population (deaths,
+        quitting misuse, stable remission).
+
+    Examples
+    --------
+    One month at the prior medians: the stocks stay put to within a few per cent.
+
+    >>> import numpy as np
+    >>> from odforecast.mechanistic.parameters import prior_medians
+    >>> from odforecast.mechanistic.simulator import build_drivers, transition
+    >>> d = {k: v[:1] for k, v in build_drivers(2019, 2002).items()}
+    >>> A, b, flows = transition(prior_medians(), d)
+    >>> round(float(A[0][0][0]), 4)  # share of misusers still misusing a month later
+    0.9819
     """
-    m, pp, h, t, r = state
-    c = 1.0 + (p["covid"] - 1.0) * d["covid_on"]
-    m_m = p["m_M0"] * c * d["nx_x"]
-    m_p = p["m_P0"] * d["s_ratio"] ** p["beta_S"] * c * d["nx_x"]
-    lethality = 1.0 + d["fentanyl"] * (p["kappa"] - 1.0)
-    m_h = p["m_H0"] * lethality * d["nal_ill"] * c * d["leth_x"] * d["nx_x"]
+    m_m = p["m_M0"] * d["rx_x"] * d["nx_x"]
+    m_p = p["m_P0"] * d["s_ratio"] ** p["beta_S"] * d["rx_x"] * d["nx_x"]
+    m_h = p["m_H0"] * d["leth_x"] * d["nal_ill"] * d["nx_x"]
     s_ph = p["sigma_PH0"] * d["s_ratio"] ** (-p["eps_esc"])
     tau_h = p["tau_H0"] * d["capacity"] * d["moud_x"]
     tau_p = p["tau_P0"] * d["capacity"] * d["moud_x"]
     iota_m = p["lambda_M"] * d["misuse_init"]
     iota_h = p["iota_H0"] * xp.exp(p["g_H"] * d["t_H"])
+    zero = 0.0 * (m_m + m_p + m_h + tau_h)  # the common shape of every entry
 
-    m_q, m_p_, m_h_, m_d, m_o = _outflows(m, [p["q_M"], p["sigma_MP"], p["sigma_MH"], m_m,
-                                               p["mu"]], xp)
-    p_h, p_t, p_r, p_d, p_o = _outflows(pp, [s_ph, tau_p, p["r_P"], m_p, p["mu"]], xp)
-    h_t, h_r, h_d, h_o = _outflows(h, [tau_h, p["r_H"], m_h, p["mu"]], xp)
-    t_end, t_d, t_o = _outflows(t, [p["d_T"], p["theta_T"] * m_h, p["mu_T"]], xp)
-    r_rel, r_s, r_o = _outflows(r, [p["rho"], p["s_R"], p["mu"]], xp)
+    def stay_and_out(total: Any) -> tuple[Any, Any]:
+        stay = xp.exp(-total * DT)
+        return stay + zero, (1.0 - stay) / total + zero
 
-    new_m = m + iota_m * DT - (m_q + m_p_ + m_h_ + m_d + m_o)
-    new_p = pp + m_p_ + (1.0 - p["phi_H"]) * r_rel - (p_h + p_t + p_r + p_d + p_o)
-    new_h = (h + iota_h * DT + m_h_ + p_h + p["phi_H"] * r_rel + (1.0 - p["chi"]) * t_end
-             - (h_t + h_r + h_d + h_o))
-    new_t = t + p_t + h_t - (t_end + t_d + t_o)
-    new_r = r + p_r + h_r + p["chi"] * t_end - (r_rel + r_s + r_o)
-    rx = m_d + p_d
-    ill = h_d + t_d
-    oth = m_o + p_o + h_o + t_o + r_o
-    flows = {"rx": rx, "ill": ill, "oth": oth, "inflow": (iota_m + iota_h) * DT,
-             "exit": rx + ill + oth + m_q + r_s}
-    return (new_m, new_p, new_h, new_t, new_r), flows
+    e_m, f_m = stay_and_out(p["q_M"] + p["sigma_MP"] + p["sigma_MH"] + m_m + p["mu"])
+    e_p, f_p = stay_and_out(s_ph + tau_p + p["r_P"] + m_p + p["mu"])
+    e_h, f_h = stay_and_out(tau_h + p["r_H"] + m_h + p["mu"])
+    e_t, f_t = stay_and_out(p["d_T"] + p["theta_T"] * m_h + p["mu_T"])
+    e_r, f_r = stay_and_out(p["rho"] + p["s_R"] + p["mu"])
+    relapse, ends = p["rho"] * f_r, p["d_T"] * f_t
+    a = [[e_m, zero, zero, zero, zero],
+         [p["sigma_MP"] * f_m, e_p, zero, zero, (1.0 - p["phi_H"]) * relapse],
+         [p["sigma_MH"] * f_m, s_ph * f_p, e_h, (1.0 - p["chi"]) * ends, p["phi_H"] * relapse],
+         [zero, tau_p * f_p, tau_h * f_h, e_t, zero],
+         [zero, p["r_P"] * f_p, p["r_H"] * f_h, p["chi"] * ends, e_r]]
+    b = [iota_m * DT + zero, zero, iota_h * DT + zero, zero, zero]
+    rx = [m_m * f_m, m_p * f_p, zero, zero, zero]
+    ill = [zero, zero, m_h * f_h, p["theta_T"] * m_h * f_t, zero]
+    oth = [p["mu"] * f_m, p["mu"] * f_p, p["mu"] * f_h, p["mu_T"] * f_t, p["mu"] * f_r]
+    exit_ = [rx[0] + oth[0] + p["q_M"] * f_m, rx[1] + oth[1], ill[2] + oth[2],
+             ill[3] + oth[3], oth[4] + p["s_R"] * f_r]
+    return a, b, {"rx": rx, "ill": ill, "oth": oth, "exit": exit_}
 
 
-def month_times(end_year: int) -> np.ndarray:
-    """Mid-month decimal times from January 2002 to December ``end_year``."""
-    n = 12 * (end_year - int(T0) + 1)
+def month_times(end_year: int, end_month: int = 12) -> np.ndarray:
+    """Mid-month decimal times from January 2002 to ``end_month`` of ``end_year``."""
+    n = 12 * (end_year - int(T0)) + end_month
     return T0 + (np.arange(n) + 0.5) / 12.0
 
 
@@ -133,44 +144,26 @@ def _naloxone_averted(kits: np.ndarray, pop: np.ndarray) -> np.ndarray:
     return FIXED["naloxone_w"] * (1.0 - (1.0 - b) * (1.0 - FIXED["naloxone_ems"]))
 
 
-def build_drivers(last_data_year: int, end_year: int, lethality: str = "data", *,
-                  rao_growth: float = FIXED["g_L"],
-                  rao_end_year: float = FIXED["Y_L"]) -> dict[str, np.ndarray]:
-    """Monthly driver arrays from January 2002 to December ``end_year``.
+def build_drivers(last_data_year: int, end_year: int, end_month: int = 12) -> dict[str,
+                                                                                      np.ndarray]:
+    """Monthly exogenous driver arrays from January 2002 to ``end_month`` of ``end_year``.
 
-    Data years up to ``last_data_year`` (what was available at the vintage) are interpolated
-    at mid-year; later months follow the projection rules of spec §4 and §6.
-
-    Parameters
-    ----------
-    last_data_year
-        Last calendar year of driver data usable at the vintage.
-    end_year
-        Last simulated year.
-    lethality
-        ``"data"``: fentanyl penetration approaches the SOURCE Base end value ``E_f`` by
-        ``T_f`` (95 % of the gap, exponential approach: levelling off); ``"rao_trend"``:
-        penetration held at its last value and the illicit fatal hazard multiplied by
-        ``exp(g_L (min(t, Y_L) - t_last)^+)`` with ``g_L = rao_growth``,
-        ``Y_L = rao_end_year`` (spec §6 P-RaoTrend, §10.3).
-    rao_growth, rao_end_year
-        Rao-trend growth ``g_L`` (/yr, log scale) and end year ``Y_L``.
-
-    Returns
-    -------
-    dict
-        ``t`` (decimal times) and one array per name in :data:`DRIVER_NAMES`.
+    Driver data up to ``last_data_year`` (what was available at the vintage) are interpolated
+    at mid-year; later months follow the projection rules of spec §4: Rx supply falls 8.9 %/yr
+    (Rao [S]), misuse initiation follows it, naloxone kits and MOUD capacity stay at their last
+    values, and the population 12+ grows 0.4 %/yr.  ``leth_x``, ``rx_x`` (the latent processes)
+    and the scenario factors are ones: the fit supplies them.
 
     Examples
     --------
     >>> from odforecast.mechanistic import build_drivers
-    >>> drivers = build_drivers(2019, 2029, "rao_trend")
-    >>> len(drivers["t"]) // 12  # months from 2002 to 2029
+    >>> drivers = build_drivers(2019, 2029)
+    >>> len(drivers["t"]) // 12  # years from 2002 to 2029
     28
-    >>> round(float(drivers["leth_x"][-1]), 2)  # illicit lethality multiplier reached
-    3.0
+    >>> round(float(drivers["s_ratio"][-1]), 3)  # Rx supply in Dec 2029 relative to 2012
+    0.222
     """
-    t = month_times(end_year)
+    t = month_times(end_year, end_month)
     s, t_last, s_last = _interp(DRIVER_DATA["rx_supply"], t, last_data_year)
     future = t > t_last
     s = np.where(future, s_last * (1.0 - FIXED["rx_supply_decline"]) ** (t - t_last), s)
@@ -179,43 +172,32 @@ def build_drivers(last_data_year: int, end_year: int, lethality: str = "data", *
     misuse_data = {y: v * (FIXED["misuse_redefinition"] if y >= 2015 else 1.0)
                    for y, v in DRIVER_DATA["misuse_initiation"].items()}
     a_m, t_am, a_last = _interp(misuse_data, t, last_data_year)
-    s_at = np.interp(t_am, t, s)
+    s_at = np.interp(t_am, t, s) if t_am <= t[-1] else s_last
     a_m = np.where(t > t_am, a_last * (s / s_at) ** FIXED["beta_M"], a_m)
-
-    f, t_f, f_last = _interp(DRIVER_DATA["fentanyl_share"], t, last_data_year)
-    leth_x = np.ones_like(t)
-    if lethality == "data":
-        k = np.log(20.0) / max(FIXED["T_f"] - t_f, 1.0)
-        f = np.where(t > t_f, FIXED["E_f"] - (FIXED["E_f"] - f_last) * np.exp(-k * (t - t_f)),
-                     f)
-    elif lethality == "rao_trend":
-        f = np.where(t > t_f, f_last, f)
-        leth_x = np.exp(rao_growth * np.clip(np.minimum(t, rao_end_year) - t_f, 0.0, None))
-    else:  # validated by the model; kept for direct callers
-        raise ValueError(f"unknown lethality {lethality!r}")
 
     pop, t_pop, pop_last = _interp(DRIVER_DATA["population"], t, last_data_year)
     pop = np.where(t > t_pop, pop_last * (1.0 + FIXED["pop_growth"]) ** (t - t_pop), pop)
     kits, _, _ = _interp(DRIVER_DATA["naloxone_kits"], t, last_data_year)
     averted = _naloxone_averted(kits, pop)
+    pop_2012 = float(np.interp(2012.5, sorted(DRIVER_DATA["population"]),
+                               [DRIVER_DATA["population"][y]
+                                for y in sorted(DRIVER_DATA["population"])]))
     a_2012 = _naloxone_averted(np.array([DRIVER_DATA["naloxone_kits"][2012]]),
-                               np.interp([2012.5], t, pop))[0]
+                               np.array([pop_2012]))[0]
     cap, _, _ = _interp(DRIVER_DATA["moud_capacity"], t, last_data_year)
-    cap_2019 = DRIVER_DATA["moud_capacity"][2019] if last_data_year >= 2019 \
-        else float(np.interp(2019.5, t, cap))
-    covid_on = ((t >= FIXED["covid_start"]) & (t < FIXED["covid_end"])).astype(float)
+    cap_2019 = DRIVER_DATA["moud_capacity"][2019]
+    ones = np.ones_like(t)
     return {
         "t": t,
         "misuse_init": a_m,
         "t_H": np.minimum(t - T0, FIXED["Y_H"] - T0),
         "s_ratio": s / s_2012,
-        "fentanyl": f,
         "nal_ill": (1.0 - averted) / (1.0 - a_2012),
-        "covid_on": covid_on,
         "capacity": cap / cap_2019,
-        "leth_x": leth_x,
-        "nx_x": np.ones_like(t),
-        "moud_x": np.ones_like(t),
+        "leth_x": ones.copy(),
+        "rx_x": ones.copy(),
+        "nx_x": ones.copy(),
+        "moud_x": ones.copy(),
     }
 
 
@@ -238,9 +220,8 @@ class Simulation:
     Examples
     --------
     >>> from odforecast.mechanistic import build_drivers, simulate
-    >>> from odforecast.mechanistic.parameters import FIXED, FREE_PARAMETERS, INITIAL_STOCKS
-    >>> params = {**FIXED, **{p.name: p.to_natural(p.mu) for p in FREE_PARAMETERS}}
-    >>> sim = simulate(params, build_drivers(2019, 2019, "data"), INITIAL_STOCKS)
+    >>> from odforecast.mechanistic.parameters import INITIAL_STOCKS, prior_medians
+    >>> sim = simulate(prior_medians(), build_drivers(2019, 2019), INITIAL_STOCKS)
     >>> sim.stocks.shape  # 5 compartments, 1 draw, 216 months + 1
     (5, 1, 217)
     >>> sim.annual("deaths_ill").shape  # 1 draw x 18 years
@@ -256,12 +237,12 @@ class Simulation:
     stocks: np.ndarray
 
     def annual(self, name: str) -> pd.DataFrame:
-        """Calendar-year sums of a monthly flow: frame ``(n_draws, years)``."""
+        """Calendar-year sums of a monthly flow: frame ``(n_draws, years)`` (whole years
+        only)."""
         values = getattr(self, name)
-        years = np.floor(self.t).astype(int)
         n_years = len(self.t) // 12
-        summed = values.reshape(values.shape[0], n_years, 12).sum(axis=2)
-        return pd.DataFrame(summed, columns=years[::12])
+        summed = values[:, :12 * n_years].reshape(values.shape[0], n_years, 12).sum(axis=2)
+        return pd.DataFrame(summed, columns=np.floor(self.t[::12][:n_years]).astype(int))
 
 
 def simulate(params: Mapping[str, Any], drivers: Mapping[str, np.ndarray],
@@ -271,10 +252,10 @@ def simulate(params: Mapping[str, Any], drivers: Mapping[str, np.ndarray],
     Parameters
     ----------
     params
-        Every parameter the step uses; each a scalar or an array of shape ``(n_draws,)``.
+        Every parameter ``transition`` uses; each a scalar or an array ``(n_draws,)``.
     drivers
         Output of :func:`build_drivers`; any driver may instead be ``(n_draws, n_months)``
-        (scenario factors drawn per path).
+        (latent paths and scenario factors per draw).
     initial
         Initial stocks by name (:data:`STATES`), scalars or ``(n_draws,)``.
 
@@ -287,9 +268,8 @@ def simulate(params: Mapping[str, Any], drivers: Mapping[str, np.ndarray],
     The prior medians of the free parameters, one draw, 2002-2019:
 
     >>> from odforecast.mechanistic import build_drivers, simulate
-    >>> from odforecast.mechanistic.parameters import FIXED, FREE_PARAMETERS, INITIAL_STOCKS
-    >>> params = {**FIXED, **{p.name: p.to_natural(p.mu) for p in FREE_PARAMETERS}}
-    >>> sim = simulate(params, build_drivers(2019, 2019, "data"), INITIAL_STOCKS)
+    >>> from odforecast.mechanistic.parameters import INITIAL_STOCKS, prior_medians
+    >>> sim = simulate(prior_medians(), build_drivers(2019, 2019), INITIAL_STOCKS)
     >>> sim.deaths_ill.shape  # (draws, months)
     (1, 216)
     >>> list(sim.annual("deaths_ill").columns[[0, -1]])
@@ -299,18 +279,23 @@ def simulate(params: Mapping[str, Any], drivers: Mapping[str, np.ndarray],
             + [np.shape(drivers[k])[0] for k in DRIVER_NAMES if np.ndim(drivers[k]) == 2])
     t = np.asarray(drivers["t"])
     k_months = len(t)
-    p = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in params.items()}
-    d_arrays = {k: np.broadcast_to(np.asarray(drivers[k], dtype=float), (n, k_months))
-                for k in DRIVER_NAMES}
-    state = tuple(np.broadcast_to(np.asarray(initial[s], dtype=float), (n,)).copy()
-                  for s in STATES)
-    out = {k: np.empty((n, k_months)) for k in ("rx", "ill", "oth", "inflow", "exit")}
-    stocks = np.empty((len(STATES), n, k_months + 1))
-    stocks[:, :, 0] = state
+    p = {k: np.asarray(v, dtype=float).reshape(-1, 1) if np.ndim(v) else float(v)
+         for k, v in params.items()}
+    d = {k: np.broadcast_to(np.asarray(drivers[k], dtype=float), (n, k_months))
+         for k in DRIVER_NAMES}
+    a, b, flows = transition(p, d, np)
+    a_arr = np.stack([np.stack([np.broadcast_to(x, (n, k_months)) for x in row], axis=-1)
+                      for row in a], axis=-2)                       # (n, K, 5, 5)
+    b_arr = np.stack([np.broadcast_to(x, (n, k_months)) for x in b], axis=-1)  # (n, K, 5)
+    stocks = np.empty((n, k_months + 1, len(STATES)))
+    stocks[:, 0] = np.stack([np.broadcast_to(np.asarray(initial[s], dtype=float), (n,))
+                             for s in STATES], axis=-1)
     for k in range(k_months):
-        d = {name: arr[:, k] for name, arr in d_arrays.items()}
-        state, flows = step(state, p, d, np)
-        for name, value in flows.items():
-            out[name][:, k] = value
-        stocks[:, :, k + 1] = state
-    return Simulation(t, out["rx"], out["ill"], out["oth"], out["inflow"], out["exit"], stocks)
+        stocks[:, k + 1] = np.einsum("nij,nj->ni", a_arr[:, k], stocks[:, k]) + b_arr[:, k]
+    start = stocks[:, :-1]
+    out = {name: sum(np.broadcast_to(c, (n, k_months)) * start[..., i]
+                     for i, c in enumerate(coef))
+           for name, coef in flows.items()}
+    inflow = b_arr.sum(axis=-1)
+    return Simulation(t, out["rx"], out["ill"], out["oth"], inflow, out["exit"],
+                      np.moveaxis(stocks, -1, 0))

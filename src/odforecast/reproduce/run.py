@@ -416,10 +416,15 @@ def _bayes_sampler_config(sampler_config: dict[str, Any] | None) -> dict[str, An
 
 
 def _all_indicators() -> pd.DataFrame:
-    from odforecast.data.bundled import load_dataset
+    from odforecast.mechanistic import calibration_frame
 
-    us = load_dataset("us_annual")
-    return us[(us["estimate"] == "reported") & (us["location"] == "US")]
+    return calibration_frame()
+
+
+def _onset_inside(scenario: Any, data_end: pd.Period) -> bool:
+    """Whether a scenario's fixed onset falls inside the monthly data a fit saw."""
+    end = data_end.to_timestamp(how="end")
+    return any(onset <= end for onset in _fixed_onsets(scenario))
 
 
 def _vintage_date(projection: Projection, vintage: str) -> str:
@@ -452,21 +457,21 @@ def _project(model_name, train, horizon, scenarios, n_samples, seed, sampler_con
         yield "bayes", fitted.forecast(horizon, scenarios, n_samples=n_samples,
                                        random_seed=seed)
     elif model_name == "mechanistic":
-        try:
-            from odforecast.mechanistic import MechanisticOpioidModel
-        except ImportError as exc:
-            raise DataError("the mechanistic model is not available in this version",
-                            column="models") from exc
+        from odforecast.mechanistic import MechanisticOpioidModel
+
         # The mechanistic model calibrates to deaths by type (prescription-only and
-        # illicit-involved, built from several indicators) and applies the vintage itself.
+        # illicit-involved, annual and 12-month windows) and applies the vintage itself.  The
+        # lethality assumption is a projection rule: one calibration serves both rows.
+        model = MechanisticOpioidModel(vintage=context["vintage"], random_seed=seed,
+                                       sampler_config=context.get("mechanistic_config"))
+        fitted = model.fit(context["all_indicators"])
+        years = context["end_year"] - fitted.forecast_start + 1
+        usable = [s for s in scenarios if not _onset_inside(s, fitted.cal.end)]
         for lethality, label in (("rao_trend", "mechanistic (anchor assumptions)"),
                                  ("data", "mechanistic (data-driven)")):
-            model = MechanisticOpioidModel(vintage=context["vintage"], lethality=lethality,
-                                           random_seed=seed)
-            fitted = model.fit(context["all_indicators"])
-            years = context["end_year"] - fitted.forecast_start + 1
-            yield label, fitted.forecast(years, scenarios, n_samples=n_samples,
-                                         random_seed=seed, buckets=False)
+            yield label, fitted.forecast(years, usable, n_samples=n_samples,
+                                         random_seed=seed, buckets=False,
+                                         lethality=lethality)
     else:
         raise DataError(f"unknown model {model_name!r}; choose from mechanistic, arima, bayes",
                         column="models")
