@@ -29,8 +29,7 @@ _BUCKETS = {"opioids": ("rx", "ill"), "opioids_rx_only": ("rx",),
 def _predictive_months(fit: Any, n_samples: int, rng: np.random.Generator
                        ) -> dict[str, np.ndarray]:
     derived = fit.posterior.derived
-    idx = rng.choice(fit.posterior.n_draws, size=n_samples, replace=n_samples >
-                     fit.posterior.n_draws)
+    idx = fit._draw_indices(n_samples, rng)
     out = {}
     for bucket in ("rx", "ill"):
         mean = derived[f"model_{bucket}"][idx]

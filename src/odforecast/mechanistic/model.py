@@ -104,9 +104,7 @@ class MechanisticOpioidModel(Model):
         self.random_seed = random_seed
 
     def _check(self, data: pd.DataFrame) -> pd.Timestamp:
-        if self.lethality not in LETHALITY:
-            raise DataError(f"lethality must be one of {', '.join(LETHALITY)}; got "
-                            f"{self.lethality!r}", column="lethality")
+        _check_lethality(self.lethality)
         for name in ("rao_growth", "rao_end_year"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) \
@@ -408,9 +406,7 @@ class MechanisticFit(FittedModel):
         if exog_future is not None:
             raise DataError("the mechanistic model takes no regressors", column="exog_future")
         lethality = self.model.lethality if lethality is None else lethality
-        if lethality not in LETHALITY:
-            raise DataError(f"lethality must be one of {', '.join(LETHALITY)}; got "
-                            f"{lethality!r}", column="lethality")
+        _check_lethality(lethality)
         if frequency not in _FREQUENCIES:
             raise DataError(f"frequency must be one of {', '.join(_FREQUENCIES)}; got "
                             f"{frequency!r}", column="frequency")
@@ -449,14 +445,12 @@ class MechanisticFit(FittedModel):
         projected = project_months(self, idx, end, scenarios, rest_seq, lethality)
         months = projected["_months"]
         observed = self._observed_months(idx)
+        all_months = pd.period_range(months[0] - observed["rx"].shape[1], months[-1],
+                                     freq="M")
         blocks = []
         for name in names:
-            per_bucket = {}
-            for bucket in ("rx", "ill"):
-                series = np.concatenate([observed[bucket], projected[name][bucket]], axis=1)
-                per_bucket[bucket] = series
-            all_months = pd.period_range(months[0] - observed["rx"].shape[1], months[-1],
-                                         freq="M")
+            per_bucket = {bucket: np.concatenate([observed[bucket], projected[name][bucket]],
+                                                 axis=1) for bucket in ("rx", "ill")}
             if frequency == "annual":
                 values, times = _annual(per_bucket, all_months, self.forecast_start, end.year)
             else:
@@ -490,9 +484,8 @@ class MechanisticFit(FittedModel):
             "scenario": None if compare or scenario is None else names[0],
             "lethality": lethality,
         }
-        freq_rows = "annual" if frequency == "annual" else "12m_ending"
         observed_rows = self.data[(self.data["indicator"] == "opioids")
-                                  & (self.data["frequency"] == freq_rows)]
+                                  & (self.data["frequency"] == frequency)]
         if frequency == "annual":
             observed_rows = observed_rows[pd.to_datetime(observed_rows["period_end"]).dt.year
                                           < self.forecast_start]
@@ -535,6 +528,12 @@ def _windows(series: dict[str, np.ndarray], months: pd.PeriodIndex, first_end: p
         pos = np.array([months.get_loc(e) for e in ends]) + 1
         out[bucket] = csum[:, pos] - csum[:, pos - 12]
     return out, ends.to_timestamp(how="end").normalize()
+
+
+def _check_lethality(value: Any) -> None:
+    if value not in LETHALITY:
+        raise DataError(f"lethality must be one of {', '.join(LETHALITY)}; got {value!r}",
+                        column="lethality")
 
 
 def _decimal_to_date(t: float) -> pd.Timestamp:
