@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from odforecast import calendar
+from odforecast.calendar import FREQUENCIES as _CALENDAR
 from odforecast.data.locations import is_valid_location
 from odforecast.errors import DataError
 
@@ -124,13 +126,7 @@ _INDICATOR_LIST = [
 INDICATORS: dict[str, Indicator] = {ind.name: ind for ind in _INDICATOR_LIST}
 
 #: Frequencies, with the number of months one period spans.
-FREQUENCIES: dict[str, int] = {
-    "annual": 12,
-    "semiannual": 6,
-    "quarterly": 3,
-    "monthly": 1,
-    "12m_ending": 12,
-}
+FREQUENCIES: dict[str, int] = {name: f.span for name, f in _CALENDAR.items()}
 
 UNITS = frozenset({"deaths", "percent", "lbs", "events", "reports", "persons"})
 
@@ -187,13 +183,7 @@ def period_bounds(frequency: str, year: int, month: int) -> tuple[pd.Timestamp, 
     >>> [str(d.date()) for d in period_bounds("quarterly", 2023, 4)]
     ['2023-04-01', '2023-06-30']
     """
-    months = FREQUENCIES[frequency]
-    anchor = pd.Period(year=year, month=month, freq="M")
-    first, last = ((anchor - (months - 1), anchor) if frequency == "12m_ending"
-                   else (anchor, anchor + (months - 1)))
-    start = first.to_timestamp(how="start")
-    end = last.to_timestamp(how="end").normalize()
-    return start, end
+    return calendar.frequency(frequency).bounds(year, month)
 
 
 def dimensions(frame: pd.DataFrame) -> list[str]:
@@ -382,11 +372,8 @@ def _check_periods(out: pd.DataFrame, origin: str) -> None:
     _check_mask(out, end < start, "period_end", origin,
                 lambda pos: f"period_end {end.iloc[pos].date()} is before period_start "
                             f"{start.iloc[pos].date()}")
-    aligned = {
-        "annual": start.dt.month == 1,
-        "semiannual": start.dt.month.isin([1, 7]),
-        "quarterly": start.dt.month.isin([1, 4, 7, 10]),
-    }
+    aligned = {f.name: start.dt.month.isin(f.start_months) for f in _CALENDAR.values()
+               if f.start_months is not None}
     for name, ok in aligned.items():
         _check_mask(out, (freq == name) & ~ok, "period_start", origin,
                     lambda pos, name=name: f"a {name} period cannot start on "

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from odforecast.data.schema import FREQUENCIES, dimensions, validate
+from odforecast import calendar
+from odforecast.data.schema import dimensions, validate
 from odforecast.errors import DataError
 
 __all__ = ["Series", "future_periods", "period_starts", "prepare_series"]
@@ -85,8 +86,7 @@ def period_starts(period_end: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIn
     >>> period_starts(pd.DatetimeIndex(["2022-12-31"]), "12m_ending")[0].date()
     datetime.date(2022, 1, 1)
     """
-    months = FREQUENCIES[frequency]
-    return (period_end.to_period("M") - (months - 1)).to_timestamp(how="start")
+    return calendar.frequency(frequency).starts(period_end)
 
 
 def future_periods(last_end: pd.Timestamp, frequency: str, horizon: int) -> pd.DatetimeIndex:
@@ -102,15 +102,7 @@ def future_periods(last_end: pd.Timestamp, frequency: str, horizon: int) -> pd.D
     >>> future_periods(pd.Timestamp("2025-02-28"), "12m_ending", 2)[-1].date().isoformat()
     '2025-04-30'
     """
-    step = 1 if frequency == "12m_ending" else FREQUENCIES[frequency]
-    last = pd.Timestamp(last_end).to_period("M")
-    return pd.DatetimeIndex(
-        [(last + step * k).to_timestamp(how="end").normalize() for k in range(1, horizon + 1)]
-    )
-
-
-def _step_months(frequency: str) -> int:
-    return 1 if frequency == "12m_ending" else FREQUENCIES[frequency]
+    return calendar.frequency(frequency).next_ends(last_end, horizon)
 
 
 def prepare_series(
@@ -189,7 +181,7 @@ def _one_series(location: str, indicator: str, rows: pd.DataFrame, *, min_length
     time = pd.DatetimeIndex(rows["period_end"])
     label = f"{name} ({frequency}, {estimate})"
     steps = np.diff(time.to_period("M").astype("int64"))
-    step = _step_months(frequency)
+    step = calendar.frequency(frequency).step
     if (bad := np.flatnonzero(steps != step)).size:
         before, after = time[bad[0]].date(), time[bad[0] + 1].date()
         raise DataError(f"series {label} has a gap between periods ending {before} and {after}",

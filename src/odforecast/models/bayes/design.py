@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from odforecast.data.schema import FREQUENCIES
+from odforecast import calendar
 from odforecast.errors import DataError, OdforecastWarning
 from odforecast.models.series import Series
 
@@ -32,12 +32,7 @@ __all__ = ["Design", "build_design", "step_months"]
 
 def step_months(frequency: str) -> int:
     """Length of one latent step in months (12-month blocks for 12-month-ending data)."""
-    return FREQUENCIES[frequency]
-
-
-def _month_index(stamps) -> np.ndarray:
-    periods = pd.DatetimeIndex(stamps).to_period("M")
-    return np.asarray(periods.year * 12 + periods.month - 1, dtype=np.int64)
+    return calendar.frequency(frequency).span
 
 
 @dataclass
@@ -136,7 +131,7 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
         if np.nansum(values) == 0:
             raise DataError(f"series {s.label} is all zeros: a log-rate model cannot be fitted")
         usable = ~np.isnan(s.values) | s.censored
-        end_month = _month_index(s.time)[usable]
+        end_month = calendar.month_number(s.time)[usable]
         first = int(end_month.min() - step + 1)
         first_month = first if first_month is None else min(first_month, first)
         last_month = int(end_month.max()) if last_month is None else max(last_month,
@@ -152,7 +147,7 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
     first_rate = np.empty(len(series))
     first_step = np.empty(len(series), dtype=int)  # the latent step of the first count
     for i, s in enumerate(series):
-        months = _month_index(s.time)
+        months = calendar.month_number(s.time)
         usable = ~np.isnan(s.values) | s.censored
         position = {int(m): k for k, m in enumerate(step_end)}
         for j in np.flatnonzero(usable):
