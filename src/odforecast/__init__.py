@@ -24,6 +24,7 @@ from odforecast.errors import (
     FitError,
     OdforecastError,
     OdforecastWarning,
+    ParameterError,
     ScenarioError,
 )
 
@@ -67,6 +68,7 @@ __all__ = [
     "FitError",
     "OdforecastError",
     "OdforecastWarning",
+    "ParameterError",
     "ScenarioError",
     "__version__",
     *_LAZY,

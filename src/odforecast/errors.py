@@ -14,6 +14,7 @@ __all__ = [
     "FitError",
     "OdforecastError",
     "OdforecastWarning",
+    "ParameterError",
     "ScenarioError",
 ]
 
@@ -85,6 +86,42 @@ class DataError(OdforecastError, ValueError):
         if hint:
             text += f" ({hint})"
         super().__init__(text)
+
+
+class ParameterError(DataError):
+    """An argument outside its allowed values: a model's constructor parameter, or an argument
+    of a method such as ``forecast(horizon=...)``.
+
+    Raised when the model is constructed or at the start of ``fit``/``forecast``, before any
+    work is done.  A subclass of :class:`DataError` (hence of :class:`OdforecastError` and
+    ``ValueError``) so that code written to catch the ``DataError`` earlier versions raised for
+    bad arguments keeps working; ``column`` holds the parameter's name for the same reason.
+
+    Parameters
+    ----------
+    message
+        What was wrong and what is allowed.
+    parameter
+        Name of the parameter (for an entry of a configuration dict, the entry's name).
+    hint
+        What the user can do about it.
+
+    Examples
+    --------
+    >>> err = ParameterError("must be a positive whole number of periods; got 0",
+    ...                      parameter="horizon")
+    >>> print(err)
+    parameter 'horizon': must be a positive whole number of periods; got 0
+    >>> err.parameter, isinstance(err, ValueError)
+    ('horizon', True)
+    """
+
+    def __init__(self, message: str, *, parameter: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.parameter = parameter
+        self.column = parameter
+        text = f"parameter {parameter!r}: {message}"
+        self.args = (text + (f" ({hint})" if hint else ""),)
 
 
 class FetchError(OdforecastError, OSError):

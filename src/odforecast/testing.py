@@ -32,9 +32,11 @@ def check_model(model: Model, data: pd.DataFrame, *, horizon: int = 4, n_samples
     Checks that ``__init__`` only stores parameters (fitting leaves the model unchanged), that
     ``fit`` returns a :class:`~odforecast.models.base.FittedModel` with a diagnostics row per
     series, that forecasts have the documented dims, are non-negative, reproduce from a seed and
-    differ across seeds, that a scenario multiplier of 1 reproduces the baseline path for path
-    and a multiplier of 0.5 halves it (on average), that several scenarios give a ``scenario``
-    dimension, and that bad horizons are rejected with :class:`~odforecast.DataError`.
+    differ across seeds, survive a pickle round trip (for classes pickle can find by name) and
+    a save/load round trip (for families that save), that a scenario multiplier of 1
+    reproduces the baseline path for path and a multiplier of 0.5 halves it (on average), that
+    several scenarios give a ``scenario`` dimension, and that bad horizons are rejected with
+    :class:`~odforecast.DataError`.
 
     Parameters
     ----------
@@ -114,9 +116,52 @@ def check_model(model: Model, data: pd.DataFrame, *, horizon: int = 4, n_samples
             "base", "half"]:
         raise AssertionError("a list of scenarios must give a leading 'scenario' dimension")
 
+    _check_round_trips(fitted, fc, horizon, n_samples, random_seed)
+
     for bad in (0, -1, 2.5):
         try:
             fitted.forecast(bad, n_samples=n_samples, random_seed=random_seed)
         except DataError:
             continue
         raise AssertionError(f"horizon={bad!r} must raise odforecast.DataError")
+
+
+def _check_round_trips(fitted: FittedModel, fc, horizon: int, n_samples: int,
+                       random_seed: int) -> None:
+    """A pickled fit (for process executors and caching) and, for families that save, a
+    saved and loaded fit forecast the same paths for the same seed."""
+    import pickle
+    import tempfile
+    from pathlib import Path
+
+    values = fc.samples.values
+    if not all(_importable(type(x)) for x in (fitted, fitted.model)):
+        return  # a class defined in a function or a doctest cannot be pickled by reference
+    try:
+        again = pickle.loads(pickle.dumps(fitted))
+    except Exception as exc:
+        raise AssertionError(f"a fitted model must survive pickling ({exc})") from exc
+    paths = again.forecast(horizon, n_samples=n_samples, random_seed=random_seed)
+    if not np.array_equal(values, paths.samples.values, equal_nan=True) \
+            or paths.locations != fc.locations:
+        raise AssertionError("a pickled and unpickled fit must forecast the same paths")
+    if not type(fitted).can_save:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fit.nc"
+        fitted.save(path)
+        loaded = type(fitted).load(path)
+        paths = loaded.forecast(horizon, n_samples=n_samples, random_seed=random_seed)
+    if not np.array_equal(values, paths.samples.values, equal_nan=True) \
+            or paths.locations != fc.locations:
+        raise AssertionError("a saved and loaded fit must forecast the same paths")
+
+
+def _importable(cls: type) -> bool:
+    """Whether pickle can find ``cls`` by its module and qualified name."""
+    import sys
+
+    owner: object = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        owner = getattr(owner, part, None)
+    return owner is cls

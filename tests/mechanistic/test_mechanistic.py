@@ -276,6 +276,17 @@ def test_onset_inside_the_data_and_unsupported_scenarios_raise(fit_latest):
         Interdiction("bad", 0.3, None, variant="purity")
 
 
+def test_forecast_arguments_agree_with_the_other_families(fit_latest):
+    # the one forecast template: NumPy integers accepted, duplicate names a ScenarioError
+    fc = fit_latest.forecast(np.int64(2), n_samples=np.int64(12), random_seed=np.int64(0))
+    assert fc.samples.sizes["sample"] == 12
+    with pytest.raises(ScenarioError, match="unique"):
+        fit_latest.forecast(2, [Interdiction("a", 0.1, None), Interdiction("a", 0.2, None)],
+                            n_samples=10, random_seed=0)
+    assert fit_latest.exog_columns is None
+    assert fit_latest.forecast_end(2) == pd.Timestamp(f"{fit_latest.forecast_start + 1}-12-31")
+
+
 # -- bad inputs -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kwargs", "column"), [

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import odforecast
-from odforecast import DataError, FitError, OdforecastWarning
+from odforecast import DataError, FitError, OdforecastWarning, ParameterError, ScenarioError
 from odforecast.data.schema import from_records
 from odforecast.models import BayesianTrend, HierarchicalBayes
 from odforecast.models.bayes.design import build_design
@@ -158,6 +158,31 @@ def test_hierarchical_aggregate_is_the_sum_of_the_states(hierarchical_fit):
                                states.sum("location").values)
     assert set(fc.locations) == {"US", "US-ME", "US-NH", "US-RI", "US-VT", "US-WY"}
     assert "level_tau" in hierarchical_fit.idata["posterior"]
+
+
+def test_hierarchical_aggregate_survives_save_load_and_pickle(hierarchical_fit, tmp_path):
+    import pickle
+
+    from odforecast.models.bayes import load_fit
+
+    path = tmp_path / "states.nc"
+    hierarchical_fit.save(path)
+    loaded = load_fit(path)
+    unpickled = pickle.loads(pickle.dumps(hierarchical_fit))
+    expected = hierarchical_fit.forecast(2, n_samples=60, random_seed=4)
+    assert "US" in expected.locations
+    for other in (loaded, unpickled):
+        assert type(other.model) is HierarchicalBayes
+        assert other.model.aggregate_location == "US"
+        got = other.forecast(2, n_samples=60, random_seed=4)
+        assert got.locations == expected.locations
+        np.testing.assert_array_equal(got.samples.values, expected.samples.values)
+    # the data went into a group of the file, with the posterior's provenance kept
+    import xarray as xr
+
+    tree = xr.open_datatree(path)
+    assert "odforecast_data" in tree.children and "posterior" in tree.children
+    assert tree.attrs["random_seed"] == 5
 
 
 def test_hierarchical_model_passes_the_contract_pieces(hierarchical_fit):
@@ -325,3 +350,15 @@ def test_the_us_aggregate_is_added_only_for_the_50_states_and_dc():
     assert not _is_states_and_dc(states | {"US-PR"})
     assert not _is_states_and_dc({"US-VT", "US-NH"})
     assert HierarchicalBayes().aggregate_location == "auto"
+
+
+def test_forecast_arguments_agree_with_the_other_families(national_fit):
+    # issue 11: np.int64 n_samples failed here and passed in the per-series template;
+    # duplicate scenario names were a DataError there and a ScenarioError in the mechanistic
+    fc = national_fit.forecast(np.int64(2), n_samples=np.int64(30), random_seed=np.int64(2))
+    assert fc.samples.sizes["sample"] == 30
+    with pytest.raises(ScenarioError, match="unique"):
+        national_fit.forecast(2, [ConstantMultiplier(1.0, name="a"),
+                                  ConstantMultiplier(0.5, name="a")], n_samples=10)
+    with pytest.raises(ParameterError, match="n_samples"):
+        national_fit.forecast(2, n_samples=2.5)

@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from odforecast.errors import DataError, FitError
+from odforecast.errors import FitError, ParameterError
 from odforecast.mechanistic._jax import import_jax
 from odforecast.mechanistic.density import Density
+from odforecast.models.params import check_sampler_settings, merge_settings
 
 __all__ = ["DEFAULT_SAMPLER_CONFIG", "QUICK_SAMPLER_CONFIG", "Posterior", "infer",
            "merge_sampler_config"]
@@ -55,7 +56,7 @@ QUICK_SAMPLER_CONFIG: dict[str, Any] = {"method": "laplace"}
 def merge_sampler_config(user: Mapping[str, Any] | None) -> dict[str, Any]:
     """Defaults (quick-mode defaults when quick mode is on) updated with ``user``.
 
-    Unknown keys and bad values are a :class:`~odforecast.errors.DataError` naming the key.
+    Unknown keys and bad values are a :class:`~odforecast.errors.ParameterError` naming the key.
 
     Examples
     --------
@@ -64,33 +65,21 @@ def merge_sampler_config(user: Mapping[str, Any] | None) -> dict[str, Any]:
     >>> merge_sampler_config({"drawz": 500})
     Traceback (most recent call last):
     ...
-    odforecast.errors.DataError: column 'sampler_config': unknown sampler_config option \
+    odforecast.errors.ParameterError: parameter 'sampler_config': unknown sampler_config option \
 'drawz'; known options: chains, draws, laplace_draws, mass_window, max_tree_depth, method, \
 target_accept, tune
     """
     from odforecast.options import get_options
 
-    config = dict(DEFAULT_SAMPLER_CONFIG)
+    defaults = dict(DEFAULT_SAMPLER_CONFIG)
     if get_options()["quick"]:
-        config.update(QUICK_SAMPLER_CONFIG)
-    for key, value in (user or {}).items():
-        if key not in DEFAULT_SAMPLER_CONFIG:
-            raise DataError(f"unknown sampler_config option {key!r}; known options: "
-                            f"{', '.join(sorted(DEFAULT_SAMPLER_CONFIG))}",
-                            column="sampler_config")
-        config[key] = value
+        defaults.update(QUICK_SAMPLER_CONFIG)
+    config = merge_settings(defaults, user, name="sampler_config")
     if config["method"] not in ("nuts", "laplace"):
-        raise DataError(f"sampler_config method must be 'nuts' or 'laplace'; got "
-                        f"{config['method']!r}", column="method")
-    for key in ("draws", "tune", "mass_window", "chains", "max_tree_depth", "laplace_draws"):
-        value = config[key]
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < (
-                0 if key == "tune" else 1):
-            raise DataError(f"sampler_config {key} must be a positive integer; got {value!r}",
-                            column=key)
-    if not 0.5 <= float(config["target_accept"]) < 1:
-        raise DataError(f"target_accept must be in [0.5, 1); got {config['target_accept']!r}",
-                        column="target_accept")
+        raise ParameterError(f"sampler_config method must be 'nuts' or 'laplace'; got "
+                             f"{config['method']!r}", parameter="method")
+    check_sampler_settings(config, ("draws", "tune", "mass_window", "chains", "max_tree_depth",
+                                    "laplace_draws"))
     return config
 
 

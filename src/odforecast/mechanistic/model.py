@@ -20,15 +20,22 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from odforecast._version import __version__
-from odforecast.errors import DataError, OdforecastWarning, ScenarioError
+from odforecast.errors import DataError, OdforecastWarning, ParameterError, ScenarioError
 from odforecast.mechanistic.parameters import FIXED, T0
 from odforecast.mechanistic.targets import (
     CalibrationData,
     availability,
     calibration_data,
 )
-from odforecast.models.base import FittedModel, Model, _jsonable, check_horizon, resolve_seed
+from odforecast.models.base import (
+    FittedModel,
+    ForecastRequest,
+    Model,
+    SampledPaths,
+    check_horizon,
+    resolve_seed,
+)
+from odforecast.models.params import check_choice, check_number
 
 __all__ = ["LETHALITY", "MechanisticFit", "MechanisticOpioidModel", "period_totals"]
 
@@ -103,22 +110,25 @@ class MechanisticOpioidModel(Model):
         self.sampler_config = sampler_config
         self.random_seed = random_seed
 
-    def _check(self, data: pd.DataFrame) -> pd.Timestamp:
+    def check_params(self) -> None:
+        """Check the settings (``fit`` calls it first); the vintage is checked against the
+        data in ``fit``."""
         _check_lethality(self.lethality)
-        for name in ("rao_growth", "rao_end_year"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) \
-                    or not math.isfinite(value):
-                raise DataError(f"{name} must be a finite number; got {value!r}", column=name)
+        check_number(self.rao_growth, "rao_growth")
+        check_number(self.rao_end_year, "rao_end_year")
         hl = self.growth_half_life
         if hl is not None and (isinstance(hl, bool) or not isinstance(hl, int | float)
                                or not math.isfinite(hl) or hl <= 0):
-            raise DataError(f"growth_half_life must be a positive number of years or None "
-                            f"(undamped); got {hl!r}", column="growth_half_life")
-        if self.calibration not in ("auto", "nuts", "laplace"):
-            raise DataError(f"calibration must be 'auto', 'nuts' or 'laplace'; got "
-                            f"{self.calibration!r}", column="calibration")
+            raise ParameterError(f"must be a positive number of years or None (undamped); "
+                                 f"got {hl!r}", parameter="growth_half_life")
+        check_choice(self.calibration, "calibration", ("auto", "nuts", "laplace"))
+        from odforecast.mechanistic.inference import merge_sampler_config
+
+        merge_sampler_config(self.sampler_config)
         resolve_seed(self.random_seed)
+
+    def _check(self, data: pd.DataFrame) -> pd.Timestamp:
+        self.check_params()
         if not isinstance(data, pd.DataFrame) or "period_end" not in data.columns:
             raise DataError("data must be a tidy DataFrame such as "
                             "odforecast.mechanistic.calibration_frame()", column="data")
@@ -128,13 +138,13 @@ class MechanisticOpioidModel(Model):
         try:
             vintage = pd.Timestamp(self.vintage)
         except (TypeError, ValueError):
-            raise DataError(f"vintage must be 'latest' or a date such as '2021-06-17'; got "
-                            f"{self.vintage!r}", column="vintage") from None
+            raise ParameterError(f"must be 'latest' or a date such as '2021-06-17'; got "
+                                 f"{self.vintage!r}", parameter="vintage") from None
         if vintage is pd.NaT:
-            raise DataError(f"vintage must be a date; got {self.vintage!r}", column="vintage")
+            raise ParameterError(f"must be a date; got {self.vintage!r}", parameter="vintage")
         if pd.notna(newest) and vintage > pd.Timestamp.today() + pd.DateOffset(days=1):
-            raise DataError(f"vintage {vintage.date()} is in the future; use 'latest' for "
-                            "everything published", column="vintage")
+            raise ParameterError(f"{vintage.date()} is in the future; use 'latest' for "
+                                 "everything published", parameter="vintage")
         return vintage
 
     def fit(self, data: pd.DataFrame, *, exog: pd.DataFrame | None = None,
@@ -393,46 +403,50 @@ class MechanisticFit(FittedModel):
         odforecast.forecast.Forecast
             Location ``US``; indicator ``opioids`` (= prescription-only + illicit-involved).
         """
-        import xarray as xr
+        return self._forecast(horizon, scenario, n_samples=n_samples, random_seed=random_seed,
+                              exog_future=exog_future, buckets=buckets, frequency=frequency,
+                              lethality=lethality)
 
-        from odforecast.forecast import Forecast
-        from odforecast.mechanistic.projection import project_months
-
-        horizon = check_horizon(horizon)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) \
-                or n_samples < 1:
-            raise DataError(f"n_samples must be a positive integer; got {n_samples!r}",
-                            column="n_samples")
-        if exog_future is not None:
-            raise DataError("the mechanistic model takes no regressors", column="exog_future")
+    def _check_options(self, horizon: int, options: dict[str, Any]) -> dict[str, Any]:
+        lethality = options.get("lethality")
         lethality = self.model.lethality if lethality is None else lethality
         _check_lethality(lethality)
+        frequency = options.get("frequency", "annual")
         if frequency not in _FREQUENCIES:
-            raise DataError(f"frequency must be one of {', '.join(_FREQUENCIES)}; got "
-                            f"{frequency!r}", column="frequency")
+            raise ParameterError(f"must be one of {', '.join(_FREQUENCIES)}; got {frequency!r}",
+                                 parameter="frequency")
         if frequency == "12m_ending" and not len(self.cal.windows):
-            raise DataError("12-month-ending forecasts need a fit to 12-month windows; this "
-                            "fit saw annual counts only", column="frequency")
-        seed = resolve_seed(random_seed)
-        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
-        scenarios = list(scenario) if compare else [scenario]
-        names = [getattr(s, "name", "status_quo") if s is not None else "status_quo"
-                 for s in scenarios]
-        if len(set(names)) != len(names):
-            raise ScenarioError(f"scenario names must be unique; got {names}")
+            raise ParameterError("12-month-ending forecasts need a fit to 12-month windows; "
+                                 "this fit saw annual counts only", parameter="frequency")
         years_ahead = horizon if frequency == "annual" else horizon / 12.0
         if self.forecast_start + years_ahead > 2200:
-            raise DataError(f"horizon {horizon} reaches beyond the year 2200",
-                            column="horizon")
+            raise ParameterError(f"horizon {horizon} reaches beyond the year 2200",
+                                 parameter="horizon")
+        return {"lethality": lethality, "frequency": frequency,
+                "buckets": bool(options.get("buckets", True))}
+
+    def _last_month(self, horizon: int, frequency: str) -> pd.Period:
         if frequency == "annual":
-            end = pd.Period(f"{self.forecast_start + horizon - 1}-12", freq="M")
-        else:
-            end = self.cal.end + horizon
-        stamp_end = end.to_timestamp(how="end").normalize()
-        for s in scenarios:
+            return pd.Period(f"{self.forecast_start + horizon - 1}-12", freq="M")
+        return self.cal.end + horizon
+
+    def forecast_end(self, horizon: int, **options: Any) -> pd.Timestamp:
+        """The end of the last projected period (``frequency`` as in :meth:`forecast`)."""
+        horizon = check_horizon(horizon)
+        options = self._check_options(horizon, options)
+        return self._last_month(horizon, options["frequency"]).to_timestamp(how="end").normalize()
+
+    def check_scenarios(self, scenario: Any, *, horizon: int | None = None,
+                        exog_future: Any = None, **options: Any) -> None:
+        """Check scenarios before any sampling: as every model, and no onset inside the data
+        (the fit already contains what happened then)."""
+        super().check_scenarios(scenario, horizon=horizon, exog_future=exog_future, **options)
+        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
+        end = None if horizon is None else self.forecast_end(horizon, **options)
+        for s in (list(scenario) if compare else [scenario]):
             for part in (s.parts if hasattr(s, "parts") else [s]):
-                if hasattr(part, "check_horizon"):
-                    part.check_horizon(stamp_end)
+                if end is not None and hasattr(part, "check_horizon"):
+                    part.check_horizon(end)
                 if hasattr(part, "onset") and part.onset is not None \
                         and part.onset <= self.cal.end.to_timestamp(how="end"):
                     raise ScenarioError(
@@ -440,15 +454,29 @@ class MechanisticFit(FittedModel):
                         f"data the model was fitted to (through {self.cal.end}), which already "
                         "contain what happened then; choose an onset after the data, or None "
                         "for the forecast start")
-        path_seq, rest_seq = np.random.SeedSequence(seed).spawn(2)
-        idx = self._draw_indices(n_samples, np.random.default_rng(path_seq))
+
+    def _provenance(self) -> dict[str, Any]:
+        return {"data_vintage": str(self.vintage.date()), "fit_data_end": str(self.cal.end),
+                "estimate": "reported"}
+
+    def _sample_paths(self, request: ForecastRequest) -> SampledPaths:
+        import xarray as xr
+
+        from odforecast.mechanistic.projection import project_months
+
+        frequency, lethality = request.options["frequency"], request.options["lethality"]
+        buckets = request.options["buckets"]
+        end = self._last_month(request.horizon, frequency)
+        path_seq, rest_seq = np.random.SeedSequence(request.seed).spawn(2)
+        idx = self._draw_indices(request.n_samples, np.random.default_rng(path_seq))
+        scenarios = list(request.scenarios)
         projected = project_months(self, idx, end, scenarios, rest_seq, lethality)
         months = projected["_months"]
         observed = self._observed_months(idx)
         all_months = pd.period_range(months[0] - observed["rx"].shape[1], months[-1],
                                      freq="M")
         blocks = []
-        for name in names:
+        for name in request.names:
             per_bucket = {bucket: np.concatenate([observed[bucket], projected[name][bucket]],
                                                  axis=1) for bucket in ("rx", "ill")}
             if frequency == "annual":
@@ -461,36 +489,24 @@ class MechanisticFit(FittedModel):
         indicators = ["opioids", "opioids_illicit", "opioids_rx_only"] if buckets \
             else ["opioids"]
         coords = {"location": ["US"], "indicator": indicators, "time": times}
-        if compare:
+        if request.compare:
             samples = xr.DataArray(np.stack(blocks), dims=("scenario", "sample", "location",
                                                            "indicator", "time"),
-                                   coords={**coords, "scenario": names})
+                                   coords={**coords, "scenario": list(request.names)})
         else:
             samples = xr.DataArray(blocks[0], dims=("sample", "location", "indicator", "time"),
                                    coords=coords)
         info = self.posterior.diagnostics
         warnings_list = [] if info.get("converged", True) or "r_hat_max" not in info else [
             f"mechanistic calibration not converged: {self.convergence_text()}"]
-        metadata = {
-            "odforecast_version": __version__,
-            "model": self.model.name,
-            "model_config": {k: _jsonable(v) for k, v in self.model.get_params().items()},
-            "data_vintage": str(self.vintage.date()),
-            "fit_data_end": str(self.cal.end),
-            "random_seed": seed,
-            "estimate": "reported",
-            "calibration": info.get("method", ""),
-            "warnings": warnings_list,
-            "scenario": None if compare or scenario is None else names[0],
-            "lethality": lethality,
-        }
+        metadata = {"calibration": info.get("method", ""), "warnings": warnings_list,
+                    "lethality": lethality}
         observed_rows = self.data[(self.data["indicator"] == "opioids")
                                   & (self.data["frequency"] == frequency)]
         if frequency == "annual":
             observed_rows = observed_rows[pd.to_datetime(observed_rows["period_end"]).dt.year
                                           < self.forecast_start]
-        return Forecast(samples, frequency=frequency, observed=observed_rows,
-                        metadata=metadata)
+        return SampledPaths(samples, frequency, observed_rows, metadata)
 
     def _observed_months(self, idx: np.ndarray) -> dict[str, np.ndarray]:
         """Reconstructed monthly deaths of the observed months the forecast needs: those of
@@ -532,8 +548,8 @@ def _windows(series: dict[str, np.ndarray], months: pd.PeriodIndex, first_end: p
 
 def _check_lethality(value: Any) -> None:
     if value not in LETHALITY:
-        raise DataError(f"lethality must be one of {', '.join(LETHALITY)}; got {value!r}",
-                        column="lethality")
+        raise ParameterError(f"must be one of {', '.join(LETHALITY)}; got {value!r}",
+                             parameter="lethality")
 
 
 def _decimal_to_date(t: float) -> pd.Timestamp:

@@ -41,6 +41,7 @@ from odforecast.errors import DataError
 from odforecast.models.base import PerSeriesModel
 from odforecast.models.baselines import Drift, Naive
 from odforecast.models.parameter_draws import sampling_distribution
+from odforecast.models.params import check_bool, check_choice, check_int, check_order
 from odforecast.models.series import Series
 from odforecast.models.transforms import Transform, choose_transform
 
@@ -128,23 +129,23 @@ class ARIMA(PerSeriesModel):
             return max(p + d + q + 2, 4)
         return 6
 
-    def _prepare(self, data):
-        # settings are checked before any series is fitted (a DataError is never a fallback)
-        if not isinstance(self.parameter_uncertainty, bool | np.bool_):
-            raise DataError("parameter_uncertainty must be True or False; got "
-                            f"{self.parameter_uncertainty!r}", column="parameter_uncertainty")
-        draws = self.parameter_draws
-        if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-            raise DataError(f"parameter_draws must be a positive integer; got {draws!r}",
-                            column="parameter_draws")
-        return super()._prepare(data)
+    def check_params(self) -> None:
+        """Check every setting before any series is fitted (a bad setting is never a reason
+        to fall back)."""
+        check_order(self.order, "order")
+        check_order(self.seasonal_order, "seasonal_order")
+        check_bool(self.seasonal, "seasonal", allow_none=True)
+        check_choice(self.transform, "transform", ("auto", "log", "sqrt", "none"))
+        for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D"):
+            check_int(getattr(self, name), name)
+        check_int(self.max_models, "max_models", minimum=1)
+        check_choice(self.fallback, "fallback", ("drift", "naive", None))
+        check_bool(self.parameter_uncertainty, "parameter_uncertainty")
+        check_int(self.parameter_draws, "parameter_draws", minimum=1)
 
     def _fallback(self) -> PerSeriesModel | None:
         if self.fallback is None:
             return None
-        if self.fallback not in {"drift", "naive"}:
-            raise DataError(f"fallback must be 'drift', 'naive' or None; got {self.fallback!r}",
-                            column="fallback")
         return Drift(self.transform) if self.fallback == "drift" else Naive(self.transform)
 
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:

@@ -19,13 +19,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from odforecast import calendar
 from odforecast._version import __version__
-from odforecast.errors import DataError, FitError
+from odforecast.errors import DataError, FitError, ParameterError, ScenarioError
 from odforecast.models.series import Series, future_periods, prepare_series
 from odforecast.scenarios import Scenario, evaluate_multiplier, validate_for
 
@@ -34,10 +36,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FittedModel",
+    "ForecastRequest",
     "Model",
     "PerSeriesFit",
     "PerSeriesModel",
+    "SampledPaths",
     "SeriesResult",
+    "assemble_paths",
+    "check_count",
     "check_horizon",
     "resolve_seed",
     "run_tasks",
@@ -46,11 +52,27 @@ __all__ = [
 
 
 def check_horizon(horizon: object) -> int:
-    """Return ``horizon`` as a positive int or raise a DataError naming the parameter."""
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon <= 0:
-        raise DataError(f"horizon must be a positive whole number of periods; got {horizon!r}",
-                        column="horizon")
-    return int(horizon)
+    """Return ``horizon`` as a positive int or raise a ParameterError naming the parameter."""
+    return check_count(horizon, "horizon", "a positive whole number of periods")
+
+
+def check_count(value: object, parameter: str, what: str = "a positive integer") -> int:
+    """Return ``value`` as a positive int (Python or NumPy integer, not bool) or raise a
+    :class:`~odforecast.errors.ParameterError` naming ``parameter``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_count(np.int64(500), "n_samples")
+    500
+    >>> check_count(0, "n_samples")
+    Traceback (most recent call last):
+    ...
+    odforecast.errors.ParameterError: parameter 'n_samples': must be a positive integer; got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
+        raise ParameterError(f"must be {what}; got {value!r}", parameter=parameter)
+    return int(value)
 
 
 def resolve_seed(random_seed: int | None) -> int:
@@ -59,8 +81,8 @@ def resolve_seed(random_seed: int | None) -> int:
         return int(np.random.SeedSequence().entropy % (2**63))
     if isinstance(random_seed, bool) or not isinstance(random_seed, int | np.integer) \
             or random_seed < 0:
-        raise DataError(f"random_seed must be a non-negative integer or None; got "
-                        f"{random_seed!r}", column="random_seed")
+        raise ParameterError(f"must be a non-negative integer or None; got {random_seed!r}",
+                             parameter="random_seed")
     return int(random_seed)
 
 
@@ -135,6 +157,10 @@ class Model(ABC):
             executor: Executor | None = None) -> FittedModel:
         """Fit to a tidy frame with one or many series; returns a fitted model."""
 
+    def check_params(self) -> None:  # noqa: B027 - optional hook: models without checks
+        """Check the parameters; raise :class:`~odforecast.errors.ParameterError` naming the
+        first bad one.  ``fit`` calls it first, before any work (scikit-learn's rule)."""
+
     def forecast(self, *args: Any, **kwargs: Any) -> Forecast:
         """Models forecast only once fitted: ``model.fit(data).forecast(...)``."""
         raise FitError(f"{type(self).__name__} is not fitted: call .fit(data) first and "
@@ -150,8 +176,70 @@ def _differs(value: Any, default: Any) -> bool:
         return True
 
 
+@dataclass(frozen=True)
+class ForecastRequest:
+    """A forecast call's arguments, checked: what a model family's sampling step receives.
+
+    Attributes
+    ----------
+    horizon
+        Periods ahead (positive).
+    scenarios
+        The scenarios, in order (``(None,)`` when the call named none).
+    names
+        Their names (``"status_quo"`` for None).
+    compare
+        Whether a list was given: the forecast then has a leading ``scenario`` dimension.
+    n_samples
+        Sample paths.
+    seed
+        The run's seed (the user's, or fresh entropy that is recorded).
+    exog_future
+        Future regressor values given by the user, if any.
+    options
+        The family's own forecast options (checked by its ``_check_options``).
+    """
+
+    horizon: int
+    scenarios: tuple[Any, ...]
+    names: tuple[str, ...]
+    compare: bool
+    n_samples: int
+    seed: int
+    exog_future: pd.DataFrame | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scenario_name(self) -> str | None:
+        """The single scenario's name for the metadata (None: no scenario, or a comparison)."""
+        if self.compare or self.scenarios == (None,):
+            return None
+        return self.names[0]
+
+
+@dataclass
+class SampledPaths:
+    """What a model family's sampling step returns to the forecast template.
+
+    ``samples`` has dims ``(sample, location, indicator, time)``, with a leading ``scenario``
+    when the request compares scenarios; ``metadata`` holds the family's own entries (they
+    are added to, and may replace, the common ones).
+    """
+
+    samples: Any  # xarray.DataArray (xarray loads on first use)
+    frequency: str
+    observed: pd.DataFrame | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
 class FittedModel(ABC):
     """A fitted model: holds the fitted state and produces forecasts.
+
+    :meth:`forecast` is implemented once, here: it checks the arguments, expands and checks
+    the scenarios against the model (:meth:`check_scenarios`), records the metadata and builds
+    the :class:`~odforecast.forecast.Forecast`.  A model family implements only its sampling
+    step, :meth:`_sample_paths`, and, if it has forecast options of its own,
+    :meth:`_check_options`.
 
     Examples
     --------
@@ -167,6 +255,8 @@ class FittedModel(ABC):
     0       US   opioids  naive
     >>> fitted.forecast(3, n_samples=100, random_seed=0).samples.dims
     ('sample', 'location', 'indicator', 'time')
+    >>> str(fitted.forecast_end(3).date()), fitted.exog_columns
+    ('2027-12-31', None)
     """
 
     model: Model
@@ -178,11 +268,124 @@ class FittedModel(ABC):
     def diagnostics(self) -> pd.DataFrame:
         """One row per series describing the fit."""
 
-    @abstractmethod
+    @property
+    def exog_columns(self) -> list[str] | None:
+        """Names of the regressors the model was fitted with (None: fitted without any)."""
+        return None
+
+    def forecast_end(self, horizon: int, **options: Any) -> pd.Timestamp:
+        """The last period end that a forecast of ``horizon`` periods reaches for every series
+        (the earliest over the series, which may end at different dates).
+
+        ``options`` are the family's forecast options that change the time grid (e.g. the
+        mechanistic model's ``frequency``).
+        """
+        horizon = check_horizon(horizon)
+        return min(calendar.frequency(s.frequency).next_ends(s.time[-1], horizon)[-1]
+                   for s in self.series)
+
+    #: Whether fits of this family can be written with :meth:`save` and read with :meth:`load`.
+    can_save: ClassVar[bool] = False
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Write the fit to ``path`` (families with ``can_save``; others refit instead)."""
+        raise FitError(f"{type(self).__name__} fits cannot be saved; refit from the data "
+                       "(the fit is quick) or save the forecast with Forecast.to_netcdf")
+
+    @classmethod
+    def load(cls, path: str | PathLike[str]) -> FittedModel:
+        """Read a fit written by :meth:`save`."""
+        raise FitError(f"{cls.__name__} fits cannot be saved or loaded; refit from the data")
+
     def forecast(self, horizon: int, scenario: Scenario | Sequence[Scenario] | None = None, *,
                  n_samples: int = 1000, random_seed: int | None = None,
                  exog_future: pd.DataFrame | None = None) -> Forecast:
-        """Sample paths for the next ``horizon`` periods of every series."""
+        """Sample paths for the next ``horizon`` periods of every series.
+
+        Parameters
+        ----------
+        horizon
+            Number of periods ahead.
+        scenario
+            A scenario (its multiplier scales the latent rate paths), or a list of scenarios
+            to compare (the result gets a ``scenario`` dimension; names must be unique).
+            Scenario randomness uses its own random stream: a multiplier of 1 reproduces the
+            baseline paths exactly.
+        n_samples
+            Number of sample paths.
+        random_seed
+            Seed; the same seed gives the same paths.  None draws one and records it.
+        exog_future
+            Future regressor values (frame indexed by ``period_end``) for models fitted with
+            ``exog``; a covariate scenario may supply them instead.
+
+        Returns
+        -------
+        odforecast.forecast.Forecast
+        """
+        return self._forecast(horizon, scenario, n_samples=n_samples, random_seed=random_seed,
+                              exog_future=exog_future)
+
+    def _forecast(self, horizon: int, scenario: Any, *, n_samples: int,
+                  random_seed: int | None, exog_future: pd.DataFrame | None,
+                  **options: Any) -> Forecast:
+        """The forecast template: checks, scenarios, the family's sampling step, metadata."""
+        from odforecast.forecast import Forecast
+
+        horizon = check_horizon(horizon)
+        n_samples = check_count(n_samples, "n_samples")
+        seed = resolve_seed(random_seed)
+        options = self._check_options(horizon, options)
+        if exog_future is not None and self.exog_columns is None:
+            raise ParameterError(f"{self.model.name} was fitted without regressors, so it "
+                                 "takes no future regressor values", parameter="exog_future")
+        self.check_scenarios(scenario, horizon=horizon, exog_future=exog_future, **options)
+        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
+        items = tuple(scenario) if compare else (scenario,)
+        names = tuple("status_quo" if s is None else s.name for s in items)
+        if len(set(names)) != len(names):
+            raise ScenarioError(f"scenario names must be unique; got {list(names)}")
+        request = ForecastRequest(horizon, items, names, compare, n_samples, seed, exog_future,
+                                  options)
+        sampled = self._sample_paths(request)
+        metadata = {
+            "odforecast_version": __version__,
+            "model": self.model.name,
+            "model_config": {k: _jsonable(v) for k, v in self.model.get_params().items()},
+            **self._provenance(),
+            "random_seed": seed,
+            "warnings": [],
+            "scenario": request.scenario_name,
+            **sampled.metadata,
+        }
+        return Forecast(sampled.samples, frequency=sampled.frequency, observed=sampled.observed,
+                        metadata=metadata)
+
+    def _provenance(self) -> dict[str, Any]:
+        """Metadata on the data the model saw: the vintages and the estimate."""
+        return {"data_vintage": ", ".join(sorted(set(self.data["vintage"]))),
+                "estimate": self.series[0].estimate}
+
+    def _check_options(self, horizon: int, options: dict[str, Any]) -> dict[str, Any]:
+        """Check the family's own forecast options (none by default) and return them."""
+        if options:
+            name = next(iter(options))
+            raise ParameterError(f"{self.model.name} forecasts take no option {name!r}",
+                                 parameter=name)
+        return {}
+
+    @abstractmethod
+    def _sample_paths(self, request: ForecastRequest) -> SampledPaths:
+        """The family's sampling step: paths for every series and scenario of ``request``."""
+
+    def check_scenarios(self, scenario: Any, *, horizon: int | None = None,
+                        exog_future: pd.DataFrame | None = None, **options: Any) -> None:
+        """Check scenarios against this fitted model before any sampling.
+
+        Raises :class:`~odforecast.errors.ScenarioError` naming the scenario and what is wrong
+        (see :func:`odforecast.scenarios.validate_for`).
+        """
+        validate_for(self, scenario, horizon=horizon, exog_future=exog_future)
 
 
 @dataclass
@@ -263,6 +466,7 @@ class PerSeriesModel(Model):
         -------
         PerSeriesFit
         """
+        self.check_params()
         series = self._prepare(data)
         if exog is not None and not self.supports_exog:
             raise DataError(f"{self.name} does not take exogenous regressors", column="exog")
@@ -347,7 +551,7 @@ class PerSeriesFit(FittedModel):
         self.series = series
         self.data = data
         self.results = results
-        self.exog_columns = exog_columns
+        self._exog_columns = exog_columns
 
     def __repr__(self) -> str:
         from odforecast.models.report import per_series_repr
@@ -363,52 +567,25 @@ class PerSeriesFit(FittedModel):
                 for s, r in zip(self.series, self.results, strict=True)]
         return pd.DataFrame(rows)
 
-    def forecast(self, horizon: int, scenario: Scenario | Sequence[Scenario] | None = None, *,
-                 n_samples: int = 1000, random_seed: int | None = None,
-                 exog_future: pd.DataFrame | None = None) -> Forecast:
-        """Sample paths for the next ``horizon`` periods of every series.
+    @property
+    def exog_columns(self) -> list[str] | None:
+        """Names of the regressors the model was fitted with (None: fitted without any)."""
+        return self._exog_columns
 
-        Parameters
-        ----------
-        horizon
-            Number of periods ahead.
-        scenario
-            A scenario (its multiplier scales the latent rate paths), or a list of scenarios
-            to compare (the result gets a ``scenario`` dimension).  Scenario randomness uses its
-            own random stream: a multiplier of 1 reproduces the baseline paths exactly.
-        n_samples
-            Number of sample paths.
-        random_seed
-            Seed; the same seed gives the same paths.  None draws one and records it.
-        exog_future
-            Future regressor values (frame indexed by ``period_end``) for models fitted with
-            ``exog``; a scenario with an ``exog_future`` method may supply them instead.
-
-        Returns
-        -------
-        odforecast.forecast.Forecast
-        """
-        from odforecast.forecast import Forecast
-
-        horizon = check_horizon(horizon)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) \
-                or n_samples < 1:
-            raise DataError(f"n_samples must be a positive integer; got {n_samples!r}",
-                            column="n_samples")
-        seed = resolve_seed(random_seed)
-        scenarios = _scenario_list(scenario)
-        validate_for(self, scenario, horizon=horizon, exog_future=exog_future)
+    def _sample_paths(self, request: ForecastRequest) -> SampledPaths:
+        """Each series' paths from its own fitted state; scenarios scale them path by path."""
         blocks: list[np.ndarray] = []
         times: list[pd.DatetimeIndex] = []
+        n_samples = request.n_samples
         for s, result in zip(self.series, self.results, strict=True):
-            time = future_periods(s.time[-1], s.frequency, horizon)
-            seq = series_seed(seed, s.location, s.indicator)
+            time = future_periods(s.time[-1], s.frequency, request.horizon)
+            seq = series_seed(request.seed, s.location, s.indicator)
             path_seq, scenario_seq = seq.spawn(2)
-            future = self._future_exog(s, time, exog_future, scenarios)
-            paths = result.sampler._sample_series(result.state, horizon, n_samples,
+            future = self._future_exog(s, time, request.exog_future, request.scenarios)
+            paths = result.sampler._sample_series(result.state, request.horizon, n_samples,
                                                   np.random.default_rng(path_seq), future)
             per_scenario = []
-            for scn in scenarios:
+            for scn in request.scenarios:
                 effect = evaluate_multiplier(scn, time, location=s.location, indicator=s.indicator,
                                              n_samples=n_samples,
                                              rng=np.random.default_rng(scenario_seq),
@@ -416,30 +593,15 @@ class PerSeriesFit(FittedModel):
                 per_scenario.append(paths * effect)
             blocks.append(np.stack(per_scenario))
             times.append(time)
-        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
-        samples = _assemble(self.series, blocks, times, scenarios if compare else [None])
+        samples = assemble_paths(self.series, blocks, times, request)
         warn = [f"{s.label}: fitted with fallback {r.sampler.name} ({r.diagnostics['error']})"
                 for s, r in zip(self.series, self.results, strict=True)
                 if r.sampler is not self.model]
-        metadata = {
-            "odforecast_version": __version__,
-            "model": self.model.name,
-            "model_config": {k: _jsonable(v) for k, v in self.model.get_params().items()},
-            "data_vintage": ", ".join(sorted(set(self.data["vintage"]))),
-            "random_seed": seed,
-            "estimate": self.series[0].estimate,
-            "warnings": warn,
-            "scenario": None if compare or scenario is None else scenario.name,
-        }
-        return Forecast(samples, frequency=self.series[0].frequency, observed=self.data,
-                        metadata=metadata)
+        return SampledPaths(samples, self.series[0].frequency, self.data, {"warnings": warn})
 
     def _future_exog(self, s: Series, time: pd.DatetimeIndex, exog_future: pd.DataFrame | None,
-                     scenarios: list[Scenario | None]) -> np.ndarray | None:
-        if self.exog_columns is None:
-            if exog_future is not None:
-                raise DataError("exog_future given but the model was fitted without exog",
-                                column="exog_future")
+                     scenarios: Sequence[Scenario | None]) -> np.ndarray | None:
+        if self.exog_columns is None:  # the template refused exog_future already
             return None
         provider = next((scn for scn in scenarios if hasattr(scn, "exog_future")), None)
         if exog_future is None and provider is not None:
@@ -455,20 +617,11 @@ class PerSeriesFit(FittedModel):
         return align_exog(exog_future[self.exog_columns], time, s.label, "exog_future")
 
 
-def _scenario_list(scenario: Scenario | Sequence[Scenario] | None) -> list[Scenario | None]:
-    if scenario is None:
-        return [None]
-    if isinstance(scenario, Sequence) and not isinstance(scenario, str):
-        items = list(scenario)
-        names = [getattr(s, "name", None) for s in items]
-        if len(set(names)) != len(names):
-            raise DataError(f"scenario names must be unique; got {names}", column="scenario")
-        return items
-    return [scenario]
-
-
-def _assemble(series: Sequence[Series], blocks: list[np.ndarray], times: list[pd.DatetimeIndex],
-              scenarios: list[Scenario | None]):
+def assemble_paths(series: Sequence[Series], blocks: list[np.ndarray],
+                   times: list[pd.DatetimeIndex], request: ForecastRequest):
+    """One array of every series' paths: ``blocks[i]`` is series ``i``'s
+    ``(scenario, sample, time)`` array on ``times[i]``; periods a series does not reach are NaN.
+    The ``scenario`` dimension is kept only when the request compares scenarios."""
     import xarray as xr
 
     locations = sorted({s.location for s in series})
@@ -476,17 +629,17 @@ def _assemble(series: Sequence[Series], blocks: list[np.ndarray], times: list[pd
     time = times[0]
     for t in times[1:]:
         time = time.union(t)
-    n_scn, n_samples = len(scenarios), blocks[0].shape[1]
+    n_scn, n_samples = len(request.scenarios), blocks[0].shape[1]
     data = np.full((n_scn, n_samples, len(locations), len(indicators), len(time)), np.nan)
     for s, block, t in zip(series, blocks, times, strict=True):
         data[:, :, locations.index(s.location), indicators.index(s.indicator),
              time.get_indexer(t)] = block
     coords = {"sample": np.arange(n_samples), "location": locations, "indicator": indicators,
               "time": time}
-    if scenarios == [None]:
+    if not request.compare:
         return xr.DataArray(data[0], dims=("sample", "location", "indicator", "time"),
                             coords=coords, name="deaths")
-    coords["scenario"] = [s.name for s in scenarios]
+    coords["scenario"] = list(request.names)
     return xr.DataArray(data, dims=("scenario", "sample", "location", "indicator", "time"),
                         coords=coords, name="deaths")
 

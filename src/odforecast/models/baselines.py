@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from odforecast.models.base import PerSeriesModel
+from odforecast.models.params import check_choice, check_int
 from odforecast.models.series import Series
 from odforecast.models.transforms import choose_transform
 
@@ -22,7 +23,16 @@ def _sigma(residuals: np.ndarray) -> float:
     return float(np.std(residuals, ddof=1)) if len(residuals) > 1 else float(abs(residuals[0]))
 
 
-class Naive(PerSeriesModel):
+class _Baseline(PerSeriesModel):
+    """What the baselines share: the transform parameter and its check."""
+
+    transform: str
+
+    def check_params(self) -> None:
+        check_choice(self.transform, "transform", ("auto", "log", "sqrt", "none"))
+
+
+class Naive(_Baseline):
     """Persistence: every future value is the last observation (a random walk).
 
     Parameters
@@ -59,7 +69,7 @@ class Naive(PerSeriesModel):
         return t.inverse(last + np.cumsum(steps, axis=1))
 
 
-class Drift(PerSeriesModel):
+class Drift(_Baseline):
     """Random walk with drift: the average historical change continues.
 
     Slope uncertainty is included: each path draws its own slope from its sampling distribution.
@@ -105,7 +115,7 @@ class Drift(PerSeriesModel):
         return t.inverse(last + slopes * h + np.cumsum(steps, axis=1))
 
 
-class SeasonalNaive(PerSeriesModel):
+class SeasonalNaive(_Baseline):
     """Each future value equals the value one season earlier.
 
     Parameters
@@ -134,6 +144,10 @@ class SeasonalNaive(PerSeriesModel):
     def __init__(self, season_length: int | None = None, transform: str = "auto") -> None:
         self.season_length = season_length
         self.transform = transform
+
+    def check_params(self) -> None:
+        super().check_params()
+        check_int(self.season_length, "season_length", minimum=1, allow_none=True)
 
     def _period(self, frequency: str) -> int:
         if self.season_length is not None:

@@ -10,7 +10,8 @@ import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
-from odforecast.errors import DataError
+from odforecast.errors import ParameterError
+from odforecast.models.params import check_sampler_settings, merge_settings
 
 __all__ = [
     "ANNUAL_MODEL_CONFIG",
@@ -93,13 +94,9 @@ def available_samplers() -> list[str]:
 
 def merge_config(defaults: Mapping[str, Any], user: Mapping[str, Any] | None, *,
                  name: str) -> dict[str, Any]:
-    """``defaults`` updated with ``user``; an unknown key is a DataError naming it."""
-    merged = dict(defaults)
-    for key, value in (user or {}).items():
-        if key not in defaults:
-            raise DataError(f"unknown {name} option {key!r}; known options: "
-                            f"{', '.join(sorted(defaults))}", column=name)
-        merged[key] = value
+    """``defaults`` updated with ``user`` (see :func:`odforecast.models.params.merge_settings`);
+    a sampler configuration is checked as well."""
+    merged = merge_settings(defaults, user, name=name)
     if name == "sampler_config":
         _check_sampler(merged)
     return merged
@@ -107,23 +104,15 @@ def merge_config(defaults: Mapping[str, Any], user: Mapping[str, Any] | None, *,
 
 def _check_sampler(config: dict[str, Any]) -> None:
     if config["method"] not in {"nuts", "advi"}:
-        raise DataError(f"sampler_config method must be 'nuts' or 'advi'; got "
-                        f"{config['method']!r}", column="method")
+        raise ParameterError(f"sampler_config method must be 'nuts' or 'advi'; got "
+                             f"{config['method']!r}", parameter="method")
     sampler = config["nuts_sampler"]
     if sampler == "auto":
         config["nuts_sampler"] = available_samplers()[0]
     elif sampler not in _SAMPLERS:
-        raise DataError(f"unknown nuts_sampler {sampler!r}; choose from "
-                        f"{', '.join(('auto', *_SAMPLERS))}", column="nuts_sampler")
+        raise ParameterError(f"unknown nuts_sampler {sampler!r}; choose from "
+                             f"{', '.join(('auto', *_SAMPLERS))}", parameter="nuts_sampler")
     elif sampler != "pymc" and importlib.util.find_spec(sampler) is None:
-        raise DataError(f"nuts_sampler {sampler!r} is not installed; available here: "
-                        f"{', '.join(available_samplers())}", column="nuts_sampler")
-    for key in ("draws", "tune", "chains", "cores", "advi_iterations"):
-        value = config[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < (
-                0 if key == "tune" else 1):
-            raise DataError(f"sampler_config {key} must be a positive integer; got {value!r}",
-                            column=key)
-    if not 0.5 <= float(config["target_accept"]) < 1:
-        raise DataError(f"target_accept must be in [0.5, 1); got {config['target_accept']!r}",
-                        column="target_accept")
+        raise ParameterError(f"nuts_sampler {sampler!r} is not installed; available here: "
+                             f"{', '.join(available_samplers())}", parameter="nuts_sampler")
+    check_sampler_settings(config, ("draws", "tune", "chains", "cores", "advi_iterations"))

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 from odforecast._version import __version__
-from odforecast.errors import DataError, FitError, OdforecastWarning
+from odforecast.errors import DataError, FitError, OdforecastWarning, ParameterError
 from odforecast.models.base import (
     FittedModel,
+    ForecastRequest,
     Model,
-    _assemble,
+    SampledPaths,
     _jsonable,
-    _scenario_list,
-    check_horizon,
+    assemble_paths,
     resolve_seed,
     series_seed,
 )
@@ -32,9 +32,10 @@ from odforecast.models.bayes.config import (
 )
 from odforecast.models.bayes.design import Design, build_design
 from odforecast.models.bayes.twelve_month import kalman_level_update, recent_months
-from odforecast.models.series import future_periods, prepare_series
+from odforecast.models.params import check_bool, check_choice, check_number
+from odforecast.models.series import Series, future_periods, prepare_series
 from odforecast.options import QUICK_SAMPLER_CONFIG, get_options
-from odforecast.scenarios import Scenario, evaluate_multiplier, validate_for
+from odforecast.scenarios import evaluate_multiplier
 
 __all__ = ["BayesFit", "BayesModel", "load_fit"]
 
@@ -80,18 +81,10 @@ class BayesModel(Model):
         if not self.damped:
             model_config["damping_alpha"] = model_config["damping_beta"] = None
         for key in _POSITIVE_PRIORS:
-            value = model_config[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-                raise DataError(f"model_config {key} must be a positive number; got {value!r}",
-                                column=key)
-        if model_config["growth_target"] not in {"zero", "mean"}:
-            raise DataError("model_config growth_target must be 'zero' or 'mean'; got "
-                            f"{model_config['growth_target']!r}", column="growth_target")
-        if model_config["parameterization"] not in {"auto", "levels", "noncentered",
-                                                    "centered"}:
-            raise DataError("model_config parameterization must be 'auto', 'levels', "
-                            f"'noncentered' or 'centered'; got "
-                            f"{model_config['parameterization']!r}", column="parameterization")
+            check_number(model_config[key], key, positive=True)
+        check_choice(model_config["growth_target"], "growth_target", ("zero", "mean"))
+        check_choice(model_config["parameterization"], "parameterization",
+                     ("auto", "levels", "noncentered", "centered"))
         defaults = {**self.default_sampler_config,
                     **(self.annual_sampler_config if annual else {})}
         if get_options()["quick"]:  # odforecast.set_options(quick=True): fewer iterations
@@ -99,13 +92,43 @@ class BayesModel(Model):
         sampler_config = merge_config(defaults, self.sampler_config, name="sampler_config")
         return model_config, sampler_config
 
+    def restore_fit(self, idata, data: pd.DataFrame, *, origin: str = "saved fit") -> BayesFit:
+        """Rebuild a fit of this model from a saved posterior (``idata``) and the data it was
+        fitted to, without sampling (used by :func:`load_fit`)."""
+        from odforecast.data.schema import validate
+
+        data = validate(data, origin=origin)
+        series = prepare_series(data, min_length=3, allow_censored=True, allow_missing=True,
+                                model_name=self.name)
+        design = build_design(series, population=self._population(series))
+        model_config = json.loads(idata.attrs["model_config"])
+        sampler_config = json.loads(idata.attrs["sampler_config"])
+        return BayesFit(self, design, data, idata, model_config, sampler_config,
+                        int(idata.attrs["random_seed"]), float(idata.attrs["fit_seconds"]))
+
+    def add_aggregate(self, samples, series: Sequence[Series]):
+        """Forecast paths with any aggregate series this model adds (none: ``samples``)."""
+        return samples
+
+    def check_params(self) -> None:
+        """Check the settings before any work (``fit`` calls it first)."""
+        check_bool(self.damped, "damped")
+        resolve_seed(self.random_seed)
+        if not (self.population is None or isinstance(self.population, pd.DataFrame)
+                or (isinstance(self.population, str) and self.population == "auto")):
+            raise ParameterError(f"must be a tidy frame, 'auto' or None; got "
+                                 f"{self.population!r}", parameter="population")
+        if self.changepoints is not None and (isinstance(self.changepoints, str)
+                                              or not isinstance(self.changepoints, Sequence)):
+            raise ParameterError(f"must be a list of dates such as ['2020-03-31'] or None; "
+                                 f"got {self.changepoints!r}", parameter="changepoints")
+        for frequency in ("annual", None):  # both default sets (annual ones differ)
+            self._configs(frequency)
+
     def _population(self, series) -> pd.DataFrame | None:
         if self.population is None:
             return None
         if isinstance(self.population, str):
-            if self.population != "auto":
-                raise DataError(f"population must be a tidy frame, 'auto' or None; got "
-                                f"{self.population!r}", column="population")
             from odforecast.data.bundled import load_dataset
 
             return load_dataset("states_population")
@@ -118,6 +141,7 @@ class BayesModel(Model):
         ``executor`` is accepted for the common contract; NUTS runs its chains in parallel
         itself (``sampler_config['cores']``).
         """
+        self.check_params()
         series = prepare_series(data, min_length=3, allow_censored=True, allow_missing=True,
                                 model_name=self.name)
         frequencies = {s.frequency for s in series}  # mixed ones are refused by build_design
@@ -139,6 +163,8 @@ class BayesModel(Model):
                                 changepoints=changepoints)
             idata = _run_inference(model, run_config, seed)
             seconds = time.perf_counter() - started
+            _record_provenance(idata, self.name, data, model_config, sampler_config, seed,
+                               seconds)
             fitted = BayesFit(self, design, data, idata, model_config, sampler_config, seed,
                               seconds)
             report.finish(convergence_text(fitted.convergence))
@@ -225,17 +251,6 @@ class BayesFit(FittedModel):
         self.seed = seed
         self.seconds = seconds
         self.convergence = _convergence(idata, self.pooled_vars())
-        idata.attrs.update({
-            "odforecast_version": __version__,
-            "model": model.name,
-            "model_config": json.dumps(_jsonable(model_config)),
-            "sampler_config": json.dumps(_jsonable(sampler_config)),
-            "random_seed": seed,
-            "data_vintage": ", ".join(sorted(set(data["vintage"]))),
-            "fit_seconds": round(seconds, 2),
-            "pymc_version": _version("pymc"),
-            "arviz_version": _version("arviz"),
-        })
 
     def pooled_vars(self) -> list[str]:
         names = ["sigma", "overdispersion", "level0", "slope0"]  # deterministic in every
@@ -296,27 +311,42 @@ class BayesFit(FittedModel):
 
         return az.summary(self.idata, var_names=self.pooled_vars())
 
+    can_save: ClassVar[bool] = True
+
+    @classmethod
+    def load(cls, path: str | Path) -> BayesFit:
+        """Read a fit written by :meth:`save` (the same as :func:`load_fit`)."""
+        return load_fit(path)
+
     def save(self, path: str | Path) -> None:
-        """Save posterior, data and configuration to one NetCDF file (see :func:`load_fit`)."""
-        tree = self.idata.copy()
-        tree.attrs["odforecast_data"] = self.data.to_json(orient="split", date_format="iso")
-        population = self.model._population(self.series)
-        tree.attrs["odforecast_population"] = (
-            "" if population is None else population.to_json(orient="split", date_format="iso"))
-        tree.attrs["odforecast_model"] = json.dumps({
-            "class": type(self.model).__name__,
-            "params": _jsonable({k: v for k, v in self.model.get_params().items()
-                                 if k != "population"}),
-            "population_auto": isinstance(self.model.population, str)})
+        """Save posterior, data and configuration to one NetCDF file (see :func:`load_fit`).
+
+        The file is the posterior DataTree with two more groups, ``odforecast_data`` (the
+        tidy data the model was fitted to) and, for a population given as a frame,
+        ``odforecast_population``; the model's class and parameters are in the attributes.
+        """
         if self.design.exog is not None:
             raise DataError("saving a fit with exogenous regressors is not supported yet",
                             hint="refit from the data instead")
+        import xarray as xr
+
+        tree = self.idata.copy()
+        tree["odforecast_data"] = xr.DataTree(frame_to_dataset(self.data))
+        params = self.model.get_params()
+        if isinstance(params.get("population"), pd.DataFrame):
+            tree["odforecast_population"] = xr.DataTree(frame_to_dataset(params["population"]))
+            params["population"] = "<odforecast_population group>"
+        tree.attrs["odforecast_model"] = json.dumps({"class": type(self.model).__name__,
+                                                     "params": _jsonable(params)})
         tree.to_netcdf(path)
 
     # -- forecasting ---------------------------------------------------------------------------
-    def forecast(self, horizon: int, scenario: Scenario | Sequence[Scenario] | None = None, *,
-                 n_samples: int = 1000, random_seed: int | None = None,
-                 exog_future: pd.DataFrame | None = None):
+    @property
+    def exog_columns(self) -> list[str] | None:
+        """Names of the regressors the model was fitted with (None: fitted without any)."""
+        return None if self.design.exog is None else list(self.design.exog_columns)
+
+    def _sample_paths(self, request: ForecastRequest) -> SampledPaths:
         """Posterior predictive sample paths for the next ``horizon`` periods.
 
         Each path takes one posterior draw, continues the latent trend with fresh innovations,
@@ -326,15 +356,8 @@ class BayesFit(FittedModel):
         (multinomially), so the first forecasts stay consistent with what was observed, and
         new months are added as they enter the window.
         """
-        from odforecast.forecast import Forecast
-
-        horizon = check_horizon(horizon)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-            raise DataError(f"n_samples must be a positive integer; got {n_samples!r}",
-                            column="n_samples")
-        seed = resolve_seed(random_seed)
-        scenarios = _scenario_list(scenario)
-        validate_for(self, scenario, horizon=horizon, exog_future=exog_future)
+        horizon, n_samples, seed = request.horizon, request.n_samples, request.seed
+        exog_future = request.exog_future
         draws = _posterior_arrays(self.idata, self.design, self.model_config)
         total = draws["level_last"].shape[0]
         picker = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
@@ -342,7 +365,7 @@ class BayesFit(FittedModel):
         draws = {k: v[index] for k, v in draws.items()}
 
         d = self.design
-        provider = next((scn for scn in scenarios if hasattr(scn, "exog_future")), None)
+        provider = next((scn for scn in request.scenarios if hasattr(scn, "exog_future")), None)
         if exog_future is None and provider is not None and d.exog is not None:
             # a covariate scenario supplies the regressors: monthly values over the horizon
             # (every step date needed below is a month end within it)
@@ -368,7 +391,7 @@ class BayesFit(FittedModel):
                             + self._offsets(i, steps, exog_future, draws))
             latent = np.exp(log_rate)
             per_scenario = []
-            for scn in scenarios:
+            for scn in request.scenarios:
                 effect = evaluate_multiplier(
                     scn, steps, location=s.location, indicator=s.indicator,
                     n_samples=n_samples, rng=np.random.default_rng(scenario_seq),
@@ -384,28 +407,19 @@ class BayesFit(FittedModel):
                 per_scenario.append(counts)
             blocks.append(np.stack(per_scenario))
             times.append(out_time)
-        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
-        samples = _assemble(self.series, blocks, times, scenarios if compare else [None])
-        samples = self._add_aggregate(samples)
+        samples = self.model.add_aggregate(assemble_paths(self.series, blocks, times, request),
+                                           self.series)
         warn = [] if self.convergence["trustworthy"] else [
             f"posterior not trustworthy: {self.convergence['problems']}"]
         if self.approximate:
             warn.append("approximate inference (ADVI): intervals may be too narrow")
         metadata = {
-            "odforecast_version": __version__, "model": self.model.name,
             "model_config": _jsonable(self.model_config),
             "sampler_config": _jsonable(self.sampler_config),
             "inference": self.idata.attrs["inference"],
-            "data_vintage": ", ".join(sorted(set(self.data["vintage"]))),
-            "random_seed": seed, "fit_random_seed": self.seed,
-            "estimate": self.series[0].estimate, "warnings": warn,
-            "scenario": None if compare or scenario is None else scenario.name,
+            "fit_random_seed": self.seed, "warnings": warn,
         }
-        return Forecast(samples, frequency=self.series[0].frequency, observed=self.data,
-                        metadata=metadata)
-
-    def _add_aggregate(self, samples):
-        return samples
+        return SampledPaths(samples, self.series[0].frequency, self.data, metadata)
 
     def _log_population(self, i: int, dates: pd.DatetimeIndex) -> np.ndarray:
         """Log population at ``dates`` (0 without a population); the last estimate is carried
@@ -554,6 +568,23 @@ def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.n
     return out
 
 
+def _record_provenance(idata, name: str, data: pd.DataFrame, model_config: dict[str, Any],
+                       sampler_config: dict[str, Any], seed: int, seconds: float) -> None:
+    """Library versions, configurations, data vintage and seed, in the posterior's attributes
+    (saved with it, so a loaded fit says how it was made)."""
+    idata.attrs.update({
+        "odforecast_version": __version__,
+        "model": name,
+        "model_config": json.dumps(_jsonable(model_config)),
+        "sampler_config": json.dumps(_jsonable(sampler_config)),
+        "random_seed": seed,
+        "data_vintage": ", ".join(sorted(set(data["vintage"]))),
+        "fit_seconds": round(seconds, 2),
+        "pymc_version": _version("pymc"),
+        "arviz_version": _version("arviz"),
+    })
+
+
 def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
     post = idata["posterior"].to_dataset()
     flat = post.stack(sample=("chain", "draw")).transpose("sample", ...)
@@ -616,6 +647,9 @@ def _version(package: str) -> str:
 def load_fit(path: str | Path) -> BayesFit:
     """Load a fit saved with :meth:`BayesFit.save`; forecasts reproduce exactly.
 
+    The model is rebuilt by calling its class with the saved parameters, then
+    :meth:`BayesModel.restore_fit` rebuilds the fit from the saved posterior and data.
+
     Examples
     --------
     >>> fitted = load_fit("national.nc")  # doctest: +SKIP
@@ -623,39 +657,49 @@ def load_fit(path: str | Path) -> BayesFit:
     """
     import xarray as xr
 
-    from odforecast.data.schema import validate
     from odforecast.models import bayes
 
-    tree = xr.open_datatree(path).load()
-    spec = json.loads(tree.attrs["odforecast_model"])
-    cls = getattr(bayes, spec["class"])
-    params = spec["params"]
-    population = None
-    if spec["population_auto"]:
-        population = "auto"
-    elif tree.attrs.get("odforecast_population"):
-        population = _read_frame(tree.attrs["odforecast_population"])
-    model = cls(**params, population=population)
-    data = validate(_read_frame(tree.attrs["odforecast_data"]), origin=str(path))
-    model_config, sampler_config = json.loads(tree.attrs["model_config"]), json.loads(
-        tree.attrs["sampler_config"])
-    series = prepare_series(data, min_length=3, allow_censored=True, allow_missing=True,
-                            model_name=model.name)
-    design = build_design(series, population=model._population(series))
-    fitted = BayesFit.__new__(BayesFit)
-    fitted.model, fitted.design, fitted.series, fitted.data = model, design, tuple(series), data
-    fitted.idata, fitted.model_config, fitted.sampler_config = tree, model_config, sampler_config
-    fitted.seed, fitted.seconds = int(tree.attrs["random_seed"]), float(tree.attrs["fit_seconds"])
-    fitted.convergence = _convergence(tree, fitted.pooled_vars())
-    return fitted
+    try:
+        tree = xr.open_datatree(path).load()
+        spec = json.loads(tree.attrs["odforecast_model"])
+        cls = getattr(bayes, spec["class"])
+        params = dict(spec["params"])
+        data = dataset_to_frame(tree["odforecast_data"].to_dataset())
+    except (KeyError, ValueError, AttributeError, TypeError) as exc:
+        raise DataError(f"not a Bayesian fit saved by odforecast ({type(exc).__name__}: {exc})",
+                        path=path, hint="save fits with BayesFit.save()") from None
+    if "odforecast_population" in tree.children:
+        params["population"] = dataset_to_frame(tree["odforecast_population"].to_dataset())
+    posterior = tree.copy()
+    for group in ("odforecast_data", "odforecast_population"):
+        if group in posterior.children:
+            del posterior[group]
+    return cls(**params).restore_fit(posterior, data, origin=str(path))
 
 
-def _read_frame(text: str) -> pd.DataFrame:
-    import io
+def frame_to_dataset(frame: pd.DataFrame):
+    """A tidy frame as an xarray Dataset (one variable per column, dimension ``row``), for
+    storing in a NetCDF group; :func:`dataset_to_frame` inverts it."""
+    import xarray as xr
 
-    frame = pd.read_json(io.StringIO(text), orient="split", convert_dates=False,
-                         dtype=False)
-    for column in ("period_start", "period_end"):
-        if column in frame:
-            frame[column] = pd.to_datetime(frame[column]).dt.tz_localize(None)
+    frame = frame.reset_index(drop=True)
+    variables = {}
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object:
+            if values.isna().any():  # NetCDF strings have no missing value
+                raise DataError("cannot save a frame with missing text values",
+                                column=str(column))
+            values = values.astype(str)
+        variables[str(column)] = ("row", values.to_numpy())
+    return xr.Dataset(variables, attrs={"odforecast_columns": json.dumps(list(frame.columns))})
+
+
+def dataset_to_frame(dataset) -> pd.DataFrame:
+    """The frame stored by :func:`frame_to_dataset` (same columns, order and values)."""
+    columns = json.loads(dataset.attrs["odforecast_columns"])
+    frame = pd.DataFrame({c: dataset[c].to_numpy() for c in columns})
+    for column in columns:
+        if frame[column].dtype.kind in "US":
+            frame[column] = frame[column].astype(object)
     return frame

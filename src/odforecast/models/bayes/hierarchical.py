@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from odforecast.errors import DataError
+from odforecast.errors import DataError, ParameterError
 from odforecast.models.bayes.fit import BayesModel
 
 __all__ = ["HierarchicalBayes"]
@@ -58,21 +58,40 @@ class HierarchicalBayes(BayesModel):
                          random_seed=random_seed)
         self.aggregate_location = aggregate_location
 
+    def check_params(self) -> None:
+        super().check_params()
+        if self.aggregate_location is not None and not isinstance(self.aggregate_location, str):
+            raise ParameterError(f"must be a location code, 'auto' or None; got "
+                                 f"{self.aggregate_location!r}", parameter="aggregate_location")
+
     def fit(self, data, *, exog=None, executor=None):
         locations = set(data["location"])
-        aggregate = self.aggregate_location
-        if aggregate == "auto":
-            aggregate = "US" if _is_states_and_dc(locations) else None
-        elif aggregate in locations:
-            raise DataError(f"the data already contain {aggregate!r}; the "
+        if self.aggregate_location not in (None, "auto") and self.aggregate_location in locations:
+            raise DataError(f"the data already contain {self.aggregate_location!r}; the "
                             "hierarchical model adds it as the sum of the locations",
                             column="location", hint="drop it, or set aggregate_location=None")
         if len(locations) < 2:
             raise DataError("a hierarchical model needs at least two locations",
                             column="location")
-        fitted = super().fit(data, exog=exog, executor=executor)
-        fitted._add_aggregate = lambda samples: _with_aggregate(samples, aggregate)
-        return fitted
+        return super().fit(data, exog=exog, executor=executor)
+
+    def aggregate_code(self, locations: set[str]) -> str | None:
+        """Code of the summed series added to forecasts of ``locations`` (None: no sum).
+
+        Examples
+        --------
+        >>> HierarchicalBayes().aggregate_code({"US-OH", "US-KY"}) is None
+        True
+        >>> HierarchicalBayes(aggregate_location="OH+KY").aggregate_code({"US-OH", "US-KY"})
+        'OH+KY'
+        """
+        if self.aggregate_location == "auto":
+            return "US" if _is_states_and_dc(locations) else None
+        return self.aggregate_location
+
+    def add_aggregate(self, samples, series):
+        """The location paths and, as location :meth:`aggregate_code`, their sum."""
+        return _with_aggregate(samples, self.aggregate_code({s.location for s in series}))
 
 
 def _is_states_and_dc(locations: set[str]) -> bool:
