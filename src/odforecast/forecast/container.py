@@ -950,10 +950,10 @@ class Forecast:
                     for w in m.get("warnings") or []]
         if warnings:
             combined["warnings"] = warnings
+        combined.update(metadata or {})
         # the stacked samples of valid forecasts are valid; the metadata is new: check it
         return cls._trusted(stacked.transpose(*_SCENARIO_DIMS), first.frequency, observed,
                             cls._check_metadata(combined))
-
 
     def equals(self, other: object) -> bool:
         """True if ``other`` is a Forecast with the same samples, frequency, observed frame and
