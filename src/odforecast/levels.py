@@ -4,7 +4,7 @@ A central interval ``p`` spans the quantiles ``(1 - p) / 2`` and ``(1 + p) / 2``
 the one place that turns interval probabilities into quantile levels (rounded to 12 decimals,
 so ``0.8`` gives exactly ``0.1`` and ``0.9``), and the one list of the 23 hubverse levels.
 
-Loads only NumPy (and :mod:`odforecast.errors`), so every layer can use it.
+Loads only NumPy (and ``odforecast.errors``), so every layer can use it.
 
 Examples
 --------

@@ -1,10 +1,10 @@
-"""The :class:`Forecast` container: validation, properties, selection and combination.
+"""The :class:`~odforecast.Forecast` container: validation, properties, selection and combination.
 
 The summaries, the hubverse export, netCDF storage and the display live in the sibling modules
 (:mod:`~odforecast.forecast.summaries`, :mod:`~odforecast.forecast.windows`,
 :mod:`~odforecast.forecast.hubverse`, :mod:`~odforecast.forecast.io`,
 :mod:`~odforecast.forecast.display`); the methods here forward to them.  matplotlib is imported
-only by :meth:`Forecast.plot` and its siblings.
+only by :meth:`~odforecast.Forecast.plot` and its siblings.
 """
 
 from __future__ import annotations
