@@ -602,3 +602,108 @@ def test_hubverse_reference_date_of_a_real_12_month_ending_forecast():
     assert sorted(set(hub["target_end_date"])) == ["2025-03-31", "2025-04-30", "2025-05-31"]
     assert hub.groupby("horizon")["target_end_date"].first().tolist() == [
         "2025-03-31", "2025-04-30", "2025-05-31"]
+
+
+# ------------------------------------------------------------------------ package layout & API
+
+def _same(a: Forecast, b: Forecast) -> None:
+    """Identical in every part, coordinate dtypes included."""
+    assert a.equals(b)
+    assert a.samples.identical(b.samples)
+    for dim in a.samples.dims:
+        assert a.samples.coords[dim].dtype == b.samples.coords[dim].dtype, dim
+    assert a.samples.dtype == b.samples.dtype == np.float64
+    assert (a.observed is None) == (b.observed is None)
+    if a.observed is not None:
+        pd.testing.assert_frame_equal(a.observed, b.observed)
+    assert a.metadata == b.metadata
+
+
+@pytest.mark.parametrize("selection", [
+    {"location": "US-OH"}, {"indicator": ["cocaine"]},
+    {"location": ["US-KY", "US-OH"], "indicator": "opioids"}, {}])
+def test_sel_without_revalidation_gives_the_validated_result(selection):
+    observed = pd.concat([monthly_observed(location=loc, indicator=ind, seed=i)
+                          for i, (loc, ind) in enumerate([("US-OH", "opioids"),
+                                                          ("US-KY", "cocaine")])])
+    fc = make_forecast(n=50, locations=("US-OH", "US-KY"), indicators=("opioids", "cocaine"),
+                       h=6, observed=observed, metadata={"model": "ARIMA", "warnings": ["w"]})
+    fast = fc.sel(**selection)
+    validated = Forecast(fc.samples.sel({k: [v] if isinstance(v, str) else v
+                                         for k, v in selection.items()}),
+                         frequency=fc.frequency, observed=fc.observed, metadata=fc.metadata)
+    _same(fast, validated)
+    assert type(fast) is Forecast
+    # the selection is independent of the original's mutable parts
+    fast.metadata["model"] = "changed"
+    assert fc.metadata["model"] == "ARIMA"
+    assert fast.observed is not fc.observed
+
+
+def test_sel_of_a_scenario_forecast_and_combine_match_the_validated_path():
+    fc = make_forecast(n=30, h=4, indicators=("opioids", "cocaine"),
+                       scenarios=("baseline", "interdiction"))
+    _same(fc.sel(scenario="interdiction", indicator="cocaine"),
+          Forecast(fc.samples.sel(scenario=["interdiction"], indicator=["cocaine"]),
+                   frequency="monthly", metadata=fc.metadata))
+    parts = {"a": make_forecast(n=30, h=4, seed=1, metadata={"model": "m", "created": "x"}),
+             "b": make_forecast(n=30, h=4, seed=2, metadata={"model": "m", "created": "x"})}
+    combined = Forecast.combine(parts, metadata={"note": "both"})
+    assert combined.metadata["note"] == "both" and combined.metadata["model"] == "m"
+    stacked = xr.concat([f.samples for f in parts.values()],
+                        dim=pd.Index(["a", "b"], name="scenario")).transpose("scenario", *DIMS)
+    _same(combined, Forecast(stacked, frequency="monthly", metadata=combined.metadata))
+    with pytest.raises(DataError, match="observed must be a tidy pandas DataFrame"):
+        Forecast.combine(parts, observed="not a frame")
+    with pytest.raises(DataError, match="JSON serialisable"):
+        Forecast.combine(parts, metadata={"bad": object()})
+
+
+def test_public_read_only_api():
+    observed = monthly_observed(location="US", indicator="opioids", estimate="predicted")
+    fc = make_forecast(n=40, h=6, indicators=("opioids", "cocaine"), observed=observed,
+                       metadata={"estimate": "predicted"})
+    assert fc.estimate == "predicted"
+    assert make_forecast(n=2, h=2).estimate == "reported"
+    assert fc.series_keys == [(None, "US", "opioids"), (None, "US", "cocaine")]
+    assert fc.period_labels == [f"2025-{m:02d}" for m in range(3, 9)]
+
+    paths = fc.paths
+    assert paths.shape == (40, 1, 2, 6) and not paths.flags.writeable
+    np.testing.assert_array_equal(paths, fc.samples.values)
+    with pytest.raises(ValueError, match="read-only"):
+        paths[0, 0, 0, 0] = -1.0
+    one = fc.series_paths("US", "cocaine")
+    assert one.shape == (40, 6) and not one.flags.writeable
+    np.testing.assert_array_equal(one, fc.samples.sel(location="US", indicator="cocaine")
+                                  .transpose("sample", "time").values)
+    with pytest.raises(DataError, match="unknown indicator 'heroin'"):
+        fc.series_paths("US", "heroin")
+    with pytest.raises(DataError, match="no scenario dimension"):
+        fc.series_paths("US", "opioids", scenario="baseline")
+    scen = make_forecast(n=5, h=2, scenarios=("baseline", "low"))
+    np.testing.assert_array_equal(scen.series_paths("US", "opioids", scenario="low"),
+                                  scen.samples.sel(scenario="low", location="US",
+                                                   indicator="opioids").values)
+    with pytest.raises(DataError, match="choose a scenario"):
+        scen.series_paths("US", "opioids")
+
+    rows = fc.observed_series("US", "opioids")
+    assert len(rows) == len(observed) and rows["period_end"].is_monotonic_increasing
+    assert fc.observed_series("US", "cocaine").empty
+    with pytest.raises(DataError, match="no observed data"):
+        make_forecast(n=2, h=2).observed_series("US", "opioids")
+
+
+def test_package_reexports_and_module_layout():
+    import odforecast
+    import odforecast.forecast as package
+    from odforecast import levels
+    from odforecast.forecast import container, display, hubverse, io, summaries, windows
+
+    assert package.Forecast is container.Forecast is odforecast.Forecast
+    assert package.HUBVERSE_QUANTILES is levels.HUBVERSE_QUANTILES
+    assert set(package.__all__) == {"Forecast", "HUBVERSE_QUANTILES"}
+    for module in (display, hubverse, io, summaries, windows, levels):
+        assert "odforecast.forecast.container" not in {
+            getattr(v, "__module__", None) for v in vars(module).values() if isinstance(v, type)}

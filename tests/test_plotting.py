@@ -213,3 +213,46 @@ def test_importing_the_plotting_module_does_not_load_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_plotting_reads_only_the_public_api_of_forecast(annual_fit, monkeypatch):
+    """Every figure is drawn through Forecast's public API: reading a private member
+    (``fc._anything``) from a module outside the odforecast.forecast package fails."""
+    from odforecast.forecast import Forecast
+
+    plain = annual_fit.forecast(3, n_samples=100, random_seed=1)
+    scenarios = annual_fit.forecast(5, [StatusQuo(), preset("source_low_fentanyl")],
+                                    n_samples=100, random_seed=1)
+    read_by: list[str] = []
+    original = Forecast.__getattribute__
+
+    def guarded(self, name):
+        if name.startswith("_") and not name.startswith("__"):
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if not caller.startswith("odforecast.forecast"):
+                read_by.append(f"{caller} read Forecast.{name}")
+                raise AssertionError(read_by[-1])
+        return original(self, name)
+
+    monkeypatch.setattr(Forecast, "__getattribute__", guarded)
+    with pytest.raises(AssertionError, match=r"read Forecast\._samples"):
+        plain._samples  # noqa: B018 - the guard works
+    read_by.clear()
+    plot_forecast(plain, start="2015")
+    plain.plot()
+    plot_locations(plain)
+    plot_scenarios(scenarios, cumulative=("2025", "2029"))
+    plot_forecast(scenarios, intervals=(0.5, 0.9))
+    assert read_by == []
+
+
+def test_plotting_does_not_import_the_forecast_package():
+    """Data flows one way: plotting draws any object with the Forecast API (duck-typed), so
+    Forecast.plot can import plotting without an import cycle."""
+    code = ("import sys, odforecast.plotting, odforecast.plotting.fan, "
+            "odforecast.plotting.scenarios, odforecast.plotting.locations; "
+            "print('odforecast.forecast' in sys.modules, "
+            "'odforecast.evaluate.backtest' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -136,14 +136,3 @@ def forecast_start(ax: Axes, when: Any, *, label: bool = True) -> None:
                     fontsize=8, color="0.4")
 
 
-def quantile_levels(probs: Sequence[float]) -> list[float]:
-    """``[0.5, lo_1, hi_1, lo_2, hi_2, ...]`` for central intervals ``probs``."""
-    levels = [0.5]
-    for p in probs:
-        levels += [round((1 - p) / 2, 12), round((1 + p) / 2, 12)]
-    return levels
-
-
-def percent(p: float) -> str:
-    """``0.95`` -> ``95``."""
-    return f"{round(p * 100, 6):g}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,18 +22,29 @@ _LEVELS = (50, 80, 95)
 _STEP_WORDS = {1: "months", 3: "quarters", 6: "half-years", 12: "years"}
 
 
+class _Result(NamedTuple):
+    """What :func:`odforecast.evaluate.backtest.compare` reads of a BacktestResult."""
+
+    scores: pd.DataFrame
+    model: str
+
+
+def _is_result(value: Any) -> bool:
+    """A BacktestResult, recognised by its score table (duck-typed: plotting does not import
+    the evaluation modules, which import plotting for ``BacktestResult.plot``)."""
+    return isinstance(getattr(value, "scores", None), pd.DataFrame) and hasattr(value, "model")
+
+
 def _scores(results: Any) -> pd.DataFrame:
     """One score table (``location, indicator, model, origin, horizon, ...``) from a
     BacktestResult, a list of them, or a score table."""
-    from odforecast.evaluate.backtest import BacktestResult
-
     if isinstance(results, pd.DataFrame):
         table = results
-    elif isinstance(results, BacktestResult):
+    elif _is_result(results):
         table = results.scores
     elif isinstance(results, Iterable):
         items = list(results)
-        if not all(isinstance(r, BacktestResult) for r in items):
+        if not all(_is_result(r) for r in items):
             raise DataError("plot_backtest takes BacktestResult objects or a score table")
         table = pd.concat([r.scores for r in items], ignore_index=True)
     else:
@@ -116,9 +127,7 @@ def plot_backtest(results: BacktestResult | Iterable[BacktestResult] | pd.DataFr
         wis=("wis", "mean"), n=("wis", "size"),
         **{f"cover_{p}": (f"cover_{p}", "mean") for p in _LEVELS}).reset_index()
     if relative:
-        from odforecast.evaluate.backtest import BacktestResult
-
-        parts = [BacktestResult(t, m) for m, t in table.groupby("model", sort=False)]
+        parts = [_Result(t, str(m)) for m, t in table.groupby("model", sort=False)]
         rel = compare(parts, baseline=base, by=("model", "horizon"))
         by_h = by_h.merge(rel[["model", "horizon", f"rel_wis_vs_{base}"]],
                           on=["model", "horizon"], how="left")

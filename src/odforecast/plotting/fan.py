@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.errors import DataError
+from odforecast.levels import check_levels, interval_levels, percent
 from odforecast.plotting import _style
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
@@ -45,11 +46,11 @@ def draw_fan(ax: Axes, x: np.ndarray, paths: np.ndarray, *, probs: Sequence[floa
     >>> bool(np.allclose(ax.lines[0].get_ydata(), np.median(paths, axis=0)))
     True
     """
-    q = np.quantile(paths, _style.quantile_levels(probs), axis=0)
+    q = np.quantile(paths, interval_levels(probs), axis=0)
     for k, p in enumerate(probs):
         band = ax.fill_between(x, q[1 + 2 * k], q[2 + 2 * k], color=colour, alpha=alpha,
                                linewidth=0, zorder=2)
-        band.set_gid(f"{gid}:band{_style.percent(p)}")
+        band.set_gid(f"{gid}:band{percent(p)}")
         if edges:
             for bound in (q[1 + 2 * k], q[2 + 2 * k]):
                 ax.plot(x, bound, color=colour, linewidth=0.8, alpha=0.7, zorder=2)
@@ -78,7 +79,7 @@ def draw_observed(ax: Axes, forecast: Forecast, location: str, indicator: str, *
     """
     if forecast.observed is None:
         return None, False
-    obs = forecast._observed_series(location, indicator)
+    obs = forecast.observed_series(location, indicator)
     if start is not None:
         obs = obs[obs["period_end"] >= start]
     if obs.empty:
@@ -206,9 +207,7 @@ def plot_forecast(forecast: Forecast, *, location: str | Sequence[str] | None = 
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from odforecast.forecast import _check_levels
-
-    probs = sorted(_check_levels(intervals, "intervals"), reverse=True)  # widest first
+    probs = sorted(check_levels(intervals, "intervals"), reverse=True)  # widest first
     sub = forecast.sel(location=location, indicator=indicator, scenario=scenario)
     panels = [(loc, ind) for loc in sub.locations for ind in sub.indicators]
     scenarios = sub.scenarios or [None]
@@ -238,7 +237,7 @@ def plot_forecast(forecast: Forecast, *, location: str | Sequence[str] | None = 
             last, censored = draw_observed(panel_ax, sub, loc, ind, start=first_shown)
             any_censored |= censored
         for scen, colour in zip(scenarios, colours, strict=True):
-            paths = sub._paths(scen, loc, ind)
+            paths = sub.series_paths(loc, ind, scenario=scen)
             if np.isnan(paths).all():
                 continue
             q = draw_fan(panel_ax, x, paths, probs=probs, colour=colour, alpha=alpha,
@@ -264,10 +263,10 @@ def plot_forecast(forecast: Forecast, *, location: str | Sequence[str] | None = 
     for k, p in reversed(list(enumerate(probs))):  # narrowest (darkest) first
         shade = 1 - (1 - alpha) ** (k + 1)
         handles.append(Patch(facecolor=band_colour, alpha=shade, linewidth=0,
-                             label=f"{_style.percent(p)}% interval"))
+                             label=f"{percent(p)}% interval"))
     if show_observed and sub.observed is not None:
         handles.append(Line2D([], [], color=_style.OBSERVED, marker="o", markersize=3,
-                              linewidth=1.2, label=f"observed ({sub._estimate})"))
+                              linewidth=1.2, label=f"observed ({sub.estimate})"))
         if any_censored:
             handles.append(Line2D([], [], linestyle="none", marker="o", markersize=5,
                                   markerfacecolor="white", markeredgecolor=_style.OBSERVED,

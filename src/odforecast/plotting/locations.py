@@ -11,6 +11,7 @@ import pandas as pd
 from odforecast.data.display import value_label
 from odforecast.data.schema import INDICATORS
 from odforecast.errors import DataError
+from odforecast.levels import check_levels, percent
 from odforecast.plotting import _style
 from odforecast.plotting.fan import draw_fan, draw_observed, origin
 
@@ -75,9 +76,7 @@ def plot_locations(forecast: Forecast, *, indicator: str | None = None,
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from odforecast.forecast import _check_levels
-
-    probs = sorted(_check_levels(intervals, "intervals"), reverse=True)
+    probs = sorted(check_levels(intervals, "intervals"), reverse=True)
     if indicator is None:
         if len(forecast.indicators) > 1:
             raise DataError(f"the forecast has several indicators "
@@ -103,7 +102,7 @@ def plot_locations(forecast: Forecast, *, indicator: str | None = None,
     begins = origin(sub)
     for ax, loc in zip(axes, wanted, strict=True):
         draw_observed(ax, sub, loc, indicator, start=first_shown, markersize=0)
-        paths = sub._paths(scenario, loc, indicator)
+        paths = sub.series_paths(loc, indicator, scenario=scenario)
         if not np.isnan(paths).all():
             draw_fan(ax, x, paths, probs=probs, colour="C0", alpha=0.25, gid="median")
         ax.axvline(begins, color="0.6", linestyle=":", linewidth=0.8, zorder=1)
@@ -120,10 +119,10 @@ def plot_locations(forecast: Forecast, *, indicator: str | None = None,
     handles: list[Any] = [Line2D([], [], color="C0", linewidth=2, label="median")]
     for k, p in reversed(list(enumerate(probs))):
         handles.append(Patch(facecolor="C0", alpha=1 - 0.75 ** (k + 1), linewidth=0,
-                             label=f"{_style.percent(p)}% interval"))
+                             label=f"{percent(p)}% interval"))
     if sub.observed is not None:
         handles.append(Line2D([], [], color=_style.OBSERVED, linewidth=1.2,
-                              label=f"observed ({sub._estimate})"))
+                              label=f"observed ({sub.estimate})"))
     # the title heads the legend: one block at the top, which constrained layout keeps clear
     # of the panels (a separate suptitle would collide with an outside legend)
     legend = fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.errors import DataError
+from odforecast.levels import check_levels, percent
 from odforecast.plotting import _style
 from odforecast.plotting.fan import draw_fan, draw_observed, origin
 
@@ -94,13 +95,11 @@ def plot_scenarios(forecast: Forecast, *, location: str | None = None,
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from odforecast.forecast import _check_levels
-
     if not forecast.scenarios:
         raise DataError("plot_scenarios needs a forecast with scenarios",
                         hint="forecast with a list of scenarios: fitted.forecast(h, "
                              "[StatusQuo(), preset('source_low_fentanyl')])")
-    (prob,) = _check_levels([interval], "interval")
+    (prob,) = check_levels([interval], "interval")
     loc = _only(forecast.locations, location, "location")
     ind = _only(forecast.indicators, indicator, "indicator")
     base = baseline or ("status_quo" if "status_quo" in forecast.scenarios
@@ -126,7 +125,7 @@ def plot_scenarios(forecast: Forecast, *, location: str | None = None,
     x = _style.positions(forecast.frequency, forecast.period_start, forecast.time)
     for scen in order:
         # light fills with outlines: several overlapping bands stay tellable apart
-        q = draw_fan(ax, x, forecast._paths(scen, loc, ind), probs=[prob],
+        q = draw_fan(ax, x, forecast.series_paths(loc, ind, scenario=scen), probs=[prob],
                      colour=colours[scen], alpha=0.08 if scen != base else 0.18,
                      gid=f"median:{scen}", edges=True)
         if last is not None:
@@ -144,10 +143,10 @@ def plot_scenarios(forecast: Forecast, *, location: str | None = None,
                                  label=f"{s} (baseline)" if s == base else s)
                           for s in [base, *others]]
     handles.append(Patch(facecolor="0.5", alpha=0.3, linewidth=0,
-                         label=f"{_style.percent(prob)}% interval"))
+                         label=f"{percent(prob)}% interval"))
     if forecast.observed is not None:
         handles.append(Line2D([], [], color=_style.OBSERVED, marker="o", markersize=3,
-                              linewidth=1.2, label=f"observed ({forecast._estimate})"))
+                              linewidth=1.2, label=f"observed ({forecast.estimate})"))
 
     if cumulative:
         _totals(axes[1], forecast, loc, ind, base, [base, *others], colours, cumulative)
@@ -229,7 +228,8 @@ def _path_totals(forecast: Forecast, scenario: str, table: pd.DataFrame) -> np.n
     every scenario, so the ratio needs only the forecast part plus that constant)."""
     lo, hi = table["start"].iloc[0], table["end"].iloc[0]
     keep = np.asarray((forecast.period_start >= lo) & (forecast.time <= hi))
-    paths = forecast._paths(scenario, forecast.locations[0], forecast.indicators[0])
+    paths = forecast.series_paths(forecast.locations[0], forecast.indicators[0],
+                                   scenario=scenario)
     row = table[table["scenario"] == scenario].iloc[0]
     # the observed part: the table's median minus the paths' median forecast part
     forecast_part = paths[:, keep].sum(axis=1)

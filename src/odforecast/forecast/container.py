@@ -1,24 +1,18 @@
-"""The one result type of every odforecast model: :class:`Forecast`, a set of sample paths.
+"""The :class:`~odforecast.Forecast` container: validation, properties, selection and combination.
 
-Every model (ARIMA, the Bayesian PyMC models, the mechanistic model) returns a :class:`Forecast`.
-Sample paths are the currency: every summary is computed from the paths, so a total over several
-periods is the sum of each path (never a sum of quantiles), and paths keep their index across
-periods so they stay joint.
-
-The samples are an :class:`xarray.DataArray` with dimensions ``("sample", "location",
-"indicator", "time")``, or ``("scenario", "sample", "location", "indicator", "time")`` for
-scenario projections.  ``time`` is the last day (``period_end``) of each forecast period.
-
-Only numpy, pandas and xarray are imported here; matplotlib is imported by :meth:`Forecast.plot`.
+The summaries, the hubverse export, netCDF storage and the display live in the sibling modules
+(:mod:`~odforecast.forecast.summaries`, :mod:`~odforecast.forecast.windows`,
+:mod:`~odforecast.forecast.hubverse`, :mod:`~odforecast.forecast.io`,
+:mod:`~odforecast.forecast.display`); the methods here forward to them.  matplotlib is imported
+only by :meth:`~odforecast.Forecast.plot` and its siblings.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
@@ -26,69 +20,25 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from odforecast import calendar
 from odforecast._version import __version__
 from odforecast.data.display import period_label
-from odforecast.data.schema import ESTIMATES, FREQUENCIES, INDICATORS, validate
+from odforecast.data.schema import ESTIMATES, FREQUENCIES, validate
 from odforecast.errors import DataError
+from odforecast.forecast import display, hubverse, io, summaries, windows
+from odforecast.forecast.io import dump_metadata
+from odforecast.levels import HUBVERSE_QUANTILES, check_levels
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["HUBVERSE_QUANTILES", "Forecast"]
-
-#: The 23 quantile levels of the hubverse (and CDC FluSight / COVID-19 Forecast Hub) standard.
-HUBVERSE_QUANTILES: tuple[float, ...] = (
-    0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
-    0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99,
-)
+__all__ = ["Forecast"]
 
 _DIMS = ("sample", "location", "indicator", "time")
 _SCENARIO_DIMS = ("scenario", *_DIMS)
-_FORMAT = "odforecast.Forecast"
-_FORMAT_VERSION = 1
 _UNSET: Any = object()
-
-
-# --------------------------------------------------------------------------------------------
-# small helpers
-# --------------------------------------------------------------------------------------------
-
-def _json_default(value: Any) -> Any:
-    """Convert the non-JSON values models commonly put in metadata."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, pd.Timestamp | datetime | date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _dump_metadata(metadata: Mapping[str, Any], *, sort_keys: bool = False) -> str:
-    return json.dumps(metadata, default=_json_default, sort_keys=sort_keys)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def _percent(p: float) -> str:
-    return f"{round(p * 100, 6):g}"
-
-
-def _check_levels(levels: float | Sequence[float], name: str) -> list[float]:
-    values = np.atleast_1d(np.asarray(levels, dtype=float))
-    if values.ndim != 1 or values.size == 0:
-        raise DataError(f"{name} must be a non-empty sequence of numbers, got {levels!r}")
-    if not (np.all(np.isfinite(values)) and np.all((values > 0) & (values < 1))):
-        raise DataError(f"every value of {name} must lie strictly between 0 and 1, got "
-                        f"{values.tolist()}")
-    if len(set(values.tolist())) != values.size:
-        raise DataError(f"{name} has duplicate values: {values.tolist()}")
-    return [float(v) for v in values]
+_day = windows.day
 
 
 def _as_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
@@ -102,33 +52,19 @@ def _as_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
     return items
 
 
-def _window_bound(value: Any, *, end: bool, name: str) -> pd.Timestamp:
-    """Parse a window bound: a string is a period ("2029", "2029-06", "2029Q3", "2029-12-31")."""
-    try:
-        if isinstance(value, str):
-            period = pd.Period(value)
-            stamp = period.end_time if end else period.start_time
-        else:
-            stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a date or a string such as '2029' or '2029-12-31', "
-                        f"got {value!r} ({exc})") from None
-    if stamp is pd.NaT or pd.isna(stamp):
-        raise DataError(f"{name} is missing (got {value!r})")
-    if stamp.tz is not None:
-        raise DataError(f"{name} must be a date without time zone, got {value!r}")
-    return stamp.normalize()
 
-
-def _day(stamp: pd.Timestamp) -> str:
-    return stamp.strftime("%Y-%m-%d")
-
-
-def _optional_engine() -> str | None:
-    """``h5netcdf`` when it (and h5py, its HDF5 backend) can be imported, else xarray's default."""
-    if importlib.util.find_spec("h5netcdf") and importlib.util.find_spec("h5py"):
-        return "h5netcdf"
-    return None
+def _canonical(samples: xr.DataArray, values: Any) -> xr.DataArray:
+    """``values`` with the dimensions of ``samples`` and its coordinates in canonical form:
+    ``sample`` numbered 0..n-1, labels as numpy strings, ``time`` as datetime64[ns]; attributes
+    and non-dimension coordinates dropped.  The one place both constructors build the array,
+    so a trusted and a validated Forecast hold identical samples."""
+    coords: dict[str, Any] = {"sample": np.arange(samples.sizes["sample"], dtype=np.int64)}
+    for dim in ("scenario", "location", "indicator"):
+        if dim in samples.dims:
+            coords[dim] = np.asarray([str(v) for v in samples.coords[dim].values], dtype=str)
+    coords["time"] = pd.DatetimeIndex(samples.coords["time"].values).astype(
+        "datetime64[ns]").rename("time")
+    return xr.DataArray(values, dims=samples.dims, coords=coords, name="samples")
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,14 +125,28 @@ class Forecast:
                             f"{', '.join(FREQUENCIES)}")
         self._frequency = frequency
         self._samples = self._check_samples(samples, frequency)
-        if observed is None:
-            self._observed = None
-        elif isinstance(observed, pd.DataFrame):
-            self._observed = validate(observed, origin="observed")
-        else:
-            raise DataError(f"observed must be a tidy pandas DataFrame or None, got "
-                            f"{type(observed).__name__}")
+        self._observed = self._check_observed(observed)
         self._metadata = self._check_metadata(metadata)
+
+    @classmethod
+    def _trusted(cls, samples: xr.DataArray, frequency: str, observed: pd.DataFrame | None,
+                 metadata: dict[str, Any]) -> Forecast:
+        """A Forecast of parts that are already valid, without checking them again.
+
+        For code inside :mod:`odforecast.forecast` that holds the parts of a valid Forecast
+        (a selection of its samples, its observed frame and metadata): ``samples`` has the
+        canonical dimensions and float64 values that passed :meth:`_check_values`,
+        ``observed`` passed :func:`~odforecast.data.schema.validate` (or is None) and
+        ``metadata`` passed :meth:`_check_metadata`.  The array is shared, not copied (a
+        Forecast never changes its samples); the observed frame gets a new (copy-on-write)
+        frame object; ``metadata`` is kept as given, so pass a copy.
+        """
+        out = cls.__new__(cls)
+        out._frequency = frequency
+        out._samples = _canonical(samples, samples.data)
+        out._observed = None if observed is None else observed.copy(deep=False)
+        out._metadata = metadata
+        return out
 
     # ---------------------------------------------------------------- validation
 
@@ -216,7 +166,6 @@ class Forecast:
         for dim in target:
             if samples.sizes[dim] == 0:
                 raise DataError(f"samples has an empty {dim!r} dimension")
-        coords: dict[str, Any] = {"sample": np.arange(samples.sizes["sample"], dtype=np.int64)}
         for dim in ("scenario", "location", "indicator"):
             if dim not in target:
                 continue
@@ -226,10 +175,9 @@ class Forecast:
             if not all(isinstance(v, str) and v for v in labels):
                 raise DataError(f"the {dim!r} coordinate must hold non-empty strings, got "
                                 f"{labels[:5]!r}")
-            labels = [str(v) for v in labels]
             if len(set(labels)) != len(labels):
-                raise DataError(f"the {dim!r} coordinate has duplicate labels: {labels}")
-            coords[dim] = np.asarray(labels, dtype=str)
+                raise DataError(f"the {dim!r} coordinate has duplicate labels: "
+                                f"{[str(v) for v in labels]}")
         if "time" not in samples.coords:
             raise DataError("samples needs a 'time' coordinate (the period_end dates)")
         try:
@@ -237,13 +185,12 @@ class Forecast:
         except (TypeError, ValueError) as exc:
             raise DataError(f"the 'time' coordinate must hold dates ({exc})") from None
         Forecast._check_time(time, frequency)
-        coords["time"] = time.astype("datetime64[ns]").rename("time")
 
         try:
             values = np.array(samples.values, dtype=np.float64, copy=True)
         except (TypeError, ValueError) as exc:
             raise DataError(f"samples must be numeric ({exc})") from None
-        out = xr.DataArray(values, dims=target, coords=coords, name="samples")
+        out = _canonical(samples, values)
         Forecast._check_values(out)
         return out
 
@@ -257,21 +204,19 @@ class Forecast:
         bad = ~(time.is_month_end & (time == time.normalize()))
         if bad.any():
             raise DataError(f"time {time[bad][0]} is not the last day of a month", hint=hint)
-        months = np.asarray(time.year * 12 + time.month - 1)
-        step = 1 if frequency in ("monthly", "12m_ending") else FREQUENCIES[frequency]
-        end_month = {"annual": (12,), "semiannual": (6, 12), "quarterly": (3, 6, 9, 12)}
-        if frequency in end_month:
-            wrong = ~np.isin(time.month, end_month[frequency])
-            if wrong.any():
-                raise DataError(f"time {_day(time[wrong][0])} cannot end a {frequency} period "
-                                f"(it must end in month {end_month[frequency]})", hint=hint)
-        diffs = np.diff(months)
+        freq = calendar.frequency(frequency)
+        wrong = ~freq.can_end(time)
+        if wrong.any():
+            raise DataError(f"time {_day(time[wrong][0])} cannot end a {frequency} period "
+                            f"(it must end in month {freq.end_months})", hint=hint)
+        diffs = np.diff(calendar.month_number(time))
         if (diffs <= 0).any():
             raise DataError("the 'time' coordinate must be strictly increasing", hint=hint)
-        if (diffs != step).any():
-            pos = int(np.flatnonzero(diffs != step)[0])
-            raise DataError(f"{frequency} forecast times must be {step} month(s) apart with no "
-                            f"gaps; got {_day(time[pos])} then {_day(time[pos + 1])}", hint=hint)
+        if (diffs != freq.step).any():
+            pos = int(np.flatnonzero(diffs != freq.step)[0])
+            raise DataError(f"{frequency} forecast times must be {freq.step} month(s) apart "
+                            f"with no gaps; got {_day(time[pos])} then {_day(time[pos + 1])}",
+                            hint=hint)
 
     @staticmethod
     def _check_values(samples: xr.DataArray) -> None:
@@ -304,6 +249,15 @@ class Forecast:
                              "no forecast")
 
     @staticmethod
+    def _check_observed(observed: Any) -> pd.DataFrame | None:
+        if observed is None:
+            return None
+        if isinstance(observed, pd.DataFrame):
+            return validate(observed, origin="observed")
+        raise DataError(f"observed must be a tidy pandas DataFrame or None, got "
+                        f"{type(observed).__name__}")
+
+    @staticmethod
     def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
         if metadata is None:
             metadata = {}
@@ -323,7 +277,7 @@ class Forecast:
             raise DataError(f"metadata['estimate'] must be 'reported' or 'predicted', got "
                             f"{estimate!r}")
         try:
-            _dump_metadata(out)
+            dump_metadata(out)
         except (TypeError, ValueError) as exc:
             raise DataError(f"metadata must be JSON serialisable ({exc})") from None
         return out
@@ -493,9 +447,9 @@ class Forecast:
         >>> [str(d.date()) for d in fc.period_start]
         ['2025-01-01', '2025-04-01']
         """
-        span = FREQUENCIES[self._frequency]
-        start = (self.time.to_period("M") - (span - 1)).to_timestamp()
-        return pd.DatetimeIndex(start.astype("datetime64[ns]"), name="period_start")
+        starts = calendar.frequency(self._frequency).starts(self.time)
+        return pd.DatetimeIndex(starts, name="period_start")
+
 
     @property
     def n_samples(self) -> int:
@@ -533,41 +487,170 @@ class Forecast:
         """
         return int(self._samples.sizes["time"])
 
-    # ---------------------------------------------------------------- internals
+    @property
+    def period_labels(self) -> list[str]:
+        """Short label of each forecast period (``2025-03``, ``2025-Q2``, ``2025``,
+        ``12m to 2025-03``), as in messages and tables.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, xarray as xr
+        >>> rng = np.random.default_rng(0)
+        >>> fc = Forecast(xr.DataArray(rng.poisson(900.0, (100, 1, 2, 6)).astype(float),
+        ...     dims=("sample", "location", "indicator", "time"),
+        ...     coords={"location": ["US"], "indicator": ["opioids", "cocaine"],
+        ...             "time": pd.date_range("2025-03-31", periods=6, freq="ME")}),
+        ...     frequency="monthly")
+        >>> fc.period_labels[:2]
+        ['2025-03', '2025-04']
+        """
+        return [period_label(self._frequency, s, e)
+                for s, e in zip(self.period_start, self.time, strict=True)]
 
     @property
-    def _estimate(self) -> str:
+    def estimate(self) -> str:
+        """Which observed series the model was fitted on: ``metadata['estimate']``
+        (``reported`` or ``predicted``), ``reported`` when not recorded.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, xarray as xr
+        >>> rng = np.random.default_rng(0)
+        >>> fc = Forecast(xr.DataArray(rng.poisson(900.0, (100, 1, 2, 6)).astype(float),
+        ...     dims=("sample", "location", "indicator", "time"),
+        ...     coords={"location": ["US"], "indicator": ["opioids", "cocaine"],
+        ...             "time": pd.date_range("2025-03-31", periods=6, freq="ME")}),
+        ...     frequency="monthly")
+        >>> fc.estimate
+        'reported'
+        """
         return str(self._metadata.get("estimate") or "reported")
 
-    def _series_keys(self) -> list[tuple[str | None, str, str]]:
+    @property
+    def series_keys(self) -> list[tuple[str | None, str, str]]:
+        """``(scenario, location, indicator)`` of every series, in coordinate order
+        (scenario None when there is no scenario dimension).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, xarray as xr
+        >>> rng = np.random.default_rng(0)
+        >>> fc = Forecast(xr.DataArray(rng.poisson(900.0, (100, 1, 2, 6)).astype(float),
+        ...     dims=("sample", "location", "indicator", "time"),
+        ...     coords={"location": ["US"], "indicator": ["opioids", "cocaine"],
+        ...             "time": pd.date_range("2025-03-31", periods=6, freq="ME")}),
+        ...     frequency="monthly")
+        >>> fc.series_keys
+        [(None, 'US', 'opioids'), (None, 'US', 'cocaine')]
+        """
         scenarios = self.scenarios or [None]
         return [(s, loc, ind) for s in scenarios for loc in self.locations
                 for ind in self.indicators]
 
-    def _paths(self, scenario: str | None, location: str, indicator: str) -> np.ndarray:
-        """Array (sample, time) of one series."""
-        selection: dict[str, str] = {"location": location, "indicator": indicator}
-        if scenario is not None:
-            selection["scenario"] = scenario
-        return self._samples.sel(selection).transpose("sample", "time").values
+    @property
+    def paths(self) -> np.ndarray:
+        """The sample paths as a read-only numpy array, dimensions in the canonical order
+        ``([scenario,] sample, location, indicator, time)`` (those of :attr:`samples`).
 
-    def _observed_series(self, location: str, indicator: str) -> pd.DataFrame:
-        """Observed rows of one series (this frequency and estimate), sorted, one per period."""
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, xarray as xr
+        >>> rng = np.random.default_rng(0)
+        >>> fc = Forecast(xr.DataArray(rng.poisson(900.0, (100, 1, 2, 6)).astype(float),
+        ...     dims=("sample", "location", "indicator", "time"),
+        ...     coords={"location": ["US"], "indicator": ["opioids", "cocaine"],
+        ...             "time": pd.date_range("2025-03-31", periods=6, freq="ME")}),
+        ...     frequency="monthly")
+        >>> fc.paths.shape, fc.paths.flags.writeable
+        ((100, 1, 2, 6), False)
+        """
+        view = self._samples.values.view()
+        view.flags.writeable = False
+        return view
+
+    def series_paths(self, location: str, indicator: str, *,
+                     scenario: str | None = None) -> np.ndarray:
+        """The sample paths of one series: a read-only array ``(sample, time)``.
+
+        Parameters
+        ----------
+        location, indicator
+            The series.
+        scenario
+            Its scenario; required when the forecast has a scenario dimension, else None.
+
+        Raises
+        ------
+        odforecast.DataError
+            If the series is not in the forecast.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, xarray as xr
+        >>> rng = np.random.default_rng(0)
+        >>> fc = Forecast(xr.DataArray(rng.poisson(900.0, (100, 1, 2, 6)).astype(float),
+        ...     dims=("sample", "location", "indicator", "time"),
+        ...     coords={"location": ["US"], "indicator": ["opioids", "cocaine"],
+        ...             "time": pd.date_range("2025-03-31", periods=6, freq="ME")}),
+        ...     frequency="monthly")
+        >>> fc.series_paths("US", "cocaine").shape
+        (100, 6)
+        """
+        scenarios = self.scenarios
+        if (scenario is None) != (scenarios is None):
+            raise DataError("this forecast has no scenario dimension" if scenarios is None
+                            else f"choose a scenario: one of {scenarios}")
+        wanted = [("location", location, self.locations),
+                  ("indicator", indicator, self.indicators)]
+        if scenarios is not None:
+            wanted.insert(0, ("scenario", scenario, scenarios))
+        index = []
+        for dim, value, available in wanted:
+            if value not in available:
+                raise DataError(f"unknown {dim} {value!r}; available: {available}")
+            index.append(available.index(value))
+        dims = self._samples.dims
+        positions = {dim: i for (dim, _, _), i in zip(wanted, index, strict=True)}
+        key = tuple(positions.get(d, slice(None)) for d in dims)  # sample and time stay
+        view = self._samples.values[key].view()
+        view.flags.writeable = False
+        return view
+
+    def observed_series(self, location: str, indicator: str) -> pd.DataFrame:
+        """The observed rows of one series at this forecast's frequency and :attr:`estimate`,
+        sorted by ``period_end``, one row per period.
+
+        Raises
+        ------
+        odforecast.DataError
+            If the forecast has no observed frame, or the frame has several rows for one
+            period of the series.
+
+        Examples
+        --------
+        >>> import odforecast
+        >>> from odforecast.models import Naive
+        >>> us = odforecast.load_dataset("us_annual").query(
+        ...     "indicator == 'opioids' and estimate == 'reported'")
+        >>> fc = Naive().fit(us).forecast(2, n_samples=50, random_seed=0)
+        >>> rows = fc.observed_series("US", "opioids")
+        >>> bool(rows["period_end"].is_monotonic_increasing), len(rows) == len(us)
+        (True, True)
+        """
         obs = self._observed
-        assert obs is not None
+        if obs is None:
+            raise DataError("this forecast has no observed data")
+        estimate = self.estimate
         rows = obs[(obs["location"] == location) & (obs["indicator"] == indicator)
-                   & (obs["frequency"] == self._frequency) & (obs["estimate"] == self._estimate)]
+                   & (obs["frequency"] == self._frequency) & (obs["estimate"] == estimate)]
         rows = rows.sort_values("period_end", kind="stable")
         dup = rows["period_end"].duplicated()
         if dup.any():
             when = rows.loc[dup.to_numpy(), "period_end"].iloc[0]
-            raise DataError(f"observed has several {self._estimate} rows for {location} "
+            raise DataError(f"observed has several {estimate} rows for {location} "
                             f"{indicator} period ending {_day(when)} (dimension columns?)",
                             hint="pass an observed frame with one row per period")
         return rows
-
-    def _label(self, start: pd.Timestamp, end: pd.Timestamp) -> str:
-        return period_label(self._frequency, start, end)
 
     # ---------------------------------------------------------------- summaries
 
@@ -601,9 +684,8 @@ class Forecast:
         >>> bool((q.sel(quantile=0.1) <= q.sel(quantile=0.9)).all())
         True
         """
-        checked = _check_levels(levels, "levels")
-        out = self._samples.quantile(checked, dim="sample", skipna=False)
-        return out.rename(None)
+        checked = check_levels(levels, "levels")
+        return summaries.quantiles(self._samples, checked)
 
     def to_frame(self, intervals: Sequence[float] = (0.5, 0.8, 0.95)) -> pd.DataFrame:
         """Tidy summary: mean, median and central intervals of every series and period.
@@ -636,41 +718,9 @@ class Forecast:
         >>> len(frame)
         6
         """
-        probs = _check_levels(intervals, "intervals")
-        levels = [0.5]
-        for p in probs:
-            levels += [round((1 - p) / 2, 12), round((1 + p) / 2, 12)]
-        dims = [d for d in self._samples.dims if d != "sample"]
-        values = self._samples.transpose(*dims, "sample").values
-        flat = values.reshape(-1, self.n_samples)
-        keep = ~np.isnan(flat[:, 0])
-        stats = np.quantile(flat[keep], levels, axis=1) if keep.any() else np.empty((len(levels),
-                                                                                     0))
-        index = np.indices(values.shape[:-1]).reshape(len(dims), -1)[:, keep]
-        frame = self._key_frame(dims, index)
-        frame["mean"] = flat[keep].mean(axis=1)
-        frame["median"] = stats[0]
-        for k, p in enumerate(probs):
-            frame[f"lower_{_percent(p)}"] = stats[1 + 2 * k]
-            frame[f"upper_{_percent(p)}"] = stats[2 + 2 * k]
-        return frame
-
-    def _key_frame(self, dims: list[str], index: np.ndarray) -> pd.DataFrame:
-        """Key columns for the flattened positions ``index`` (one row per dim) of ``dims``."""
-        columns: dict[str, Any] = {}
-        starts = self.period_start
-        for dim, positions in zip(dims, index, strict=True):
-            if dim == "time":
-                columns["frequency"] = pd.Series([self._frequency] * len(positions),
-                                                 dtype=object)
-                columns["period_start"] = pd.Series(starts.values[positions],
-                                                    dtype="datetime64[ns]")
-                columns["period_end"] = pd.Series(self.time.values[positions],
-                                                  dtype="datetime64[ns]")
-            else:
-                labels = self._samples.coords[dim].values
-                columns[dim] = pd.Series([str(v) for v in labels[positions]], dtype=object)
-        return pd.DataFrame(columns)
+        probs = check_levels(intervals, "intervals")
+        return summaries.summary_frame(self._samples, probs, frequency=self._frequency,
+                                       period_start=self.period_start)
 
     def cumulative(self, start: Any, end: Any, *, intervals: Sequence[float] = (0.95,),
                    include_observed: bool = False) -> pd.DataFrame:
@@ -725,126 +775,8 @@ class Forecast:
         >>> bool(np.isclose(total.loc[0, "mean"], fc.samples.sum("time").mean()))
         True
         """
-        if self._frequency == "12m_ending":
-            raise DataError("cannot sum 12m_ending values: consecutive 12-month-ending windows "
-                            "overlap", hint="forecast an annual or monthly series instead")
-        probs = _check_levels(intervals, "intervals")
-        lo = _window_bound(start, end=False, name="start")
-        hi = _window_bound(end, end=True, name="end")
-        if hi < lo:
-            raise DataError(f"window end {_day(hi)} is before its start {_day(lo)}")
-        starts, ends = self.period_start, self.time
-        first_label = self._label(starts[0], ends[0])
-        last_label = self._label(starts[-1], ends[-1])
-        inside = np.flatnonzero(np.asarray((starts >= lo) & (ends <= hi)))
-        if inside.size == 0:
-            raise DataError(f"the window {_day(lo)}..{_day(hi)} contains no forecast period "
-                            f"(the forecast covers {first_label}..{last_label})")
-        window = f"the window {_day(lo)}..{_day(hi)}"
-        if hi > ends[-1]:
-            raise DataError(f"{window} ends after the forecast's last period {last_label}",
-                            hint=f"end the window on or before {_day(ends[-1])}")
-        if ends[inside[-1]] != hi:
-            after = inside[-1] + 1
-            raise DataError(f"{window} ends inside the forecast period "
-                            f"{self._label(starts[after], ends[after])}",
-                            hint=f"end it on {_day(ends[inside[-1]])} or {_day(ends[after])}")
-        if inside[0] > 0 and starts[inside[0]] != lo:
-            before = inside[0] - 1
-            raise DataError(f"{window} starts inside the forecast period "
-                            f"{self._label(starts[before], ends[before])}",
-                            hint=f"start it on {_day(starts[before])} or "
-                                 f"{_day(starts[inside[0]])}")
-        needs_observed = starts[0] > lo
-        if needs_observed and not include_observed:
-            raise DataError(f"{window} starts before the forecast's first period {first_label}",
-                            hint="pass include_observed=True to add the observed periods, or "
-                                 f"start the window on {_day(starts[0])}")
-
-        rows: list[dict[str, Any]] = []
-        totals: list[np.ndarray] = []
-        fixed_cache: dict[tuple[str, str], tuple[float, int]] = {}
-        for scenario, location, indicator in self._series_keys():
-            paths = self._paths(scenario, location, indicator)[:, inside]
-            missing = np.isnan(paths[0])
-            if missing.all():
-                continue
-            name = f"{location} {indicator}" + (f" (scenario {scenario})" if scenario else "")
-            if missing.any():
-                t = inside[int(np.argmax(missing))]
-                raise DataError(f"{name} has no forecast for {self._label(starts[t], ends[t])}, "
-                                f"inside {window}")
-            fixed, n_fixed = 0.0, 0
-            if needs_observed:
-                if (location, indicator) not in fixed_cache:
-                    fixed_cache[location, indicator] = self._observed_total(
-                        location, indicator, lo, starts[0], window)
-                fixed, n_fixed = fixed_cache[location, indicator]
-            totals.append(paths.sum(axis=1) + fixed)
-            row: dict[str, Any] = {} if scenario is None else {"scenario": scenario}
-            row.update(location=location, indicator=indicator,
-                       start=lo if needs_observed else starts[inside[0]], end=hi,
-                       n_periods=n_fixed + inside.size)
-            rows.append(row)
-
-        key = (["scenario"] if self.scenarios else []) + ["location", "indicator"]
-        columns = [*key, "start", "end", "n_periods", "mean", "median"]
-        for p in probs:
-            columns += [f"lower_{_percent(p)}", f"upper_{_percent(p)}"]
-        if not rows:
-            return pd.DataFrame({c: [] for c in columns})
-        frame = pd.DataFrame(rows)
-        for column in key:
-            frame[column] = frame[column].astype(object)
-        frame["start"] = frame["start"].astype("datetime64[ns]")
-        frame["end"] = frame["end"].astype("datetime64[ns]")
-        frame["n_periods"] = frame["n_periods"].astype(np.int64)
-        stacked = np.vstack(totals)
-        frame["mean"] = stacked.mean(axis=1)
-        frame["median"] = np.quantile(stacked, 0.5, axis=1)
-        for p in probs:
-            lower, upper = round((1 - p) / 2, 12), round((1 + p) / 2, 12)
-            frame[f"lower_{_percent(p)}"] = np.quantile(stacked, lower, axis=1)
-            frame[f"upper_{_percent(p)}"] = np.quantile(stacked, upper, axis=1)
-        return frame[columns]
-
-    def _observed_total(self, location: str, indicator: str, lo: pd.Timestamp,
-                        forecast_start: pd.Timestamp, window: str) -> tuple[float, int]:
-        """Sum of the observed periods tiling ``[lo, forecast_start)``, and their number."""
-        name = f"{location} {indicator}"
-        if self._observed is None:
-            raise DataError(f"{window} starts before the forecast but the forecast has no "
-                            "observed data", hint=f"start the window on {_day(forecast_start)}")
-        rows = self._observed_series(location, indicator)
-        rows = rows[(rows["period_start"] >= lo) & (rows["period_end"] < forecast_start)]
-        expected = lo
-        for row in rows.itertuples(index=False):
-            label = self._label(row.period_start, row.period_end)
-            if row.period_start != expected:
-                break
-            if row.censored:
-                raise DataError(f"observed {self._estimate} {name} for {label} is censored "
-                                f"(<= {row.censor_upper:g}), inside {window}",
-                                hint="a suppressed count cannot be summed; choose a window "
-                                     "without it")
-            if "partial_period" in row.flag:
-                raise DataError(f"observed {self._estimate} {name} for {label} covers only part "
-                                f"of its period, inside {window}",
-                                hint="choose a window without it")
-            if not np.isfinite(row.value):
-                raise DataError(f"observed {self._estimate} {name} for {label} is missing "
-                                f"(flag {row.flag!r}), inside {window}",
-                                hint="choose a window without it")
-            expected = row.period_end + pd.Timedelta(1, "D")
-        if expected != forecast_start:
-            span = FREQUENCIES[self._frequency]
-            gap_end = expected + pd.DateOffset(months=span) - pd.Timedelta(1, "D")
-            raise DataError(f"{window} is not covered: observed {self._estimate} {name} has no "
-                            f"{self._frequency} value for {self._label(expected, gap_end)}",
-                            hint=f"observed periods must run from {_day(lo)} up to the "
-                                 f"forecast's first period starting {_day(forecast_start)}")
-        inside = rows[rows["period_start"] < forecast_start]
-        return float(inside["value"].sum()), len(inside)
+        return windows.cumulative(self, start, end, intervals=intervals,
+                                  include_observed=include_observed)
 
     # ---------------------------------------------------------------- hubverse
 
@@ -896,102 +828,9 @@ class Forecast:
         >>> len(fc.to_hubverse(output_types=("sample",)))
         600
         """
-        kinds = list(output_types)
-        if not kinds or any(k not in ("quantile", "sample") for k in kinds) or len(
-                set(kinds)) != len(kinds):
-            raise DataError(f"output_types must be 'quantile' and/or 'sample', got "
-                            f"{output_types!r}")
-        levels = sorted(_check_levels(quantile_levels, "quantile_levels"))
-        reference = (self._default_reference_date() if reference_date is None
-                     else _window_bound(reference_date, end=False, name="reference_date"))
-        targets = self._targets(target)
-
-        dims = [d for d in self._samples.dims if d != "sample"]
-        values = self._samples.transpose(*dims, "sample").values
-        parts = []
-        for kind in kinds:
-            if kind == "quantile":
-                q = np.quantile(values, levels, axis=-1)  # (level, *dims)
-                q = np.moveaxis(q, 0, -1)
-                q = np.maximum.accumulate(np.rint(q), axis=-1)
-                ids: np.ndarray = np.asarray(levels, dtype=np.float64)
-                block = q
-            else:
-                block = np.rint(values)
-                ids = np.arange(self.n_samples, dtype=np.int64)
-            flat = block.reshape(-1)
-            keep = ~np.isnan(flat)
-            index = np.indices(block.shape).reshape(block.ndim, -1)[:, keep]
-            columns: dict[str, Any] = {}
-            for dim, positions in zip(dims, index[:-1], strict=True):
-                labels = self._samples.coords[dim].values
-                if dim == "scenario":
-                    columns["scenario_id"] = labels[positions]
-                elif dim == "time":
-                    columns["horizon"] = (positions + 1).astype(np.int64)
-                    columns["target_end_date"] = np.asarray(
-                        [_day(t) for t in self.time])[positions]
-                else:
-                    columns[dim] = labels[positions]
-            columns["target"] = np.asarray([targets[i] for i in self.indicators])[
-                index[dims.index("indicator")]]
-            columns["output_type"] = np.full(keep.sum(), kind)
-            columns["output_type_id"] = ids[index[-1]]
-            columns["value"] = flat[keep].astype(np.int64)
-            parts.append(pd.DataFrame(columns))
-        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        frame["reference_date"] = _day(reference)
-        order = (["scenario_id"] if self.scenarios else []) + [
-            "reference_date", "location", "target", "horizon", "target_end_date", "output_type",
-            "output_type_id", "value"]
-        for column in order:
-            if column not in ("horizon", "output_type_id", "value"):
-                frame[column] = frame[column].astype(str).astype(object)
-        if len(kinds) > 1:
-            frame["output_type_id"] = pd.Series(
-                [float(v) if k == "quantile" else int(v) for k, v in
-                 zip(frame["output_type"], frame["output_type_id"], strict=True)], dtype=object)
-        return frame[order]
-
-    def _default_reference_date(self) -> pd.Timestamp:
-        # Compare period *ends*: 12-month-ending periods overlap, so the last observed window
-        # starts long before the first forecast window does.
-        first_end = self.time[0]
-        if self._observed is not None:
-            obs = self._observed
-            rows = obs[obs["location"].isin(self.locations)
-                       & obs["indicator"].isin(self.indicators)
-                       & (obs["frequency"] == self._frequency)
-                       & (obs["estimate"] == self._estimate)
-                       & (obs["period_end"] < first_end)]
-            if len(rows):
-                return pd.Timestamp(rows["period_end"].max())
-        if self._frequency == "12m_ending":
-            return (first_end.to_period("M") - 1).to_timestamp(how="end").normalize()
-        return self.period_start[0] - pd.Timedelta(1, "D")
-
-    def _targets(self, target: str | Mapping[str, str] | None) -> dict[str, str]:
-        if isinstance(target, Mapping):
-            missing = [i for i in self.indicators if i not in target]
-            if missing:
-                raise DataError(f"target has no entry for indicator(s) {missing}")
-            out = {i: str(target[i]) for i in self.indicators}
-        else:
-            template = "{frequency} {indicator} {unit}" if target is None else target
-            if not isinstance(template, str):
-                raise DataError(f"target must be a string or a mapping, got {target!r}")
-            out = {}
-            for i in self.indicators:
-                unit = INDICATORS[i].unit if i in INDICATORS else "deaths"
-                try:
-                    out[i] = template.format(indicator=i, frequency=self._frequency, unit=unit)
-                except (KeyError, IndexError) as exc:
-                    raise DataError(f"target template {template!r} uses an unknown field "
-                                    f"{exc}", hint="use {indicator}, {frequency}, {unit}") from None
-        if len(set(out.values())) != len(out):
-            raise DataError(f"target gives several indicators the same name: {out}",
-                            hint="use a mapping or a template with {indicator}")
-        return out
+        return hubverse.to_hubverse(self, reference_date=reference_date,
+                                    output_types=output_types,
+                                    quantile_levels=quantile_levels, target=target)
 
     # ---------------------------------------------------------------- selection & combination
 
@@ -1029,8 +868,9 @@ class Forecast:
             if unknown or not items:
                 raise DataError(f"unknown {dim} {unknown or items!r}; available: {available}")
             selection[dim] = items
-        return Forecast(self._samples.sel(selection), frequency=self._frequency,
-                        observed=self._observed, metadata=self._metadata)
+        # a selection of a valid forecast is valid: no need to check the values again
+        return Forecast._trusted(self._samples.sel(selection), self._frequency, self._observed,
+                                 copy.deepcopy(self._metadata))
 
     @classmethod
     def combine(cls, forecasts: Mapping[str, Forecast], *, observed: Any = _UNSET,
@@ -1088,15 +928,17 @@ class Forecast:
                                     f"{what}: {getattr(fc, what)!r} vs {getattr(first, what)!r}",
                                     hint="all scenarios must share frequency, time, locations, "
                                          "indicators and n_samples")
-        if observed is _UNSET:
+        if observed is _UNSET:  # the inputs' frame, validated when they were made
             frames = [fc.observed for fc in items if fc.observed is not None]
             observed = frames[0] if frames else None
             if any(not f.equals(observed) for f in frames[1:]):
                 raise DataError("the scenarios' observed frames differ",
                                 hint="pass observed= to combine")
+        else:
+            observed = cls._check_observed(observed)
         stacked = xr.concat([fc.samples for fc in items],
                             dim=pd.Index(names, name="scenario"), join="exact")
-        metas = [json.loads(_dump_metadata(fc.metadata)) for fc in items]
+        metas = [json.loads(dump_metadata(fc.metadata)) for fc in items]
         skip = {"warnings", "created"}
         shared = {k: v for k, v in metas[0].items()
                   if k not in skip and all(k in m and m[k] == v for m in metas[1:])}
@@ -1109,8 +951,9 @@ class Forecast:
         if warnings:
             combined["warnings"] = warnings
         combined.update(metadata or {})
-        return cls(stacked.transpose(*_SCENARIO_DIMS), frequency=first.frequency,
-                   observed=observed, metadata=combined)
+        # the stacked samples of valid forecasts are valid; the metadata is new: check it
+        return cls._trusted(stacked.transpose(*_SCENARIO_DIMS), first.frequency, observed,
+                            cls._check_metadata(combined))
 
     def equals(self, other: object) -> bool:
         """True if ``other`` is a Forecast with the same samples, frequency, observed frame and
@@ -1138,8 +981,8 @@ class Forecast:
             return False
         if self._observed is not None and not self._observed.equals(other._observed):
             return False
-        return (_dump_metadata(self._metadata, sort_keys=True)
-                == _dump_metadata(other._metadata, sort_keys=True))
+        return (dump_metadata(self._metadata, sort_keys=True)
+                == dump_metadata(other._metadata, sort_keys=True))
 
     # ---------------------------------------------------------------- storage
 
@@ -1166,22 +1009,7 @@ class Forecast:
         >>> back.equals(fc), back.metadata["model_config"]
         (True, {'order': [1, 1, 1]})
         """
-        ds = self._samples.to_dataset()
-        ds.attrs = {"odforecast_format": _FORMAT, "format_version": _FORMAT_VERSION,
-                    "frequency": self._frequency, "metadata": _dump_metadata(self._metadata),
-                    "has_observed": int(self._observed is not None)}
-        if self._observed is not None:
-            obs = self._observed
-            ds.attrs["observed_columns"] = json.dumps([str(c) for c in obs.columns])
-            ds.attrs["observed_dtypes"] = json.dumps([str(t) for t in obs.dtypes])
-            for i, column in enumerate(obs.columns):
-                series = obs[column]
-                if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-                    data = np.asarray([str(v) for v in series], dtype=str)
-                else:
-                    data = series.to_numpy()
-                ds[f"observed_{i}"] = xr.DataArray(data, dims=("observed_row",))
-        ds.to_netcdf(path, engine=_optional_engine())
+        io.to_netcdf(self, path)
 
     @classmethod
     def from_netcdf(cls, path: str | PathLike[str]) -> Forecast:
@@ -1203,63 +1031,12 @@ class Forecast:
         >>> back.horizon, back.n_samples
         (6, 100)
         """
-        try:
-            with xr.open_dataset(path, engine=_optional_engine()) as handle:
-                ds = handle.load()
-        except (OSError, ValueError) as exc:
-            raise DataError(f"cannot read a forecast from this file ({exc})", path=path) from None
-        if ds.attrs.get("odforecast_format") != _FORMAT or "samples" not in ds:
-            raise DataError("not an odforecast Forecast file (written by Forecast.to_netcdf)",
-                            path=path)
-        version = int(ds.attrs.get("format_version", 0))
-        if version > _FORMAT_VERSION:
-            raise DataError(f"file format version {version} is newer than this odforecast "
-                            f"supports ({_FORMAT_VERSION})", path=path,
-                            hint="upgrade odforecast")
-        observed = None
-        if int(ds.attrs.get("has_observed", 0)):
-            names = json.loads(ds.attrs["observed_columns"])
-            dtypes = json.loads(ds.attrs["observed_dtypes"])
-            columns: dict[str, pd.Series] = {}
-            for i, (name, dtype) in enumerate(zip(names, dtypes, strict=True)):
-                data = ds[f"observed_{i}"].values
-                if dtype in ("object", "str", "string") or dtype.startswith("string"):
-                    columns[name] = pd.Series([str(v) for v in data], dtype=object)
-                else:
-                    columns[name] = pd.Series(data).astype(dtype)
-            observed = pd.DataFrame(columns) if columns else None
-        metadata = json.loads(ds.attrs["metadata"])
-        return cls(ds["samples"], frequency=str(ds.attrs["frequency"]), observed=observed,
-                   metadata=metadata)
+        return io.from_netcdf(cls, path)
 
     # ---------------------------------------------------------------- display
 
     def __repr__(self) -> str:
-        md = self._metadata
-        model = f" {md['model']}" if md.get("model") else ""
-        parts = []
-        if self.scenarios:
-            parts.append(_plural(len(self.scenarios), "scenario"))
-        parts.append(_plural(len(self.locations), "location"))
-        parts.append(_plural(len(self.indicators), "indicator"))
-        starts, ends = self.period_start, self.time
-        if self._frequency == "12m_ending":
-            span = f"ending {ends[0].strftime('%Y-%m')}..{ends[-1].strftime('%Y-%m')}"
-        else:
-            span = f"{self._label(starts[0], ends[0])}..{self._label(starts[-1], ends[-1])}"
-        kind = "rolling 12-month" if self._frequency == "12m_ending" else self._frequency
-        parts.append(f"{self.horizon} {kind} period" + ("" if self.horizon == 1
-                                                       else "s") + f" ({span})")
-        paths = f"{self.n_samples} sample path" + ("" if self.n_samples == 1 else "s")
-        text = f"<Forecast{model}: {' x '.join(parts)}, {paths}"
-        if md.get("data_vintage"):
-            text += f"; data vintage {md['data_vintage']}"
-        if md.get("random_seed") is not None:
-            text += f"; seed {md['random_seed']}"
-        text += ">"
-        if md.get("warnings"):
-            text += f"\n  warnings: {'; '.join(md['warnings'])}"
-        return text
+        return display.forecast_repr(self)
 
     def plot(self, *, location: str | Sequence[str] | None = None,
              indicator: str | Sequence[str] | None = None,
@@ -1345,7 +1122,4 @@ class Forecast:
 
     def _repr_html_(self) -> str:
         """Notebook display: the repr line and a table of medians and 95 % intervals."""
-        from odforecast._html import forecast_html
-
-        return forecast_html(self)
-
+        return display.forecast_html(self)
