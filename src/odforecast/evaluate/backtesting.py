@@ -3,6 +3,12 @@
 At each origin the model sees only the rows whose period ended on or before the origin (the
 training frame is cut *before* it reaches the model, so later data cannot leak into the fit);
 it forecasts ``horizon`` periods and each forecast is scored against the observed value.
+
+Users import from :mod:`odforecast.evaluate`: ``odforecast.evaluate.backtest`` is the function
+:func:`backtest` only.  This module used to be ``odforecast.evaluate.backtest`` too; code that
+wrote ``from odforecast.evaluate.backtest import BacktestResult`` now writes
+``from odforecast.evaluate import BacktestResult`` (or imports from
+``odforecast.evaluate.backtesting``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from odforecast._callable_module import make_callable
 from odforecast._progress import Progress, duration, silenced
 from odforecast.data.schema import validate
 from odforecast.errors import DataError
@@ -304,8 +309,3 @@ def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) 
             rows.append(table)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
-
-# ``odforecast.evaluate.backtest`` is both this module and the function: keep it callable
-# whichever got bound to the name (pytest's importlib mode rebinds it; see
-# odforecast._callable_module)
-make_callable(__name__, backtest)
