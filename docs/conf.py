@@ -150,8 +150,8 @@ numpydoc_xref_aliases = {
     "BacktestResult": "odforecast.evaluate.BacktestResult",
     "BayesFit": "odforecast.models.bayes.BayesFit",
     "MechanisticFit": "odforecast.mechanistic.MechanisticFit",
-    "Reproduction": "odforecast.reproduce.Reproduction",
-    "Projection": "odforecast.reproduce.Projection",
+    "Reproduction": "odforecast.reproduction.Reproduction",
+    "Projection": "odforecast.reproduction.Projection",
     "DataError": "odforecast.DataError",
     "odforecast.DataError": "odforecast.DataError",
     "ScenarioError": "odforecast.ScenarioError",
@@ -235,7 +235,7 @@ copybutton_prompt_is_regexp = True
 
 #: Public namespaces; an object is documented under the first of these that exports it.
 _PUBLIC = ("odforecast", "odforecast.models", "odforecast.models.bayes", "odforecast.evaluate",
-           "odforecast.scenarios", "odforecast.mechanistic", "odforecast.reproduce",
+           "odforecast.scenarios", "odforecast.mechanistic", "odforecast.reproduction",
            "odforecast.plotting")
 
 

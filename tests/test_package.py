@@ -69,10 +69,10 @@ def test_console_script_runs_as_a_user_would():
 
 
 def test_reproduce_is_callable_whatever_was_imported_first():
-    # importing the subpackage first used to replace odforecast.reproduce (the function) by the
-    # package, so odforecast.reproduce(...) raised "'module' object is not callable"
+    # importing the subpackage first once replaced odforecast.reproduce (the function) by the
+    # package of the same name; the package is now odforecast.reproduction
     code = ("import odforecast\n"
-            "from odforecast.reproduce import PROJECTIONS\n"
+            "from odforecast.reproduction import PROJECTIONS\n"
             "print(callable(odforecast.reproduce), 'stanford_lancet_2021' in PROJECTIONS)\n"
             "try:\n"
             "    odforecast.reproduce('no-such-projection')\n"

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 import odforecast
 from odforecast import DataError
-from odforecast.evaluate.backtest import backtest
+from odforecast.evaluate import backtest
 from odforecast.models import ARIMA, Drift, Naive
 from odforecast.plotting import plot_backtest, plot_forecast, plot_locations, plot_scenarios
 from odforecast.scenarios import StatusQuo, preset

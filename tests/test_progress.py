@@ -12,7 +12,7 @@ from odforecast._progress import Progress, duration, enabled, sampler_progressba
 from odforecast.cli import main
 from odforecast.evaluate import backtest
 from odforecast.models import ARIMA, Naive
-from odforecast.reproduce import reproduce
+from odforecast.reproduction import reproduce
 
 ORIGINS = ["2023-03-31", "2023-06-30", "2023-09-30"]
 

@@ -108,7 +108,7 @@ def test_scenario_repr_leaves_out_the_citation():
 
 
 def test_reproduction_repr_is_a_summary_not_the_frames():
-    from odforecast.reproduce import reproduce
+    from odforecast.reproduction import reproduce
 
     result = reproduce("stanford-lancet", models=["arima"], n_samples=100, progress=False,
                        scenarios=("source_low_fentanyl",))

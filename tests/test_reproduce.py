@@ -7,7 +7,7 @@ import pytest
 
 import odforecast
 from odforecast import DataError
-from odforecast.reproduce import DEFAULT_SCENARIOS, PROJECTIONS, get_projection, reproduce
+from odforecast.reproduction import DEFAULT_SCENARIOS, PROJECTIONS, get_projection, reproduce
 
 OBSERVED_2020_2024 = 69_061 + 80_997 + 82_851 + 80_719 + 54_924  # VSRR Dec 12m-ending, reported
 
@@ -125,7 +125,7 @@ def test_quick_mode_reaches_the_bayesian_sampler():
     from odforecast.models import BayesianTrend
     from odforecast.models.bayes.config import DEFAULT_SAMPLER_CONFIG
     from odforecast.options import QUICK_SAMPLER_CONFIG
-    from odforecast.reproduce.run import _bayes_sampler_config
+    from odforecast.reproduction.run import _bayes_sampler_config
 
     def resolved(user=None):  # what the sampler is given, after the model merges its defaults
         return BayesianTrend(sampler_config=_bayes_sampler_config(user))._configs()[1]
@@ -145,7 +145,7 @@ def test_quick_mode_reaches_the_bayesian_sampler():
 @pytest.mark.parametrize(("last_year", "applied"), [(2020, True), (2022, True), (2023, False),
                                                     (2024, False)])
 def test_supply_shock_2023_is_applied_only_to_data_that_do_not_contain_it(last_year, applied):
-    from odforecast.reproduce.run import _choose_scenarios
+    from odforecast.reproduction.run import _choose_scenarios
 
     chosen, skipped = _choose_scenarios(DEFAULT_SCENARIOS, last_year)
     names = [s.name for s in chosen]

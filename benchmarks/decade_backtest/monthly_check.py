@@ -35,7 +35,7 @@ import run as accuracy  # noqa: E402  (series, origins and settings of the accur
 
 from odforecast.errors import OdforecastWarning  # noqa: E402
 from odforecast.evaluate import BacktestResult, compare  # noqa: E402
-from odforecast.evaluate.backtest import _score  # noqa: E402
+from odforecast.evaluate.backtesting import _score  # noqa: E402
 from odforecast.models import BayesianTrend  # noqa: E402
 from odforecast.models.bayes.config import ANNUAL_MODEL_CONFIG  # noqa: E402
 from odforecast.models.series import prepare_series  # noqa: E402

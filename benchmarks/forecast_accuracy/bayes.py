@@ -33,7 +33,7 @@ import run  # noqa: E402  (the shared series, origins and table helpers of run.p
 from odforecast.data.transform import merge_nyc  # noqa: E402
 from odforecast.errors import OdforecastWarning  # noqa: E402
 from odforecast.evaluate import compare  # noqa: E402
-from odforecast.evaluate.backtest import BacktestResult, _score  # noqa: E402
+from odforecast.evaluate.backtesting import BacktestResult, _score  # noqa: E402
 from odforecast.models import BayesianTrend, HierarchicalBayes  # noqa: E402
 from odforecast.models.series import prepare_series  # noqa: E402
 

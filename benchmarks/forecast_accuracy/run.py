@@ -102,7 +102,7 @@ class FitClock:
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self._module = sys.modules["odforecast.evaluate.backtest"]
+        self._module = sys.modules["odforecast.evaluate.backtesting"]
         self._run_tasks = self._module.run_tasks
 
         def timed(*args, **kwargs):

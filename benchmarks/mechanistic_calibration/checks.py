@@ -117,7 +117,7 @@ def main() -> int:
           f"{q.iloc[2]:,.0f}")
 
     # Laplace quick mode against NUTS on the reproduction's rows (2021 vintage)
-    from odforecast.reproduce import reproduce
+    from odforecast.reproduction import reproduce
 
     rows = []
     for quick in (False, True):

@@ -40,7 +40,7 @@ import pandas as pd
 
 import odforecast
 from odforecast.errors import OdforecastWarning
-from odforecast.evaluate.backtest import HUB_LEVELS
+from odforecast.evaluate.backtesting import HUB_LEVELS
 from odforecast.evaluate.scores import wis
 from odforecast.mechanistic import MechanisticOpioidModel, availability, calibration_frame
 

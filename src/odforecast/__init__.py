@@ -53,7 +53,7 @@ _LAZY: dict[str, str] = {
     "HierarchicalBayes": "odforecast.models",
     "backtest": "odforecast.evaluate",
     "MechanisticOpioidModel": "odforecast.mechanistic",
-    "reproduce": "odforecast.reproduce",
+    "reproduce": "odforecast.reproduction",
     "project": "odforecast.outlook",
     "Interdiction": "odforecast.scenarios",
     "preset": "odforecast.scenarios",

@@ -69,7 +69,7 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="no progress messages (they go to stderr)")
 
     repro = commands.add_parser("reproduce", help="reproduce a published projection")
-    repro.add_argument("projection", help="e.g. stanford-lancet (see odforecast.reproduce)")
+    repro.add_argument("projection", help="e.g. stanford-lancet (see odforecast.reproduction)")
     repro.add_argument("--vintage", default="anchor",
                        help="anchor (the authors' data), latest (all bundled data) or a date")
     repro.add_argument("--models", default="mechanistic,arima,bayes",
@@ -310,7 +310,7 @@ def _cmd_backtest(args: argparse.Namespace) -> None:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> None:
-    from odforecast.reproduce import reproduce
+    from odforecast.reproduction import reproduce
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     result = reproduce(args.projection, vintage=args.vintage, models=models,

@@ -1,6 +1,6 @@
 """Evaluation: rolling-origin backtests and scoring rules (on plain numpy arrays)."""
 
-from odforecast.evaluate.backtest import (
+from odforecast.evaluate.backtesting import (
     HUB_LEVELS,
     BacktestResult,
     backtest,

@@ -133,10 +133,10 @@ def prior_predictive(end_year: int = 2024, *, n_samples: int = 500, random_seed:
     True
     """
     from odforecast.mechanistic.latent import LatentBasis, quarterly_persistence
-    from odforecast.mechanistic.model import GROWTH_HALF_LIFE
     from odforecast.mechanistic.parameters import (
         FIXED,
         FREE_PARAMETERS,
+        GROWTH_HALF_LIFE,
         INITIAL_STOCKS,
         LATENT_PRIORS,
         with_derived,

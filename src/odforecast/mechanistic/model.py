@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.errors import DataError, OdforecastWarning, ParameterError, ScenarioError
-from odforecast.mechanistic.parameters import FIXED, T0
+from odforecast.mechanistic.parameters import FIXED, GROWTH_HALF_LIFE, T0
 from odforecast.mechanistic.targets import (
     CalibrationData,
     availability,
@@ -42,11 +42,6 @@ __all__ = ["LETHALITY", "MechanisticFit", "MechanisticOpioidModel", "period_tota
 #: Projection assumptions for illicit lethality: ``"data"`` continues the fitted supply process
 #: with its uncertainty; ``"rao_trend"`` is the Rao-anchor assumption (spec §6, §10.3).
 LETHALITY: tuple[str, ...] = ("data", "rao_trend")
-
-#: Default half-life (years) of the growth of the latent processes: chosen by the vintage
-#: backtest (benchmarks/projection_vintages: WIS of the next five annual totals at five
-#: vintages, 9,678 at 1 year against 10,881 at 2 and 12,867 at 3.4).
-GROWTH_HALF_LIFE = 1.0
 
 _FREQUENCIES = ("annual", "12m_ending")
 

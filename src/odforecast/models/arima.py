@@ -40,6 +40,8 @@ import numpy as np
 from odforecast.errors import DataError
 from odforecast.models.base import PerSeriesModel
 from odforecast.models.baselines import Drift, Naive
+from odforecast.models.parameter_draws import MIN_ROOT as _MIN_ROOT
+from odforecast.models.parameter_draws import min_root as _min_root
 from odforecast.models.parameter_draws import sampling_distribution
 from odforecast.models.params import check_bool, check_choice, check_int, check_order
 from odforecast.models.series import Series
@@ -327,35 +329,6 @@ def _rank_fit(z, exog, spec, warm: _Candidate | None) -> _Candidate | None:
 #: improvement of the log-likelihood falls below ``factr * 2.2e-16`` (about 2e-7 here, i.e.
 #: ~5e-5 in log-likelihood for these series, far below the AICc differences that decide a step).
 _RANK_FACTR = 1e9
-
-
-#: Candidates with an AR or MA root of modulus below this are rejected, as R's ``auto.arima``
-#: does.  At the edge of the stationary region the likelihood of a level series can spike (on
-#: Utah, all drugs, to January 2024, an AR(3) without mean with roots at 1 and -1 "beat" the
-#: models with a mean by 26 AICc units) and its simulated paths overflow.  Near-unit MA roots
-#: are rejected too, which on a few 12-month-ending series selects a simpler model than the
-#: unguarded search did (Vermont to February 2025: (2, 1, 2) instead of (3, 1, 3), whose MA
-#: root had modulus 1.0007).
-_MIN_ROOT = 1.01
-
-
-def _min_root(names: list[str], params: np.ndarray) -> float:
-    """Smallest modulus of the roots of the (seasonal x non-seasonal) AR and MA polynomials."""
-    smallest = np.inf
-    for kind, sign in (("ar", -1.0), ("ma", 1.0)):
-        poly = np.ones(1)
-        for prefix in (f"{kind}.L", f"{kind}.S.L"):  # seasonal names carry the full lag
-            coefs = {int(n[len(prefix):]): v for n, v in zip(names, params, strict=True)
-                     if n.startswith(prefix)}
-            if coefs:
-                factor = np.zeros(max(coefs) + 1)
-                factor[0] = 1.0
-                for lag, value in coefs.items():
-                    factor[lag] = sign * value
-                poly = np.polymul(poly, factor)  # coefficients by increasing lag
-        if len(poly) > 1 and np.any(poly[1:] != 0):
-            smallest = min(smallest, float(np.min(np.abs(np.roots(poly[::-1])))))
-    return smallest
 
 
 def _start_params(model, names: list[str], warm: _Candidate | None) -> np.ndarray:

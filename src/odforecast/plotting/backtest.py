@@ -14,7 +14,7 @@ from odforecast.plotting import _style
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from matplotlib.figure import Figure
 
-    from odforecast.evaluate.backtest import BacktestResult
+    from odforecast.evaluate.backtesting import BacktestResult
 
 __all__ = ["plot_backtest"]
 
@@ -23,7 +23,7 @@ _STEP_WORDS = {1: "months", 3: "quarters", 6: "half-years", 12: "years"}
 
 
 class _Result(NamedTuple):
-    """What :func:`odforecast.evaluate.backtest.compare` reads of a BacktestResult."""
+    """What :func:`odforecast.evaluate.backtesting.compare` reads of a BacktestResult."""
 
     scores: pd.DataFrame
     model: str
@@ -99,7 +99,7 @@ def plot_backtest(results: BacktestResult | Iterable[BacktestResult] | pd.DataFr
     Examples
     --------
     >>> import odforecast
-    >>> from odforecast.evaluate.backtest import backtest
+    >>> from odforecast.evaluate import backtest
     >>> from odforecast.models import Drift, Naive
     >>> from odforecast.plotting import plot_backtest
     >>> us = odforecast.load_dataset("us_monthly_12m").query(
@@ -114,7 +114,7 @@ def plot_backtest(results: BacktestResult | Iterable[BacktestResult] | pd.DataFr
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-    from odforecast.evaluate.backtest import compare
+    from odforecast.evaluate.backtesting import compare
 
     table = _scores(results)
     models = list(dict.fromkeys(table["model"]))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from odforecast._progress import Progress, duration
 from odforecast.errors import DataError
-from odforecast.reproduce.registry import Projection, get_projection
+from odforecast.reproduction.registry import Projection, get_projection
 
 __all__ = ["DEFAULT_SCENARIOS", "Reproduction", "reproduce"]
 
@@ -65,7 +65,7 @@ class Reproduction:
     ARIMA alone, status quo only (the full reproduction adds the mechanistic and Bayesian
     models and four interdiction scenarios):
 
-    >>> from odforecast.reproduce import reproduce
+    >>> from odforecast.reproduction import reproduce
     >>> result = reproduce("stanford_lancet_2021", models=["arima"], scenarios=[],
     ...                    n_samples=200, progress=False)
     >>> list(result.table["model"])
@@ -260,7 +260,7 @@ def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
     Parameters
     ----------
     name
-        Registry key (see :data:`odforecast.reproduce.PROJECTIONS`), e.g.
+        Registry key (see :data:`odforecast.reproduction.PROJECTIONS`), e.g.
         ``"stanford_lancet_2021"``.
     vintage
         ``"anchor"`` (the data the authors had), ``"latest"`` (all bundled data) or a date.
@@ -289,7 +289,7 @@ def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
 
     Examples
     --------
-    >>> from odforecast.reproduce import reproduce
+    >>> from odforecast.reproduction import reproduce
     >>> result = reproduce("stanford_lancet_2021", models=["arima"])  # doctest: +SKIP
     >>> print(result.format_table())  # doctest: +SKIP
     """

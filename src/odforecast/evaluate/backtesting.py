@@ -3,6 +3,12 @@
 At each origin the model sees only the rows whose period ended on or before the origin (the
 training frame is cut *before* it reaches the model, so later data cannot leak into the fit);
 it forecasts ``horizon`` periods and each forecast is scored against the observed value.
+
+Users import from :mod:`odforecast.evaluate`: ``odforecast.evaluate.backtest`` is the function
+:func:`backtest` only.  This module used to be ``odforecast.evaluate.backtest`` too; code that
+wrote ``from odforecast.evaluate.backtest import BacktestResult`` now writes
+``from odforecast.evaluate import BacktestResult`` (or imports from
+``odforecast.evaluate.backtesting``).
 """
 
 from __future__ import annotations
@@ -16,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from odforecast._callable_module import make_callable
 from odforecast._progress import Progress, duration, silenced
 from odforecast.data.schema import validate
 from odforecast.errors import DataError
 from odforecast.evaluate import scores
+from odforecast.levels import HUBVERSE_QUANTILES, interval_bounds
 from odforecast.models.base import Model, check_horizon, resolve_seed, run_tasks
 from odforecast.models.series import prepare_series
 
@@ -30,7 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
 __all__ = ["HUB_LEVELS", "BacktestResult", "backtest", "compare", "rolling_origins"]
 
 #: The 23 quantile levels of the US COVID-19 and FluSight forecast hubs.
-HUB_LEVELS = (0.01, 0.025, *np.round(np.arange(0.05, 0.951, 0.05), 2).tolist(), 0.975, 0.99)
+#: The hubverse quantile levels (the one list: :data:`odforecast.levels.HUBVERSE_QUANTILES`).
+HUB_LEVELS = HUBVERSE_QUANTILES
 
 _INTERVALS = (50, 80, 95)
 
@@ -298,14 +305,9 @@ def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) 
                 "pit": scores.pit(y, ens, random_seed=seed),
             })
             for p in _INTERVALS:
-                lo, hi = np.quantile(ens, [(1 - p / 100) / 2, (1 + p / 100) / 2], axis=1)
+                lo, hi = np.quantile(ens, interval_bounds(p / 100), axis=1)
                 table[f"lower_{p}"], table[f"upper_{p}"] = lo, hi
                 table[f"cover_{p}"] = scores.coverage(y, lo, hi)
             rows.append(table)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
-
-# ``odforecast.evaluate.backtest`` is both this module and the function: keep it callable
-# whichever got bound to the name (pytest's importlib mode rebinds it; see
-# odforecast._callable_module)
-make_callable(__name__, backtest)

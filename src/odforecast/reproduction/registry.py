@@ -23,7 +23,7 @@ class PublishedTotal:
 
     Examples
     --------
-    >>> from odforecast.reproduce import get_projection
+    >>> from odforecast.reproduction import get_projection
     >>> total = get_projection("stanford_lancet_2021").totals[1]
     >>> total.start, total.end, total.value, total.low, total.high
     (2020, 2029, 1220000, 996000, 1383000)
@@ -59,7 +59,7 @@ class Projection:
 
     Examples
     --------
-    >>> from odforecast.reproduce import PROJECTIONS
+    >>> from odforecast.reproduction import PROJECTIONS
     >>> rao = PROJECTIONS["stanford_lancet_2021"]
     >>> rao.region, rao.indicator, rao.vintage, rao.last_data_year
     ('US', 'opioids', '2021-06-17', 2020)
