@@ -32,7 +32,7 @@ Every public name is importable from here.  The modules, each with one job, are:
 * :mod:`~odforecast.scenarios.distributions`: parameter distributions and per-path draws;
 * :mod:`~odforecast.scenarios.params`: parameter checks (ranges, dates, names, indicators);
 * :mod:`~odforecast.scenarios.profiles`: the effect :func:`profile` and its mean over each
-  forecast period (periods from :mod:`odforecast.calendar`);
+  forecast period (periods from ``odforecast.calendar``);
 * :mod:`~odforecast.scenarios.effects`: :class:`StatusQuo`, :class:`ConstantMultiplier`,
   :class:`Interdiction`, :class:`Naloxone`, :class:`MOUD`;
 * :mod:`~odforecast.scenarios.covariates`: :class:`CovariateScenario`;
@@ -43,7 +43,7 @@ Every public name is importable from here.  The modules, each with one job, are:
   :func:`describe_presets`;
 * :mod:`~odforecast.scenarios.validation`: :func:`validate_for`.
 
-No module of this package imports :mod:`odforecast.models`.
+No module of this package imports ``odforecast.models``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 An effect starts at its onset, rises linearly over a ramp and then decays with a half-life
 (:func:`profile`).  A forecast value covers a period (a year, a quarter, the trailing 12 months),
 so a scenario applies the profile's mean over that period, computed exactly in closed form on a
-continuous calendar-month scale whose period lengths come from :mod:`odforecast.calendar`.
+continuous calendar-month scale whose period lengths come from ``odforecast.calendar``.
 
 Examples
 --------

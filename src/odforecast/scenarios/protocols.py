@@ -18,7 +18,7 @@ attributes:
 :func:`evaluate_multiplier` is how a model calls a scenario: it passes ``frequency`` to the
 scenarios that accept it and checks the multiplier's shape and values.
 
-Loads no other odforecast module but :mod:`odforecast.errors`.
+Loads no other odforecast module but ``odforecast.errors``.
 
 Examples
 --------
@@ -117,6 +117,12 @@ class FrequencyAware(Scenario, Protocol):
     readers: whether a scenario gets ``frequency`` is decided by :func:`accepts_frequency`,
     from the multiplier's signature (a ``frequency`` parameter or ``**kwargs``), which also
     covers user classes that never heard of this protocol.
+
+    Examples
+    --------
+    >>> from odforecast.scenarios import Naloxone, accepts_frequency
+    >>> accepts_frequency(Naloxone("nx", 0.1, None))  # its multiplier takes frequency=
+    True
     """
 
     def multiplier(self, time: pd.DatetimeIndex, *, location: str, indicator: str,
