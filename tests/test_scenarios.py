@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -16,23 +18,39 @@ from odforecast.scenarios import (
     PRESETS,
     Beta,
     Combined,
+    Composite,
     ConstantMultiplier,
     CovariateScenario,
+    Diluted,
     Fixed,
+    HorizonChecked,
     Interdiction,
+    ModelChecked,
     Naloxone,
     Normal,
+    RegressorProvider,
+    Scenario,
+    Serialisable,
     StatusQuo,
+    Targeted,
+    Timed,
     Triangular,
     Uniform,
+    accepts_frequency,
+    check_horizon,
     describe_presets,
     evaluate_multiplier,
     from_dict,
+    leaves,
     load_scenarios,
+    onset_of,
+    parts_of,
     preset,
     profile,
+    provides_regressors,
     save_scenarios,
     validate_for,
+    walk,
 )
 
 N = 200  # sample paths: enough for means, small enough for a busy machine
@@ -447,3 +465,171 @@ def test_covariate_scenario_drives_a_model_fitted_with_the_regressor(annual, fen
 def test_evaluate_multiplier_keeps_working_for_scenarios_without_frequency():
     assert np.array_equal(_mult(ConstantMultiplier(0.5), n=2), np.full((2, len(MONTHS)), 0.5))
     assert np.array_equal(_mult(None, n=2), np.ones((2, len(MONTHS))))
+
+
+def test_quarterly_and_half_yearly_periods_average_over_their_own_months():
+    ramp = Interdiction("ramp", 0.4, "2026-01-01", ramp_months=6)
+    quarters = pd.DatetimeIndex(["2026-03-31", "2026-06-30", "2026-09-30"])
+    # mean of the ramp x / 6 over months [0, 3] and [3, 6], then 1
+    assert np.allclose(_mult(ramp, quarters, frequency="quarterly"), [[0.9, 0.7, 0.6]])
+    halves = pd.DatetimeIndex(["2026-06-30", "2026-12-31"])
+    assert np.allclose(_mult(ramp, halves, frequency="semiannual"), [[0.8, 0.6]])
+    with pytest.raises(ScenarioError, match=r"unknown frequency 'weekly'; use one of annual, "
+                                            r"semiannual, quarterly, monthly, 12m_ending"):
+        _mult(ramp, halves, frequency="weekly")
+
+
+# -- protocols: the optional abilities of a scenario ---------------------------------------------
+
+class _Bare:
+    """A user scenario with nothing but the two required members."""
+
+    name = "bare"
+
+    def multiplier(self, time, *, location, indicator, n_samples, rng):
+        return np.full(len(time), 0.9)
+
+
+class _WithFrequency(_Bare):
+    name = "with_frequency"
+
+    def multiplier(self, time, *, location, indicator, n_samples, rng, frequency=None):
+        return np.full(len(time), 0.5 if frequency == "annual" else 0.9)
+
+
+class _WithKwargs(_Bare):
+    name = "with_kwargs"
+
+    def multiplier(self, time, **kwargs):
+        return np.full(len(time), 0.5 if kwargs.get("frequency") == "annual" else 0.9)
+
+
+class _Everything(_Bare):
+    """A user scenario with every optional ability (and no base class to inherit them from)."""
+
+    name = "everything"
+    onset = None
+    parts = ()
+
+    def check_horizon(self, end):
+        pass
+
+    def exog_future(self, time, columns=None, history=None):
+        return pd.DataFrame(index=time)
+
+    def check_model(self, fitted):
+        pass
+
+    def applies_to(self, location, indicator):
+        return True
+
+    def to_dict(self):
+        return {}
+
+
+ABILITIES = [Timed, HorizonChecked, Composite, RegressorProvider, ModelChecked, Targeted,
+             Serialisable]
+
+
+@pytest.mark.parametrize("ability", ABILITIES, ids=lambda p: p.__name__)
+def test_a_class_lacking_an_ability_is_reported_as_lacking_it(ability):
+    assert isinstance(_Bare(), Scenario)
+    assert not isinstance(_Bare(), ability)
+    assert isinstance(_Everything(), ability)
+
+
+def test_the_built_in_types_declare_their_abilities():
+    cut = Interdiction("cut", 0.3, "2026-01-01")
+    up = CovariateScenario("up", "seized", 0.5, "2026-01-01")
+    both = Combined("both", [cut, up])
+    has = {type(s).__name__: {p.__name__ for p in ABILITIES if isinstance(s, p)}
+           for s in (StatusQuo(), ConstantMultiplier(0.9), cut, Naloxone("nx", 0.1, None),
+                     up, both, Diluted(cut, 0.5))}
+    assert has == {
+        "StatusQuo": {"Serialisable"},
+        "ConstantMultiplier": {"Serialisable"},
+        "Interdiction": {"Timed", "HorizonChecked", "Targeted", "Serialisable"},
+        "Naloxone": {"Timed", "HorizonChecked", "Targeted", "Serialisable"},
+        "CovariateScenario": {"RegressorProvider", "ModelChecked", "Serialisable"},
+        "Combined": {"Composite", "RegressorProvider", "ModelChecked", "HorizonChecked",
+                     "Serialisable"},
+        "Diluted": {"Timed", "HorizonChecked", "Serialisable"},
+    }
+    assert onset_of(cut) == pd.Timestamp("2026-01-01") == onset_of(Diluted(cut, 0.5))
+    assert onset_of(StatusQuo()) is None and onset_of(_Bare()) is None
+
+
+def test_a_combined_is_walked_part_by_part():
+    cut, nx, up = (Interdiction("cut", 0.3, None), Naloxone("nx", 0.1, None),
+                   CovariateScenario("up", "seized", 0.5, "2026-01-01"))
+    inner = Combined("inner", [nx, up])
+    outer = Combined("outer", [cut, inner])
+    assert parts_of(outer) == (cut, inner)
+    assert parts_of(cut) == () and parts_of(_Bare()) == ()
+    assert [s.name for s in walk(outer)] == ["outer", "cut", "inner", "nx", "up"]
+    assert [s.name for s in leaves(outer)] == ["cut", "nx", "up"]
+    assert [s.name for s in walk(cut)] == [s.name for s in leaves(cut)] == ["cut"]
+    # regressors are supplied by a part, at any depth; a Combined alone supplies none
+    assert provides_regressors(outer) and provides_regressors(up)
+    assert not provides_regressors(Combined("plain", [cut, Combined("deeper", [nx])]))
+    assert not provides_regressors(cut)
+
+    class UserProvider(_Bare):
+        exog_future = _Everything.exog_future
+
+    assert provides_regressors(UserProvider())
+    assert not provides_regressors(_Everything())  # a composite: its parts (none) decide
+
+
+def test_check_horizon_checks_every_part():
+    end = pd.Timestamp("2030-12-31")
+    late = Interdiction("late", 0.3, "2031-01-01")
+    fine = Combined("fine", [StatusQuo(), Interdiction("early", 0.3, "2027-01-01")])
+    for scenario in (fine, StatusQuo(), _Bare(), Diluted(fine.parts[1], 0.5)):
+        check_horizon(scenario, end)
+    message = r"Interdiction 'late': parameter 'onset' \(2031-01-01\) is not before"
+    for scenario in (late, Combined("c", [fine, late]), Diluted(late, 0.5)):
+        with pytest.raises(ScenarioError, match=message):
+            check_horizon(scenario, end)
+
+    class UserComposite(_Bare):  # parts, but no check_horizon of its own
+        parts = (StatusQuo(), late)
+
+    with pytest.raises(ScenarioError, match=message):
+        check_horizon(UserComposite(), end)
+
+
+def test_frequency_reaches_user_scenarios_that_accept_it():
+    years = pd.DatetimeIndex(["2026-12-31", "2027-12-31"])
+    assert not accepts_frequency(_Bare()) and not accepts_frequency(object())
+    assert accepts_frequency(_WithFrequency()) and accepts_frequency(_WithKwargs())
+    assert accepts_frequency(Interdiction("cut", 0.3, None)) and accepts_frequency(StatusQuo()) \
+        is False
+    assert np.allclose(_mult(_Bare(), years, frequency="annual"), 0.9)  # not passed: no error
+    assert np.allclose(_mult(_WithFrequency(), years, frequency="annual"), 0.5)
+    assert np.allclose(_mult(_WithKwargs(), years, frequency="annual"), 0.5)
+    assert np.allclose(_mult(_WithKwargs(), years, frequency=None), 0.9)
+    # ... also as parts of a Combined or a Diluted, which pass it on
+    assert np.allclose(_mult(Combined("c", [_WithFrequency()]), years, frequency="annual"), 0.5)
+    assert np.allclose(_mult(Diluted(_WithKwargs(), 1.0), years, frequency="annual"), 0.5)
+
+
+def test_from_dict_lists_the_scenario_types_in_their_order():
+    with pytest.raises(ScenarioError, match=r"parameter 'type' must be one of status_quo, "
+                                            r"constant_multiplier, interdiction, naloxone, moud, "
+                                            r"covariate, combined, diluted \(or give 'preset'\)"):
+        from_dict({"type": "embargo", "name": "x"})
+    both = from_dict({"type": "combined", "name": "c", "parts": [
+        {"preset": "status_quo"}, {"type": "diluted", "share": 0.5,
+                                   "scenario": {"type": "naloxone", "name": "nx", "effect": 0.1,
+                                                "onset": None}}]})
+    assert [type(p).__name__ for p in both.parts] == ["StatusQuo", "Diluted"]
+    assert from_dict(both.to_dict()) == both
+
+
+def test_the_scenarios_package_imports_no_model():
+    code = ("import sys, odforecast.scenarios; "
+            "print(sorted(m for m in sys.modules if m.startswith('odforecast.models')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
