@@ -111,7 +111,9 @@ class ParameterError(DataError):
     >>> err = ParameterError("must be a positive whole number of periods; got 0",
     ...                      parameter="horizon")
     >>> print(err)
-    parameter 'horizon': must be a positive whole number of periods; got 0
+    horizon must be a positive whole number of periods; got 0
+    >>> print(ParameterError("unknown option 'drawz'", parameter="sampler_config"))
+    parameter 'sampler_config': unknown option 'drawz'
     >>> err.parameter, isinstance(err, ValueError)
     ('horizon', True)
     """
@@ -120,7 +122,9 @@ class ParameterError(DataError):
         super().__init__(message, hint=hint)
         self.parameter = parameter
         self.column = parameter
-        text = f"parameter {parameter!r}: {message}"
+        # a predicate ("must be ...") reads after the name: "horizon must be ..."
+        text = (f"{parameter} {message}" if message.startswith("must ")
+                else f"parameter {parameter!r}: {message}")
         self.args = (text + (f" ({hint})" if hint else ""),)
 
 

@@ -194,7 +194,7 @@ def check_output_folder(out: str | Path) -> Path:
 def _resolve_scenarios(names: Sequence[Any], empirical: dict[str, Any],
                        data_end: pd.Timestamp) -> tuple[list[Any], list[str]]:
     """Scenario objects (status quo first) and notes on the ones left out."""
-    from odforecast.scenarios import PRESETS, StatusQuo, load_scenarios, preset
+    from odforecast.scenarios import PRESETS, StatusQuo, fixed_onsets, load_scenarios, preset
 
     chosen: list[Any] = [StatusQuo()]
     notes: list[str] = []
@@ -214,10 +214,10 @@ def _resolve_scenarios(names: Sequence[Any], empirical: dict[str, Any],
         for scenario in found:
             if scenario.name == "status_quo":
                 continue
-            onset = getattr(scenario, "onset", None)
-            if onset is not None and pd.Timestamp(onset) <= data_end:
+            inside = [o for o in fixed_onsets(scenario) if o <= data_end]
+            if inside:
                 raise ScenarioError(
-                    f"scenario {scenario.name!r}: its onset ({pd.Timestamp(onset).date()}) "
+                    f"scenario {scenario.name!r}: its onset ({inside[0].date()}) "
                     f"falls inside the data (through {data_end.date()}), which already contain"
                     " what happened then; choose a later onset or None (the forecast start)")
             if scenario.name in [s.name for s in chosen]:

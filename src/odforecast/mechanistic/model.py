@@ -436,16 +436,16 @@ class MechanisticFit(FittedModel):
         """Check scenarios before any sampling: as every model, and no onset inside the data
         (the fit already contains what happened then)."""
         super().check_scenarios(scenario, horizon=horizon, exog_future=exog_future, **options)
+        from odforecast.scenarios.protocols import onset_of, walk
+
         compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
-        end = None if horizon is None else self.forecast_end(horizon, **options)
+        data_end = self.cal.end.to_timestamp(how="end")
         for s in (list(scenario) if compare else [scenario]):
-            for part in (s.parts if hasattr(s, "parts") else [s]):
-                if end is not None and hasattr(part, "check_horizon"):
-                    part.check_horizon(end)
-                if hasattr(part, "onset") and part.onset is not None \
-                        and part.onset <= self.cal.end.to_timestamp(how="end"):
+            for part in ([] if s is None else walk(s)):
+                onset = onset_of(part)
+                if onset is not None and onset <= data_end:
                     raise ScenarioError(
-                        f"scenario {part.name!r}: onset {part.onset.date()} falls inside the "
+                        f"scenario {part.name!r}: onset {onset.date()} falls inside the "
                         f"data the model was fitted to (through {self.cal.end}), which already "
                         "contain what happened then; choose an onset after the data, or None "
                         "for the forecast start")

@@ -29,7 +29,7 @@ from odforecast import calendar
 from odforecast._version import __version__
 from odforecast.errors import DataError, FitError, ParameterError, ScenarioError
 from odforecast.models.series import Series, future_periods, prepare_series
-from odforecast.scenarios import Scenario, evaluate_multiplier, validate_for
+from odforecast.scenarios import RegressorProvider, Scenario, evaluate_multiplier
 
 if TYPE_CHECKING:
     from odforecast.forecast import Forecast
@@ -68,7 +68,7 @@ def check_count(value: object, parameter: str, what: str = "a positive integer")
     >>> check_count(0, "n_samples")
     Traceback (most recent call last):
     ...
-    odforecast.errors.ParameterError: parameter 'n_samples': must be a positive integer; got 0
+    odforecast.errors.ParameterError: n_samples must be a positive integer; got 0
     """
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
         raise ParameterError(f"must be {what}; got {value!r}", parameter=parameter)
@@ -382,10 +382,65 @@ class FittedModel(ABC):
                         exog_future: pd.DataFrame | None = None, **options: Any) -> None:
         """Check scenarios against this fitted model before any sampling.
 
-        Raises :class:`~odforecast.errors.ScenarioError` naming the scenario and what is wrong
-        (see :func:`odforecast.scenarios.validate_for`).
+        Checks that every item is a scenario; that a scenario supplying regressor paths (a
+        :class:`~odforecast.scenarios.CovariateScenario`, also inside a
+        :class:`~odforecast.scenarios.Combined`) is neither compared with other scenarios in
+        one call (the regressor paths are sampled once per call, so every scenario in the list
+        would get them) nor given together with ``exog_future=`` (which would override it);
+        each scenario's own check against the model (a covariate scenario must name one of
+        :attr:`exog_columns`); and, when ``horizon`` is given, that every onset is before
+        :meth:`forecast_end`.  ``forecast`` calls it; :func:`odforecast.scenarios.validate_for`
+        is the same check as a function.
+
+        Raises
+        ------
+        odforecast.errors.ScenarioError
+            Naming the scenario and what is wrong.
+
+        Examples
+        --------
+        >>> import odforecast
+        >>> from odforecast.scenarios import Interdiction
+        >>> us = odforecast.load_dataset("us_annual").query(
+        ...     "indicator == 'opioids' and estimate == 'reported'")
+        >>> fitted = odforecast.Drift().fit(us)
+        >>> fitted.check_scenarios(Interdiction("cut", 0.3, "2026-01-01"), horizon=5)
+        >>> fitted.check_scenarios(Interdiction("late", 0.3, "2040-01-01"), horizon=5)
+        Traceback (most recent call last):
+        ...
+        odforecast.errors.ScenarioError: Interdiction 'late': parameter 'onset' (2040-01-01) is \
+not before the end of the forecast horizon (2029-12-31), so the scenario would have no effect; \
+choose an earlier onset or a longer horizon
         """
-        validate_for(self, scenario, horizon=horizon, exog_future=exog_future)
+        from odforecast.scenarios.protocols import (
+            ModelChecked,
+            check_horizon,
+            provides_regressors,
+        )
+
+        if scenario is None:
+            return
+        many = isinstance(scenario, Sequence) and not isinstance(scenario, str)
+        items = [s for s in (list(scenario) if many else [scenario]) if s is not None]
+        for s in items:
+            if not isinstance(s, Scenario):
+                raise ScenarioError(f"scenario must provide .name and .multiplier(time, ...); "
+                                    f"got {type(s).__name__}")
+        providers = [s.name for s in items if provides_regressors(s)]
+        if providers and len(items) > 1:
+            raise ScenarioError(f"scenario {providers[0]!r} changes regressor paths, which are "
+                                "sampled once per forecast call and would be shared by every "
+                                "scenario in the list; forecast it in a separate call")
+        if providers and exog_future is not None:
+            raise ScenarioError(f"scenario {providers[0]!r} supplies the regressors' future "
+                                "values but exog_future= was also given (and would override "
+                                "it); give one or the other")
+        end = None if horizon is None else self.forecast_end(horizon, **options)
+        for s in items:
+            if isinstance(s, ModelChecked):
+                s.check_model(self)
+            if end is not None:
+                check_horizon(s, end)
 
 
 @dataclass
@@ -603,7 +658,7 @@ class PerSeriesFit(FittedModel):
                      scenarios: Sequence[Scenario | None]) -> np.ndarray | None:
         if self.exog_columns is None:  # the template refused exog_future already
             return None
-        provider = next((scn for scn in scenarios if hasattr(scn, "exog_future")), None)
+        provider = next((scn for scn in scenarios if isinstance(scn, RegressorProvider)), None)
         if exog_future is None and provider is not None:
             exog_future = provider.exog_future(time, columns=self.exog_columns,
                                                history=None)

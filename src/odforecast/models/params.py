@@ -12,8 +12,7 @@ Examples
 >>> check_choice("bogus", "fallback", ("drift", "naive", None))
 Traceback (most recent call last):
 ...
-odforecast.errors.ParameterError: parameter 'fallback': must be one of 'drift', 'naive', None; \
-got 'bogus'
+odforecast.errors.ParameterError: fallback must be one of 'drift', 'naive', None; got 'bogus'
 """
 
 from __future__ import annotations
@@ -96,7 +95,7 @@ def check_sampler_settings(config: dict[str, Any], counts: Sequence[str]) -> Non
     ...                        ("draws", "tune"))
     Traceback (most recent call last):
     ...
-    odforecast.errors.ParameterError: parameter 'target_accept': must be in [0.5, 1); got 1.0
+    odforecast.errors.ParameterError: target_accept must be in [0.5, 1); got 1.0
     """
     for key in counts:
         check_int(config[key], key, minimum=0 if key == "tune" else 1)

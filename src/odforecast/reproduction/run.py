@@ -16,6 +16,7 @@ import pandas as pd
 from odforecast._progress import Progress, duration
 from odforecast.errors import DataError
 from odforecast.reproduction.registry import Projection, get_projection
+from odforecast.scenarios import fixed_onsets
 
 __all__ = ["DEFAULT_SCENARIOS", "Reproduction", "reproduce"]
 
@@ -334,14 +335,6 @@ def reproduce(name: str = "stanford_lancet_2021", *, vintage: str = "anchor",
                         not_applied, quick=get_options()["quick"])
 
 
-def _fixed_onsets(scenario: Any) -> list[pd.Timestamp]:
-    """The fixed onsets of a scenario and of its parts (None = the forecast start: none)."""
-    onsets = [] if getattr(scenario, "onset", None) is None else [pd.Timestamp(scenario.onset)]
-    for part in getattr(scenario, "parts", ()):
-        onsets += _fixed_onsets(part)
-    return onsets
-
-
 def _choose_scenarios(names: Sequence[str], last_year: int) -> tuple[list[Any], dict[str, str]]:
     """The scenarios to project from data through ``last_year`` (status quo first), and the
     requested ones left out, with the reason.
@@ -367,7 +360,7 @@ def _choose_scenarios(names: Sequence[str], last_year: int) -> tuple[list[Any], 
     skipped: dict[str, str] = {}
     for name in names:
         scenario = preset(name)
-        inside = [o for o in _fixed_onsets(scenario) if o <= data_end]
+        inside = [o for o in fixed_onsets(scenario) if o <= data_end]
         if inside:
             skipped[scenario.name] = (
                 f"its onset ({min(inside).date()}) falls inside the data the models were "
@@ -382,7 +375,7 @@ def _scenario_notes(scenarios: Sequence[Any], last_year: int) -> dict[str, str]:
     """What each applied scenario did, for the table's ``note`` column."""
     notes = {}
     for scenario in scenarios:
-        onsets = _fixed_onsets(scenario)
+        onsets = fixed_onsets(scenario)
         if scenario.name == "status_quo":
             notes[scenario.name] = ""
         elif onsets:
@@ -424,7 +417,7 @@ def _all_indicators() -> pd.DataFrame:
 def _onset_inside(scenario: Any, data_end: pd.Period) -> bool:
     """Whether a scenario's fixed onset falls inside the monthly data a fit saw."""
     end = data_end.to_timestamp(how="end")
-    return any(onset <= end for onset in _fixed_onsets(scenario))
+    return any(onset <= end for onset in fixed_onsets(scenario))
 
 
 def _vintage_date(projection: Projection, vintage: str) -> str:

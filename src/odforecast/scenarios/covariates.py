@@ -28,7 +28,6 @@ from odforecast.errors import ScenarioError
 from odforecast.scenarios.distributions import Distribution
 from odforecast.scenarios.params import _check_name, _param, _Range, _timestamp
 from odforecast.scenarios.registry import _build, register
-from odforecast.scenarios.validation import _exog_columns
 
 __all__ = ["CovariateScenario"]
 
@@ -179,8 +178,9 @@ class CovariateScenario:
         return out
 
     def check_model(self, fitted: object) -> None:
-        """Raise ScenarioError unless ``fitted`` was fitted with the regressor ``column``."""
-        columns = _exog_columns(fitted)
+        """Raise ScenarioError unless ``fitted`` was fitted with the regressor ``column``
+        (its ``exog_columns``, part of the fitted-model contract)."""
+        columns = fitted.exog_columns
         if not columns:
             raise ScenarioError(f"{self._owner}: the model was fitted without regressors, so a "
                                 f"change in {self.column!r} cannot affect it; fit with "

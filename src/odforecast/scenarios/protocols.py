@@ -57,6 +57,7 @@ __all__ = [
     "accepts_frequency",
     "check_horizon",
     "evaluate_multiplier",
+    "fixed_onsets",
     "leaves",
     "onset_of",
     "parts_of",
@@ -287,6 +288,21 @@ def onset_of(scenario: object) -> pd.Timestamp | None:
     (2026, None)
     """
     return scenario.onset if isinstance(scenario, Timed) else None
+
+
+def fixed_onsets(scenario: object) -> list[pd.Timestamp]:
+    """The fixed onsets of a scenario and of all its parts (an onset of None, the forecast
+    start, is not fixed and is left out).
+
+    Examples
+    --------
+    >>> from odforecast.scenarios import Combined, Interdiction, Naloxone
+    >>> both = Combined("both", [Interdiction("cut", 0.3, "2026-01-01"),
+    ...                          Naloxone("nx", 0.1, None)])
+    >>> [str(o.date()) for o in fixed_onsets(both)]
+    ['2026-01-01']
+    """
+    return [pd.Timestamp(o) for o in map(onset_of, walk(scenario)) if o is not None]
 
 
 def parts_of(scenario: object) -> tuple[Any, ...]:

@@ -1,8 +1,10 @@
 """Checking scenarios against a fitted model before any sampling (:func:`validate_for`).
 
-The fitted-model side of these checks (which regressors a model has, its forecast time grid)
-reads the fitted object's attributes; it is kept here, as it was, until the models declare them
-in their contract.  The scenario side asks :mod:`odforecast.scenarios.protocols`.
+The check lives on the model side
+(:meth:`FittedModel.check_scenarios <odforecast.models.FittedModel.check_scenarios>`), which
+reads only the fitted-model contract (``exog_columns``, ``forecast_end``) and asks
+:mod:`odforecast.scenarios.protocols` what each scenario can do; this module is its function
+form, kept for code that calls ``validate_for``.
 
 Examples
 --------
@@ -19,46 +21,27 @@ regressors, so a change in 'seized' cannot affect it; fit with exog= holding 'se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from odforecast import calendar
-from odforecast.errors import ScenarioError
-from odforecast.scenarios.protocols import (
-    ModelChecked,
-    Scenario,
-    check_horizon,
-    provides_regressors,
-)
-
 __all__ = ["validate_for"]
 
 
-def _exog_columns(fitted: object) -> list[str] | None:
-    """The regressors a fitted model was fitted with (None: none)."""
-    columns = getattr(fitted, "exog_columns", None)
-    if columns is None:
-        columns = getattr(getattr(fitted, "design", None), "exog_columns", None)
-    return None if columns is None else list(columns)
-
-
-def validate_for(fitted: object, scenario: Any, *, horizon: int | None = None,
+def validate_for(fitted: Any, scenario: Any, *, horizon: int | None = None,
                  exog_future: pd.DataFrame | None = None) -> None:
     """Check scenarios against a fitted model before any sampling; raise ScenarioError.
 
-    Checks that every :class:`CovariateScenario` (also inside :class:`Combined`) names a
-    regressor the model was fitted with (``fitted.exog_columns`` or
-    ``fitted.design.exog_columns``); that a covariate scenario is not compared with other
-    scenarios in one call (the regressor paths are sampled once per call, so every scenario in
-    the list would get them) nor given together with ``exog_future=`` (which would override
-    it); and, when ``horizon`` is given, that every onset is before the end of the horizon.
+    The same as ``fitted.check_scenarios(scenario, horizon=horizon, exog_future=exog_future)``
+    (:meth:`odforecast.models.FittedModel.check_scenarios`): every item is a scenario; a
+    covariate scenario names a regressor the model was fitted with, is not compared with other
+    scenarios in one call nor given together with ``exog_future=``; and, when ``horizon`` is
+    given, every onset is before the end of the horizon.
 
     Parameters
     ----------
     fitted
-        A fitted model (``PerSeriesFit``, ``BayesFit``, ...).
+        A fitted model (any :class:`~odforecast.models.FittedModel`).
     scenario
         None, a scenario, or a list of scenarios (as passed to ``forecast``).
     horizon
@@ -82,30 +65,4 @@ def validate_for(fitted: object, scenario: Any, *, horizon: int | None = None,
 before the end of the forecast horizon (2029-12-31), so the scenario would have no effect; choose \
 an earlier onset or a longer horizon
     """
-    if scenario is None:
-        return
-    many = isinstance(scenario, Sequence) and not isinstance(scenario, str)
-    items = [s for s in (list(scenario) if many else [scenario]) if s is not None]
-    for s in items:
-        if not isinstance(s, Scenario):
-            raise ScenarioError(f"scenario must provide .name and .multiplier(time, ...); got "
-                                f"{type(s).__name__}")
-    providers = [s.name for s in items if provides_regressors(s)]
-    if providers and len(items) > 1:
-        raise ScenarioError(f"scenario {providers[0]!r} changes regressor paths, which are "
-                            "sampled once per forecast call and would be shared by every "
-                            "scenario in the list; forecast it in a separate call")
-    if providers and exog_future is not None:
-        raise ScenarioError(f"scenario {providers[0]!r} supplies the regressors' future values "
-                            "but exog_future= was also given (and would override it); give "
-                            "one or the other")
-    end = None
-    if horizon is not None and isinstance(horizon, int) and not isinstance(horizon, bool) \
-            and horizon > 0 and getattr(fitted, "series", None):
-        end = min(calendar.frequency(s.frequency).next_ends(s.time[-1], horizon)[-1]
-                  for s in fitted.series)
-    for s in items:
-        if isinstance(s, ModelChecked):
-            s.check_model(fitted)
-        if end is not None:
-            check_horizon(s, end)
+    fitted.check_scenarios(scenario, horizon=horizon, exog_future=exog_future)

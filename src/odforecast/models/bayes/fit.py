@@ -35,7 +35,7 @@ from odforecast.models.bayes.twelve_month import kalman_level_update, recent_mon
 from odforecast.models.params import check_bool, check_choice, check_number
 from odforecast.models.series import Series, future_periods, prepare_series
 from odforecast.options import QUICK_SAMPLER_CONFIG, get_options
-from odforecast.scenarios import evaluate_multiplier
+from odforecast.scenarios import RegressorProvider, evaluate_multiplier
 
 __all__ = ["BayesFit", "BayesModel", "load_fit"]
 
@@ -365,7 +365,8 @@ class BayesFit(FittedModel):
         draws = {k: v[index] for k, v in draws.items()}
 
         d = self.design
-        provider = next((scn for scn in request.scenarios if hasattr(scn, "exog_future")), None)
+        provider = next((scn for scn in request.scenarios
+                         if isinstance(scn, RegressorProvider)), None)
         if exog_future is None and provider is not None and d.exog is not None:
             # a covariate scenario supplies the regressors: monthly values over the horizon
             # (every step date needed below is a month end within it)
