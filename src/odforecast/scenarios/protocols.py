@@ -302,6 +302,8 @@ def fixed_onsets(scenario: object) -> list[pd.Timestamp]:
     >>> [str(o.date()) for o in fixed_onsets(both)]
     ['2026-01-01']
     """
+    import pandas as pd
+
     return [pd.Timestamp(o) for o in map(onset_of, walk(scenario)) if o is not None]
 
 
