@@ -319,7 +319,7 @@ def project(*, models: Sequence[str] = DEFAULT_MODELS,
                 from odforecast.models.registry import get_model
 
                 model = get_model(name)
-                if hasattr(model, "random_seed"):
+                if "random_seed" in model.get_params():  # the Bayesian fit's own seed
                     model.random_seed = random_seed
                 fits[name] = model.fit(annual)
             seconds[name] = time.perf_counter() - started

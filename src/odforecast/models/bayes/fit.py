@@ -658,12 +658,13 @@ def load_fit(path: str | Path) -> BayesFit:
     """
     import xarray as xr
 
-    from odforecast.models import bayes
-
+    tree = xr.open_datatree(path).load()
+    if "odforecast_data" in tree.attrs:  # the layout before issue 11: data as JSON attributes
+        raise DataError("this fit was saved by an earlier odforecast version, whose file layout "
+                        "is no longer read", path=path, hint="refit the model and save again")
     try:
-        tree = xr.open_datatree(path).load()
         spec = json.loads(tree.attrs["odforecast_model"])
-        cls = getattr(bayes, spec["class"])
+        cls = _model_classes()[spec["class"]]
         params = dict(spec["params"])
         data = dataset_to_frame(tree["odforecast_data"].to_dataset())
     except (KeyError, ValueError, AttributeError, TypeError) as exc:
@@ -676,6 +677,18 @@ def load_fit(path: str | Path) -> BayesFit:
         if group in posterior.children:
             del posterior[group]
     return cls(**params).restore_fit(posterior, data, origin=str(path))
+
+
+def _model_classes() -> dict[str, type[BayesModel]]:
+    """Every Bayesian model class by name (the subclasses of BayesModel, at any depth; the
+    package ``odforecast.models.bayes`` defines them before any fit can be loaded)."""
+    found: dict[str, type[BayesModel]] = {}
+    todo = [BayesModel]
+    while todo:
+        cls = todo.pop()
+        found[cls.__name__] = cls
+        todo.extend(cls.__subclasses__())
+    return found
 
 
 def frame_to_dataset(frame: pd.DataFrame):
