@@ -198,6 +198,13 @@ class ForecastRequest:
         Future regressor values given by the user, if any.
     options
         The family's own forecast options (checked by its ``_check_options``).
+
+    Examples
+    --------
+    >>> request = ForecastRequest(horizon=3, scenarios=(None,), names=("status_quo",),
+    ...                           compare=False, n_samples=100, seed=1)
+    >>> request.scenario_name is None, request.options
+    (True, {})
     """
 
     horizon: int
@@ -224,6 +231,15 @@ class SampledPaths:
     ``samples`` has dims ``(sample, location, indicator, time)``, with a leading ``scenario``
     when the request compares scenarios; ``metadata`` holds the family's own entries (they
     are added to, and may replace, the common ones).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, xarray as xr
+    >>> paths = xr.DataArray(np.ones((2, 1, 1, 1)), dims=("sample", "location", "indicator",
+    ...                      "time"), coords={"location": ["US"], "indicator": ["opioids"],
+    ...                                       "time": pd.DatetimeIndex(["2025-12-31"])})
+    >>> SampledPaths(paths, "annual", None, {"inference": "exact"}).frequency
+    'annual'
     """
 
     samples: Any  # xarray.DataArray (xarray loads on first use)
@@ -238,8 +254,8 @@ class FittedModel(ABC):
     :meth:`forecast` is implemented once, here: it checks the arguments, expands and checks
     the scenarios against the model (:meth:`check_scenarios`), records the metadata and builds
     the :class:`~odforecast.forecast.Forecast`.  A model family implements only its sampling
-    step, :meth:`_sample_paths`, and, if it has forecast options of its own,
-    :meth:`_check_options`.
+    step, ``_sample_paths``, and, if it has forecast options of its own,
+    ``_check_options``.
 
     Examples
     --------

@@ -30,7 +30,13 @@ __all__ = ["check_bool", "check_choice", "check_int", "check_number", "check_ord
 
 
 def check_choice(value: Any, parameter: str, choices: Sequence[Any]) -> Any:
-    """``value`` if it is one of ``choices``."""
+    """``value`` if it is one of ``choices``.
+
+    Examples
+    --------
+    >>> check_choice("log", "transform", ("auto", "log", "sqrt", "none"))
+    'log'
+    """
     if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
         allowed = ", ".join(repr(c) for c in choices)
         raise ParameterError(f"must be one of {allowed}; got {value!r}", parameter=parameter)
@@ -38,7 +44,13 @@ def check_choice(value: Any, parameter: str, choices: Sequence[Any]) -> Any:
 
 
 def check_bool(value: Any, parameter: str, *, allow_none: bool = False) -> bool | None:
-    """``value`` as a bool (True/False, or None when allowed)."""
+    """``value`` as a bool (True/False, or None when allowed).
+
+    Examples
+    --------
+    >>> check_bool(True, "damped"), check_bool(None, "seasonal", allow_none=True)
+    (True, None)
+    """
     if value is None and allow_none:
         return None
     if not isinstance(value, bool | np.bool_):
@@ -49,7 +61,18 @@ def check_bool(value: Any, parameter: str, *, allow_none: bool = False) -> bool 
 
 def check_int(value: Any, parameter: str, *, minimum: int = 0,
               allow_none: bool = False) -> int | None:
-    """``value`` as an int at least ``minimum`` (Python or NumPy integer, not bool)."""
+    """``value`` as an int at least ``minimum`` (Python or NumPy integer, not bool).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_int(np.int64(3), "max_p"), check_int(None, "season_length", allow_none=True)
+    (3, None)
+    >>> check_int(2.5, "parameter_draws", minimum=1)
+    Traceback (most recent call last):
+    ...
+    odforecast.errors.ParameterError: parameter_draws must be a positive integer; got 2.5
+    """
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
@@ -61,7 +84,17 @@ def check_int(value: Any, parameter: str, *, minimum: int = 0,
 
 def check_number(value: Any, parameter: str, *, positive: bool = False,
                  allow_none: bool = False) -> float | None:
-    """``value`` as a finite float (positive when asked)."""
+    """``value`` as a finite float (positive when asked).
+
+    Examples
+    --------
+    >>> check_number(0.22, "rao_growth")
+    0.22
+    >>> check_number(float("nan"), "rao_growth")
+    Traceback (most recent call last):
+    ...
+    odforecast.errors.ParameterError: rao_growth must be a finite number; got nan
+    """
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
@@ -74,7 +107,13 @@ def check_number(value: Any, parameter: str, *, positive: bool = False,
 
 def check_order(value: Any, parameter: str, *, allow_none: bool = True
                 ) -> tuple[int, int, int] | None:
-    """An ARIMA order: three non-negative integers (or None when allowed)."""
+    """An ARIMA order: three non-negative integers (or None when allowed).
+
+    Examples
+    --------
+    >>> check_order([1, 1, 0], "order")
+    (1, 1, 0)
+    """
     if value is None and allow_none:
         return None
     if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 3:

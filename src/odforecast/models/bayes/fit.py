@@ -649,7 +649,7 @@ def load_fit(path: str | Path) -> BayesFit:
     """Load a fit saved with :meth:`BayesFit.save`; forecasts reproduce exactly.
 
     The model is rebuilt by calling its class with the saved parameters, then
-    :meth:`BayesModel.restore_fit` rebuilds the fit from the saved posterior and data.
+    ``BayesModel.restore_fit`` rebuilds the fit from the saved posterior and data.
 
     Examples
     --------
