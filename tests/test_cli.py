@@ -111,3 +111,25 @@ def test_forecast_with_the_bayesian_model(capsys, tmp_path):
     assert "max R-hat" in out and "12m to 2025-08" in out
     table = pd.read_csv(out_csv)
     assert len(table) == 6 and (table["lower_95"] < table["upper_95"]).all()
+
+
+def test_seed_fixes_bayesian_fits_across_processes(tmp_path):
+    # issue 13: the CLI built the Bayesian model without the seed, so two runs with --seed 3
+    # wrote different files.  Two separate processes (run side by side: 2 cores).
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ODFORECAST_QUICK": "1"}
+    outs = [tmp_path / f"{name}.csv" for name in ("a", "b")]
+    runs = [subprocess.Popen([sys.executable, "-m", "odforecast.cli", "forecast", "--dataset",
+                              "us_annual", "--indicator", "opioids", "--location", "US",
+                              "--model", "bayes", "--horizon", "3", "--seed", "3", "--out",
+                              str(out), "--quiet"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True) for out in outs]
+    for process in runs:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    first, second = (out.read_bytes() for out in outs)
+    assert first == second and len(first) > 200
+

@@ -220,7 +220,7 @@ def _cmd_forecast(args: argparse.Namespace) -> None:
     from odforecast.models.registry import get_model
 
     data = _series_frame(args)
-    model = get_model(args.model)
+    model = get_model(args.model).seeded(args.seed)  # --seed fixes the fit as well
     fitted = model.fit(data)
     forecast = fitted.forecast(args.horizon, n_samples=args.n_samples, random_seed=args.seed)
     table = forecast.to_frame(intervals=(0.8, 0.95))

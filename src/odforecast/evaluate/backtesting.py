@@ -197,7 +197,8 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
     n_samples
         Sample paths per forecast.
     random_seed
-        Seed; the backtest reproduces exactly from it.
+        Seed; the backtest reproduces exactly from it.  A model with a ``random_seed``
+        parameter left at None (the Bayesian models) is fitted with it too.
     executor
         Any :class:`concurrent.futures.Executor`: origins run in parallel.
     model_name
@@ -233,7 +234,8 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
     if (dates >= last).any():
         raise DataError(f"origin {dates[dates >= last][0].date()} leaves nothing to score "
                         f"(the data end {last.date()})", column="origins")
-    tasks = [(model, frame[frame["period_end"] <= origin], horizon, n_samples, seed)
+    fitting = model.seeded(seed)  # a model without its own seed is fitted with the run's
+    tasks = [(fitting, frame[frame["period_end"] <= origin], horizon, n_samples, seed)
              for origin in dates]
     for (train, origin) in zip((t[1] for t in tasks), dates, strict=True):
         if train.empty:

@@ -10,6 +10,7 @@ from :class:`PerSeriesModel` (statsforecast's "one orchestrator, many small mode
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 import traceback
@@ -143,6 +144,27 @@ class Model(ABC):
         params = inspect.signature(type(self).__init__).parameters
         return {name: getattr(self, name) for name in params
                 if name != "self" and hasattr(self, name)}
+
+    def seeded(self, random_seed: int) -> Model:
+        """This model, or a copy whose fit is seeded with ``random_seed`` when the model has a
+        ``random_seed`` parameter left at None: how the CLI and backtests make a run's seed fix
+        the fits too (a Bayesian fit without a seed draws fresh entropy).
+
+        Examples
+        --------
+        >>> import odforecast
+        >>> odforecast.BayesianTrend().seeded(3).random_seed
+        3
+        >>> odforecast.BayesianTrend(random_seed=1).seeded(3).random_seed  # the user's seed
+        1
+        >>> odforecast.Naive().seeded(3)  # no seed to set
+        Naive()
+        """
+        if self.get_params().get("random_seed", 0) is not None:
+            return self
+        clone = copy.copy(self)
+        clone.random_seed = random_seed  # type: ignore[attr-defined]
+        return clone
 
     def __repr__(self) -> str:
         """The class and the parameters that differ from their defaults (as scikit-learn)."""
