@@ -89,12 +89,24 @@ NCHS_KEEP = 60
         (8, '"16,849"', "-5", "1999", "non-negative"),
         (7, ",1999,2000,", ",1812,2000,", "1812", "outside 1900-2100"),
         (129, ",,,", ",,12,", "1999", "below the table"),
+        # issue 13: a malformed or blank year header dropped that year silently (441 -> 420 rows)
+        (7, ",1999,2000,", ",1999,2000x,", "2000x", "not a year (more years follow: 2001)"),
+        (7, ",1999,2000,", ",1999,,", "field 4", "not a year (more years follow: 2001)"),
+        (7, ",2019,", ",2019x,", "2019x", "the header after 2018 is '2019x', not a year"),
+        (7, ",1999,2000,", ",1999,2001,", "2001", "follows 1999"),
     ],
 )
 def test_broken_nida_copy_names_line_and_column(raw, broken_copy, data_error_at, line, old, new,
                                                 column, needle):
     path = broken_copy(raw(NIDA), line=line, old=old, new=new)
     data_error_at(read_nida_overdose, path, row=line, column=column, needle=needle)
+
+
+def test_nida_value_under_a_deleted_last_year_names_the_data_row(raw, broken_copy,
+                                                                 data_error_at):
+    path = broken_copy(raw(NIDA), line=7, old=",2019,", new=",,")
+    data_error_at(read_nida_overdose, path, row=8, column="field 23",
+                  needle="in a column without a year header")
 
 
 def test_nida_duplicated_sex_row(raw, broken_copy, data_error_at):

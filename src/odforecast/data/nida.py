@@ -137,15 +137,8 @@ def read_nida_overdose(path: str | PathLike[str], *, vintage: str = "2021-10-27"
         raise DataError("no year row (a row whose third field is a year, 1999)", path=path,
                         hint="is this NIDA's 'Number Drug OD Deaths' sheet?")
     year_row, year_line = records[start], lines[start]
-    years: dict[int, int] = {}
-    for j in range(2, len(year_row)):
-        text = year_row[j].strip()
-        if re.fullmatch(r"\d{4}", text):
-            year = int(text)
-            if not _MIN_YEAR <= year <= _MAX_YEAR:
-                raise DataError(f"year {year} outside {_MIN_YEAR}-{_MAX_YEAR}", path=path,
-                                row=year_line, column=text)
-            years[j] = year
+    years = _year_columns(year_row, path, year_line)
+    blank = [j for j in range(2, len(year_row)) if not year_row[j].strip()]
 
     rows: list[dict[str, object]] = []
     row_lines: list[int] = []
@@ -174,6 +167,11 @@ def read_nida_overdose(path: str | PathLike[str], *, vintage: str = "2021-10-27"
                             f"{seen[(current, sex)]})", path=path, row=line,
                             column=_LABEL_COLUMN)
         seen[(current, sex)] = line
+        for j in blank:  # a value under a blank header: a year header was deleted
+            if j < len(rec) and rec[j].strip():
+                raise DataError(f"value {rec[j].strip()!r} in a column without a year header "
+                                f"(field {j + 1})", path=path, row=line, column=f"field {j + 1}",
+                                hint="restore the year in the header row")
         if current not in NIDA_INDICATORS:
             continue
         for j, year in years.items():
@@ -193,6 +191,34 @@ def read_nida_overdose(path: str | PathLike[str], *, vintage: str = "2021-10-27"
         raise DataError("no data rows under the year row", path=path, row=year_line)
     frame = annual_frame(rows, location="US", unit="deaths", source=NIDA_SOURCE, vintage=vintage)
     return validated(frame, np.asarray(row_lines, dtype=int), path)
+
+
+def _year_columns(year_row: list[str], path: str | PathLike[str],
+                  line: int) -> dict[int, int]:
+    """The year of each year column: consecutive years in consecutive fields from the third,
+    then labels (NIDA's "2010-2018 Fold Change").  A malformed or missing year header is an
+    error, never a silently dropped year."""
+    years: dict[int, int] = {}
+    j = 2
+    while j < len(year_row) and re.fullmatch(r"\d{4}", year_row[j].strip()):
+        year = int(year_row[j].strip())
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            raise DataError(f"year {year} outside {_MIN_YEAR}-{_MAX_YEAR}", path=path, row=line,
+                            column=str(year))
+        if years and year != max(years.values()) + 1:
+            raise DataError(f"year {year} follows {max(years.values())}: the year columns must "
+                            "be consecutive years", path=path, row=line, column=str(year))
+        years[j] = year
+        j += 1
+    after = [cell.strip() for cell in year_row[j:]]
+    later = [text for text in after if re.fullmatch(r"\d{4}", text)]
+    if j < len(year_row) and (later or re.fullmatch(r"\d{1,5}\D{0,2}", after[0])):
+        previous = max(years.values())
+        raise DataError(f"the header after {previous} is {after[0]!r}, not a year"
+                        + (f" (more years follow: {later[0]})" if later else ""), path=path,
+                        row=line, column=after[0] or f"field {j + 1}",
+                        hint=f"the header row must list consecutive years; expected {previous + 1}")
+    return years
 
 
 _NCHS_COLUMNS = ["Year", "Sex", "Age", "Race and Hispanic Origin", "State", "Deaths"]
