@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import odforecast
-from odforecast import DataError
+from odforecast import DataError, ParameterError
 from odforecast.evaluate import HUB_LEVELS, backtest, compare, rolling_origins, scores
 from odforecast.models import ARIMA, Drift, Naive
 
@@ -140,3 +140,14 @@ def test_series_that_do_not_form_a_full_grid(series):
                       n_samples=100)
     pairs = set(map(tuple, result.scores[["location", "indicator"]].drop_duplicates().values))
     assert pairs == {("US", "opioids"), ("US-VT", "all_drugs")}
+
+
+def test_summary_takes_one_column_name_or_a_list(series):
+    # issue 13: summary(by="horizon") raised KeyError 'h' (the string taken as its letters)
+    result = backtest(Drift(), series, origins=ORIGINS[:1], horizon=3, n_samples=200,
+                      random_seed=1)
+    by_name = result.summary(by="horizon")
+    pd.testing.assert_frame_equal(by_name, result.summary(by=["horizon"]))
+    assert list(by_name["horizon"]) == [1, 2, 3] and (by_name["n"] == 2).all()
+    with pytest.raises(ParameterError, match=r"no score column 'horizn'.*horizon"):
+        result.summary(by="horizn")

@@ -90,3 +90,13 @@ def test_the_forecast_template_is_the_only_entry_point():
         assert cls.forecast is FittedModel.forecast and cls._forecast is FittedModel._forecast
     # the mechanistic fit adds keyword options and hands them to the same template
     assert MechanisticFit._forecast is FittedModel._forecast
+
+
+def test_drift_refuses_two_observations_instead_of_a_zero_width_interval(annual):
+    # issue 13: two observations gave a 95 % interval of width 0, with no warning
+    two = annual[annual["indicator"] == "opioids"].sort_values("period_end").tail(2)
+    with pytest.raises(DataError, match="has 2 observations; drift needs at least 3"):
+        Drift().fit(two)
+    three = annual[annual["indicator"] == "opioids"].sort_values("period_end").tail(3)
+    frame = Drift().fit(three).forecast(1, n_samples=2000, random_seed=0).to_frame()
+    assert (frame["upper_95"] - frame["lower_95"] > 0).all()

@@ -24,7 +24,7 @@ import pandas as pd
 
 from odforecast._progress import Progress, duration, silenced
 from odforecast.data.schema import validate
-from odforecast.errors import DataError
+from odforecast.errors import DataError, ParameterError
 from odforecast.evaluate import scores
 from odforecast.levels import HUBVERSE_QUANTILES, interval_bounds
 from odforecast.models.base import Model, check_horizon, resolve_seed, run_tasks
@@ -102,7 +102,7 @@ class BacktestResult:
     scores: pd.DataFrame
     model: str
 
-    def summary(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
+    def summary(self, by: str | Sequence[str] = ("model",)) -> pd.DataFrame:
         """Mean scores (WIS, CRPS, MAE, MAPE, MASE) and interval coverage, grouped by ``by``."""
         return summarise(self.scores, by)
 
@@ -130,12 +130,23 @@ class BacktestResult:
         return plot_backtest(self, **kwargs)
 
 
-def summarise(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Aggregate a score table: means of the scores, coverage proportions, counts."""
+def summarise(table: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
+    """Aggregate a score table: means of the scores, coverage proportions, counts.
+
+    ``by`` is a column name or a list of them (a single string is one column, not a list of
+    letters); an unknown column is a ParameterError listing the ones there are.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    unknown = [c for c in by if c not in table.columns]
+    if unknown:
+        keys = [c for c in ("model", "location", "indicator", "origin", "horizon", "period_end")
+                if c in table.columns]
+        raise ParameterError(f"has no score column {unknown[0]!r}; group by any of "
+                             f"{', '.join(keys)}", parameter="by")
     agg = {"n": ("wis", "size"), "wis": ("wis", "mean"), "crps": ("crps", "mean"),
            "mae": ("ae", "mean"), "mape": ("ape", "mean"), "mase": ("ase", "mean")}
     agg.update({f"cover_{p}": (f"cover_{p}", "mean") for p in _INTERVALS})
-    return table.groupby(list(by), sort=True).agg(**agg).reset_index()
+    return table.groupby(by, sort=True).agg(**agg).reset_index()
 
 
 def compare(results: Iterable[BacktestResult], *, baseline: str = "naive",

@@ -97,12 +97,17 @@ class Drift(_Baseline):
     def __init__(self, transform: str = "auto") -> None:
         self.transform = transform
 
+    def _min_length(self, frequency: str) -> int:
+        # two changes: one estimates the drift, the second the spread around it (with one
+        # change the spread would be 0 and every interval zero-width)
+        return 3
+
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
         t = choose_transform(self.transform, series.values, series.label)
         z = t.forward(series.values)
         steps = np.diff(z)
         slope = float(steps.mean())
-        sigma = _sigma(steps - slope) if len(steps) > 1 else 0.0
+        sigma = _sigma(steps - slope)
         return (t, z[-1], slope, sigma, len(steps)), {"transform": t.kind, "slope": slope,
                                                        "sigma": sigma}
 
