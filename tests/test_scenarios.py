@@ -633,3 +633,23 @@ def test_the_scenarios_package_imports_no_model():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_unreadable_scenario_files_are_scenario_errors_naming_the_file(tmp_path):
+    # issue 13: a non-UTF-8 file raised UnicodeDecodeError, deep nesting RecursionError
+    latin = tmp_path / "latin1.json"
+    latin.write_bytes('{"type": "interdiction", "name": "caf\u00e9"}\n'.encode("latin-1"))
+    with pytest.raises(ScenarioError, match=r"latin1\.json: not UTF-8 text \(byte \d+, line 1\)"):
+        load_scenarios(latin)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ScenarioError, match=r"deep\.json: nested too deeply"):
+        load_scenarios(deep)
+    leaf = json.dumps({"type": "interdiction", "name": "cut", "effect": 0.3,
+                       "onset": "2026-01-01"})
+    depth = 400  # readable by json, but Combined parts this deep exhaust the recursion limit
+    text = "".join(f'{{"type": "combined", "name": "c{d}", "parts": [' for d in range(depth))
+    nested = tmp_path / "nested.json"
+    nested.write_text(text + leaf + "]}" * depth)
+    with pytest.raises(ScenarioError, match=r"nested\.json: scenario 0 \('c0'\): parts nested"):
+        load_scenarios(nested)

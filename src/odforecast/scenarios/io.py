@@ -64,12 +64,18 @@ def _read_file(path: Path) -> Any:
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the scenario file: {exc.strerror or exc}") \
             from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start}, line {line}); save the "
+                            "scenario file as UTF-8") from None
     if suffix == ".json":
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise ScenarioError(f"{path}: not valid JSON (line {exc.lineno}, column "
                                 f"{exc.colno}): {exc.msg}") from None
+        except RecursionError:
+            raise ScenarioError(f"{path}: nested too deeply to be a scenario file") from None
     try:
         import yaml
     except ImportError:
@@ -79,6 +85,8 @@ def _read_file(path: Path) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply to be a scenario file") from None
 
 
 def load_scenarios(path: str | PathLike[str]) -> list[Any]:
@@ -126,6 +134,8 @@ parameter 'effect' must be in (-3, 1); got 1.2 (an effect of 1.2 would be a redu
             scenarios.append(from_dict(item))
         except ScenarioError as exc:
             raise ScenarioError(f"{path}: {label}: {exc}") from None
+        except RecursionError:  # Combined parts nested thousands deep
+            raise ScenarioError(f"{path}: {label}: parts nested too deeply") from None
     names = [s.name for s in scenarios]
     for i, name in enumerate(names):
         if names.index(name) != i:
