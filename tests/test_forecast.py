@@ -517,6 +517,36 @@ def test_netcdf_round_trip_is_exact(tmp_path):
         Forecast.from_netcdf(tmp_path / "other.nc")
 
 
+@pytest.mark.parametrize(("change", "needle"), [
+    (lambda ds: ds.attrs.pop("metadata"), "attribute 'metadata' is missing"),
+    (lambda ds: ds.attrs.update(metadata="{not json"), "metadata is malformed"),
+    (lambda ds: ds.attrs.update(metadata="[1, 2]"), "not a JSON object"),
+    (lambda ds: ds.attrs.update(observed_dtypes="[3]"), "metadata is malformed"),
+    (lambda ds: ds.attrs.pop("frequency"), "attribute 'frequency' is missing"),
+    (lambda ds: ds.attrs.update(frequency="weekly"), "weekly"),
+    # one sample value changed after writing: the checksum refuses it
+    (lambda ds: ds["samples"].values.__setitem__((0, 0, 0, 0, 0), 12345.0), "checksum"),
+])
+def test_damaged_forecast_files_are_data_errors_naming_the_path(tmp_path, change, needle):
+    # issue 13: KeyError / JSONDecodeError / TypeError without a path, and a flipped value
+    # loaded silently
+    import xarray as xr
+
+    observed = from_records(monthly_observed())
+    fc = Forecast(make_samples(n=20, h=3, scenarios=("a", "b")), frequency="monthly",
+                  observed=observed, metadata={"model": "test"})
+    good = tmp_path / "good.nc"
+    fc.to_netcdf(good)
+    with xr.open_dataset(good) as handle:
+        ds = handle.load()
+    change(ds)
+    bad = tmp_path / "damaged.nc"
+    ds.to_netcdf(bad)
+    with pytest.raises(DataError, match=needle) as info:
+        Forecast.from_netcdf(bad)
+    assert info.value.path == str(bad)
+
+
 # ------------------------------------------------------------------------------- display
 
 def test_repr():

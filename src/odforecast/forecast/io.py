@@ -3,11 +3,14 @@ its metadata.
 
 The file holds the samples (variable ``samples``), the frequency and the metadata (JSON) as
 attributes, and the observed frame column by column (``observed_0``, ``observed_1``... along
-``observed_row``, with the column names and dtypes as JSON attributes).
+``observed_row``, with the column names and dtypes as JSON attributes).  Since format version 2
+the attribute ``samples_sha256`` holds a SHA-256 checksum of the sample values, verified on
+reading, so a damaged file is refused instead of loading altered paths.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from collections.abc import Mapping
@@ -27,7 +30,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
 __all__ = ["dump_metadata", "from_netcdf", "to_netcdf"]
 
 _FORMAT = "odforecast.Forecast"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: samples checksum
+
+
+def _checksum(values: np.ndarray) -> str:
+    """SHA-256 of the sample values (float64, C order): the file's integrity check."""
+    return hashlib.sha256(np.ascontiguousarray(values, dtype=np.float64).tobytes()).hexdigest()
 
 
 def _json_default(value: Any) -> Any:
@@ -89,7 +97,8 @@ def to_netcdf(forecast: Forecast, path: str | PathLike[str]) -> None:
     observed = forecast.observed
     ds.attrs = {"odforecast_format": _FORMAT, "format_version": _FORMAT_VERSION,
                 "frequency": forecast.frequency, "metadata": dump_metadata(forecast.metadata),
-                "has_observed": int(observed is not None)}
+                "has_observed": int(observed is not None),
+                "samples_sha256": _checksum(forecast.samples.values)}
     if observed is not None:
         ds.attrs["observed_columns"] = json.dumps([str(c) for c in observed.columns])
         ds.attrs["observed_dtypes"] = json.dumps([str(t) for t in observed.dtypes])
@@ -122,23 +131,50 @@ def from_netcdf(cls: type[Forecast], path: str | PathLike[str]) -> Forecast:
     if ds.attrs.get("odforecast_format") != _FORMAT or "samples" not in ds:
         raise DataError("not an odforecast Forecast file (written by Forecast.to_netcdf)",
                         path=path)
-    version = int(ds.attrs.get("format_version", 0))
-    if version > _FORMAT_VERSION:
-        raise DataError(f"file format version {version} is newer than this odforecast "
-                        f"supports ({_FORMAT_VERSION})", path=path,
-                        hint="upgrade odforecast")
-    observed = None
-    if int(ds.attrs.get("has_observed", 0)):
-        names = json.loads(ds.attrs["observed_columns"])
-        dtypes = json.loads(ds.attrs["observed_dtypes"])
-        columns: dict[str, pd.Series] = {}
-        for i, (name, dtype) in enumerate(zip(names, dtypes, strict=True)):
-            data = ds[f"observed_{i}"].values
-            if dtype in ("object", "str", "string") or dtype.startswith("string"):
-                columns[name] = pd.Series([str(v) for v in data], dtype=object)
-            else:
-                columns[name] = pd.Series(data).astype(dtype)
-        observed = pd.DataFrame(columns) if columns else None
-    metadata = json.loads(ds.attrs["metadata"])
-    return cls(ds["samples"], frequency=str(ds.attrs["frequency"]), observed=observed,
-               metadata=metadata)
+    try:
+        version = int(ds.attrs.get("format_version", 0))
+        if version > _FORMAT_VERSION:
+            raise DataError(f"file format version {version} is newer than this odforecast "
+                            f"supports ({_FORMAT_VERSION})", path=path,
+                            hint="upgrade odforecast")
+        if version >= 2:
+            stored = ds.attrs.get("samples_sha256")
+            if not isinstance(stored, str) or _checksum(ds["samples"].values) != stored:
+                raise DataError("the sample values do not match the file's checksum: the file "
+                                "is damaged or was changed after it was written", path=path,
+                                hint="write the forecast again with Forecast.to_netcdf")
+        observed = _read_observed(ds)
+        metadata = json.loads(ds.attrs["metadata"])
+        if not isinstance(metadata, dict):
+            raise TypeError("the metadata is not a JSON object")
+        frequency = str(ds.attrs["frequency"])
+    except DataError:
+        raise
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:  # json: ValueError
+        what = f"attribute {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else exc
+        raise DataError(f"the forecast file is marked as odforecast's but its metadata is "
+                        f"malformed ({what})", path=path,
+                        hint="write the forecast again with Forecast.to_netcdf") from None
+    try:
+        return cls(ds["samples"], frequency=frequency, observed=observed, metadata=metadata)
+    except DataError as exc:
+        if exc.path is not None:
+            raise
+        raise DataError(exc.reason, path=path, row=exc.row, column=exc.column,
+                        hint=exc.hint) from None
+
+
+def _read_observed(ds: xr.Dataset) -> pd.DataFrame | None:
+    """The observed frame stored column by column (None when the forecast had none)."""
+    if not int(ds.attrs.get("has_observed", 0)):
+        return None
+    names = json.loads(ds.attrs["observed_columns"])
+    dtypes = json.loads(ds.attrs["observed_dtypes"])
+    columns: dict[str, pd.Series] = {}
+    for i, (name, dtype) in enumerate(zip(names, dtypes, strict=True)):
+        data = ds[f"observed_{i}"].values
+        if dtype in ("object", "str", "string") or dtype.startswith("string"):
+            columns[name] = pd.Series([str(v) for v in data], dtype=object)
+        else:
+            columns[name] = pd.Series(data).astype(dtype)
+    return pd.DataFrame(columns) if columns else None
