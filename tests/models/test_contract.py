@@ -100,3 +100,11 @@ def test_drift_refuses_two_observations_instead_of_a_zero_width_interval(annual)
     three = annual[annual["indicator"] == "opioids"].sort_values("period_end").tail(3)
     frame = Drift().fit(three).forecast(1, n_samples=2000, random_seed=0).to_frame()
     assert (frame["upper_95"] - frame["lower_95"] > 0).all()
+
+
+def test_a_horizon_beyond_the_calendar_is_a_parameter_error(annual):
+    # issue 13: --horizon 10000 raised OutOfBoundsDatetime (also from Python)
+    fitted = Naive().fit(annual)
+    with pytest.raises(ParameterError, match="horizon must end before the year 2262"):
+        fitted.forecast(10_000, n_samples=10)
+    assert fitted.forecast(200, n_samples=10).horizon == 200  # 2224: still representable

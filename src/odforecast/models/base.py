@@ -319,8 +319,13 @@ class FittedModel(ABC):
         mechanistic model's ``frequency``).
         """
         horizon = check_horizon(horizon)
-        return min(calendar.frequency(s.frequency).next_ends(s.time[-1], horizon)[-1]
-                   for s in self.series)
+        try:
+            return min(calendar.frequency(s.frequency).next_ends(s.time[-1], horizon)[-1]
+                       for s in self.series)
+        except pd.errors.OutOfBoundsDatetime:
+            raise ParameterError(f"must end before the year 2262 (the last date pandas can "
+                                 f"hold); {horizon} periods reach beyond it",
+                                 parameter="horizon") from None
 
     #: Whether fits of this family can be written with :meth:`save` and read with :meth:`load`.
     can_save: ClassVar[bool] = False
@@ -374,6 +379,7 @@ class FittedModel(ABC):
         n_samples = check_count(n_samples, "n_samples")
         seed = resolve_seed(random_seed)
         options = self._check_options(horizon, options)
+        self.forecast_end(horizon, **options)  # a horizon beyond the calendar fails here
         if exog_future is not None and self.exog_columns is None:
             raise ParameterError(f"{self.model.name} was fitted without regressors, so it "
                                  "takes no future regressor values", parameter="exog_future")
