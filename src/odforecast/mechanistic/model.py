@@ -34,6 +34,7 @@ from odforecast.models.base import (
     SampledPaths,
     check_horizon,
     resolve_seed,
+    scenario_items,
 )
 from odforecast.models.params import check_choice, check_number
 
@@ -438,9 +439,8 @@ class MechanisticFit(FittedModel):
         super().check_scenarios(scenario, horizon=horizon, exog_future=exog_future, **options)
         from odforecast.scenarios.protocols import onset_of, walk
 
-        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
         data_end = self.cal.end.to_timestamp(how="end")
-        for s in (list(scenario) if compare else [scenario]):
+        for s in scenario_items(scenario)[0]:
             for part in ([] if s is None else walk(s)):
                 onset = onset_of(part)
                 if onset is not None and onset <= data_end:

@@ -48,6 +48,7 @@ __all__ = [
     "check_horizon",
     "resolve_seed",
     "run_tasks",
+    "scenario_items",
     "series_seed",
 ]
 
@@ -384,8 +385,7 @@ class FittedModel(ABC):
             raise ParameterError(f"{self.model.name} was fitted without regressors, so it "
                                  "takes no future regressor values", parameter="exog_future")
         self.check_scenarios(scenario, horizon=horizon, exog_future=exog_future, **options)
-        compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
-        items = tuple(scenario) if compare else (scenario,)
+        items, compare = scenario_items(scenario)
         names = tuple("status_quo" if s is None else s.name for s in items)
         if len(set(names)) != len(names):
             raise ScenarioError(f"scenario names must be unique; got {list(names)}")
@@ -464,8 +464,7 @@ choose an earlier onset or a longer horizon
 
         if scenario is None:
             return
-        many = isinstance(scenario, Sequence) and not isinstance(scenario, str)
-        items = [s for s in (list(scenario) if many else [scenario]) if s is not None]
+        items = [s for s in scenario_items(scenario)[0] if s is not None]
         for s in items:
             if not isinstance(s, Scenario):
                 raise ScenarioError(f"scenario must provide .name and .multiplier(time, ...); "
@@ -485,6 +484,21 @@ choose an earlier onset or a longer horizon
                 s.check_model(self)
             if end is not None:
                 check_horizon(s, end)
+
+
+def scenario_items(scenario: Any) -> tuple[tuple[Any, ...], bool]:
+    """The scenarios a forecast call names, and whether a list was given (a comparison,
+    with a ``scenario`` dimension); None stands for the status quo.
+
+    Examples
+    --------
+    >>> scenario_items(None)
+    ((None,), False)
+    >>> scenario_items(["a", "b"])
+    (('a', 'b'), True)
+    """
+    compare = isinstance(scenario, Sequence) and not isinstance(scenario, str)
+    return (tuple(scenario) if compare else (scenario,)), compare
 
 
 @dataclass
