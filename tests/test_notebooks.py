@@ -9,9 +9,12 @@ exactly as a user would run it, with two settings in the kernel's environment:
   ``ODFORECAST_QUICK=0 .venv/bin/python -m pytest tests/test_notebooks.py`` runs them with the
   full settings a user gets;
 - ``MPLBACKEND`` = matplotlib's inline backend, which renders the plots to PNG headless (CI
-  exports ``MPLBACKEND=Agg`` for the rest of the suite).
+  exports ``MPLBACKEND=Agg`` for the rest of the suite);
+- ``PYTHONWARNINGS`` turning pandas' "obj.round has no effect with datetime" warning into an
+  error: rounding a table that holds dates is a notebook bug (round the numbers only).
 
-A cell that raises fails the test with that cell's traceback. Set
+A cell that raises fails the test with that cell's traceback, and so does a warning whose
+location is a file inside odforecast: a user should see their own cell's line instead. Set
 ``ODFORECAST_NOTEBOOK_OUTPUT=<folder>`` to keep the executed copies, with outputs and plots.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import time
 from pathlib import Path
 
@@ -31,6 +35,10 @@ EXAMPLES = REPO / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 CELL_TIMEOUT = 1200  # seconds; a full-mode backtest cell can take several minutes
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: pandas warns this when DataFrame.round meets a datetime column (message prefix, as -W takes it)
+ROUND_ON_DATES = "error:obj.round has no effect with datetime:UserWarning"
+#: "<path>/odforecast/<module>.py:<line>:" as Python prints a warning's location
+PACKAGE_LOCATION = re.compile(r"[\\/]odforecast[\\/][\w\\/]*\.py:\d+:")
 
 
 def _strip_outputs_module():
@@ -54,13 +62,41 @@ def test_committed_notebooks_have_no_outputs():
                        "`.venv/bin/python examples/strip_outputs.py` before committing")
 
 
+def test_notebooks_read_only_files_in_the_repository():
+    """A clone runs every notebook: no paths to the development machine's shared folders."""
+    outside = re.compile(r"shared/data|SHARED_DATA|/work/|\.\./\.\.|\.\./shared")
+    found = {}
+    for path in NOTEBOOKS:
+        code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells
+                         if cell.cell_type == "code")
+        if match := outside.search(code):
+            found[path.name] = match.group(0)
+    assert not found, f"notebooks referring to files outside the repository: {found}"
+    data = EXAMPLES / "data"
+    readme = (data / "README.md").read_text(encoding="utf-8")
+    shipped = sorted(p.name for p in data.iterdir() if p.suffix in (".csv", ".txt"))
+    assert len(shipped) == 4 and all(f"`{name}`" in readme for name in shipped), (
+        "every file in examples/data needs its provenance line in examples/data/README.md")
+    notebook = (EXAMPLES / "06_bring_your_own_data.ipynb").read_text(encoding="utf-8")
+    assert all(name in notebook for name in shipped)
+    assert max(p.stat().st_size for p in data.iterdir()) < 50_000  # excerpts, not downloads
+
+
 def kernel_environment() -> dict[str, str]:
     """The environment of the notebook kernels (see the module docstring)."""
     env = dict(os.environ)
     if not env.get("ODFORECAST_QUICK"):
         env["ODFORECAST_QUICK"] = "1"
     env["MPLBACKEND"] = INLINE_BACKEND
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), ROUND_ON_DATES]))
     return env
+
+
+def package_locations(nb) -> list[str]:
+    """Lines of the notebook's stderr output that show a location inside odforecast."""
+    return [line for cell in nb.cells for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream" and output.get("name") == "stderr"
+            for line in output["text"].splitlines() if PACKAGE_LOCATION.search(line)]
 
 
 @pytest.mark.slow
@@ -79,3 +115,5 @@ def test_notebook_runs(path: Path):
             Path(keep).mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, Path(keep) / path.name)
     print(f"{path.name}: ran in {time.perf_counter() - started:.0f} s")
+    leaked = package_locations(nb)
+    assert not leaked, f"{path.name} prints warnings located inside odforecast: {leaked}"

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import time
-import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from os import PathLike
@@ -22,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from odforecast._version import __version__
+from odforecast._warnings import warn
 from odforecast.data import cache as _cache
-from odforecast.errors import DataError, FetchError, OdforecastWarning
+from odforecast.errors import DataError, FetchError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -339,9 +339,9 @@ def fetch_vsrr(*, cache_dir: str | PathLike[str] | None = None,
         cache_problem = (f"no cached copy in {directory}" if not target.exists()
                          else f"the cached copy is unusable ({bad})")
     else:
-        warnings.warn(
+        warn(
             f"using cached copy from {cached['fetched_at'][:10]}, vintage {cached['vintage']}: "
-            f"{failure}", OdforecastWarning, stacklevel=2)
+            f"{failure}")
         return _use_cached(target, cached, read)
     if isinstance(failure, DataError):
         raise failure

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from odforecast.errors import DataError, OdforecastWarning, ParameterError, ScenarioError
+from odforecast.errors import DataError, ParameterError, ScenarioError
 from odforecast.mechanistic.parameters import FIXED, GROWTH_HALF_LIFE, T0
 from odforecast.mechanistic.targets import (
     CalibrationData,
@@ -170,9 +170,8 @@ class MechanisticOpioidModel(Model):
         odforecast.FitError
             If the calibration fails.
         """
-        import warnings
-
         from odforecast._progress import Progress
+        from odforecast._warnings import fit_advice, warn
         from odforecast.mechanistic.density import build_density
         from odforecast.mechanistic.inference import infer, merge_sampler_config
         from odforecast.mechanistic.latent import LatentBasis, quarterly_persistence
@@ -200,10 +199,8 @@ class MechanisticOpioidModel(Model):
                                  time.perf_counter() - started)
             report.finish(fit.convergence_text())
         if config["method"] == "nuts" and not posterior.converged:
-            warnings.warn(f"mechanistic calibration is not trustworthy: "
-                          f"{fit.convergence_text()}; run longer chains "
-                          "(sampler_config={'draws': 2000}) or a higher target_accept",
-                          OdforecastWarning, stacklevel=2)
+            warn(f"mechanistic calibration is not trustworthy: {fit.convergence_text()}. "
+                 f"To fix it, {fit_advice(fit.convergence_text(), config)}")
         return fit
 
 

@@ -17,14 +17,14 @@ rates (see :meth:`odforecast.models.bayes.fit.BayesFit.forecast`).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from odforecast import calendar
-from odforecast.errors import DataError, OdforecastWarning
+from odforecast._warnings import warn
+from odforecast.errors import DataError
 from odforecast.models.series import Series
 
 __all__ = ["Design", "build_design", "step_months"]
@@ -215,9 +215,9 @@ def _exposure(series: list[Series], grid: pd.DatetimeIndex, population: pd.DataF
         # has Jan-Feb 2025 windows, the estimates end in 2024): the nearest year's population
         # is used, and said so, rather than refusing the latest data.
         years_missing = sorted({y for v in carried.values() for y in v})
-        warnings.warn(f"population of {', '.join(sorted(carried))} does not cover "
-                      f"{_years_text(years_missing)}; using the nearest year's value",
-                      OdforecastWarning, stacklevel=4)
+        warn(f"population of {', '.join(sorted(carried))} does not cover "
+             f"{_years_text(years_missing)}; using the nearest year's value (pass a "
+             "population table that covers these years to use your own figures)")
     return out, tables
 
 

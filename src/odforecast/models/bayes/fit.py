@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from odforecast._version import __version__
-from odforecast.errors import DataError, FitError, OdforecastWarning, ParameterError
+from odforecast._warnings import fit_advice, warn
+from odforecast.errors import DataError, FitError, ParameterError
 from odforecast.models.base import (
     FittedModel,
     ForecastRequest,
@@ -169,8 +170,9 @@ class BayesModel(Model):
                               seconds)
             report.finish(convergence_text(fitted.convergence))
         if not fitted.convergence["trustworthy"]:
-            warnings.warn(f"{self.name} fit is not trustworthy: "
-                          f"{fitted.convergence['problems']}", OdforecastWarning, stacklevel=2)
+            problems = fitted.convergence["problems"]
+            warn(f"{self.name} fit is not trustworthy: {problems}. To fix it, "
+                 f"{fit_advice(problems, sampler_config, quick=get_options()['quick'])}")
         return fitted
 
     def _changepoint_steps(self, design: Design) -> list[int]:
