@@ -12,7 +12,7 @@ _FORECAST_EPILOG = """\
 examples:
   odforecast forecast --dataset us_annual --indicator opioids --location US --horizon 6
   odforecast forecast --data vsrr_2025-07-16.csv --indicator synthetic_opioids \\
-      --location US-OH --model arima --horizon 12 --out oh.csv --plot oh.png
+      --location US-OH --start 2016 --horizon 12 --out oh.csv --plot oh.png
   odforecast forecast --dataset us_annual --indicator opioids --location US --horizon 6 \\
       --scenario source_low_fentanyl --scenario my_interdiction.json
   odforecast forecast --dataset states_monthly_12m --indicator all_drugs --location all \\
@@ -75,16 +75,17 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
     forecast = commands.add_parser(
         "forecast", help="forecast a bundled series or your own file",
-        description="Fit a model to a series (a bundled dataset or your own VSRR, WONDER or "
+        description="Fit a model to a series (a bundled dataset or your own VSRR, WONDER or\n"
                     "tidy CSV file) and forecast it, optionally under scenarios.",
         epilog=_FORECAST_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_series_arguments(forecast)
-    forecast.add_argument("--scenario", action="append", metavar="NAME|FILE",
-                          help="also forecast under this scenario (repeatable): a preset name "
-                               "(e.g. source_low_fentanyl; see odforecast.scenarios.PRESETS) or "
-                               "a scenario file (.json/.yaml); prints each scenario's total "
-                               "over the horizon and its change against the status quo, path "
-                               "by path")
+    what_if = forecast.add_argument_group("scenarios")
+    what_if.add_argument("--scenario", action="append", metavar="NAME|FILE",
+                         help="also forecast under this scenario (repeatable): a preset name "
+                              "(e.g. source_low_fentanyl; see odforecast.scenarios.PRESETS) or "
+                              "a scenario file (.json/.yaml); prints each scenario's total "
+                              "over the horizon and its change against the status quo, path "
+                              "by path")
     outputs = forecast.add_argument_group(
         "outputs (checked before fitting; written at the end, all or none)")
     outputs.add_argument("--out", metavar="CSV",
