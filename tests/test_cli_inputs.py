@@ -221,9 +221,13 @@ NYC = ("--dataset", "states_monthly_12m", "--indicator", "all_drugs", "--locatio
 
 def test_new_york_city_is_added_into_new_york_by_default(capsys, tmp_path):
     merged, apart = tmp_path / "merged.csv", tmp_path / "apart.csv"
-    code, _, err = run(capsys, "forecast", *NYC, "--out", str(merged))
+    code, _, err = run(capsys, "forecast", "--dataset", "states_monthly_12m", "--indicator",
+                       "all_drugs", "--location", "all", "--model", "naive", "--horizon", "1",
+                       "--n-samples", "200", "--quiet", "--out", str(merged))
     assert code == 0 and "New York City (US-NYC, reported apart) added into" in err
     assert "--keep-nyc" in err
+    locations = set(pd.read_csv(merged)["location"])
+    assert len(locations) == 52 and "US-NYC" not in locations  # 50 states, DC, PR
     code, _, err = run(capsys, "forecast", *NYC, "--keep-nyc", "--out", str(apart))
     assert code == 0 and "New York City" not in err
     ny = {name: pd.read_csv(path).set_index("location").loc["US-NY", "median"]
