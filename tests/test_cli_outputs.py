@@ -167,3 +167,11 @@ def test_fetch_summary_prints_no_placeholder():
     frame.attrs["cache"] = {"vintage": "2025-07-16"}  # a sidecar without the path
     assert fetch_summary(frame) == "VSRR: 247 rows, vintage 2025-07-16"
     assert "?" not in fetch_summary(frame)
+
+
+def test_a_folder_that_refuses_the_file_is_a_parameter_error(tmp_path):
+    # the check before fitting catches this; a folder removed (or made read-only) meanwhile
+    # still gives a message naming the flag, not an OSError traceback
+    with AtomicFiles() as files, pytest.raises(odforecast.ParameterError,
+                                               match=r"--plot.*cannot write there"):
+        files.path(tmp_path / "gone" / "fan.png", flag="--plot")

@@ -135,11 +135,16 @@ class AtomicFiles:
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
 
-    def path(self, target: str | os.PathLike[str]) -> Path:
-        """A new temporary path that becomes ``target`` at the end of the ``with`` block."""
+    def path(self, target: str | os.PathLike[str], *, flag: str = "--out") -> Path:
+        """A new temporary path that becomes ``target`` at the end of the ``with`` block; a
+        folder that refuses it (read-only, full) is a ParameterError naming ``flag``."""
         target = Path(target)
-        handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
-                                        dir=target.absolute().parent)
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
+                                            dir=target.absolute().parent)
+        except OSError as exc:
+            raise ParameterError(f"{target}: cannot write there ({exc.strerror})",
+                                 parameter=flag) from None
         os.close(handle)
         tmp = Path(name)
         self._pending.append((tmp, target))

@@ -261,14 +261,14 @@ def cmd_forecast(args: argparse.Namespace, notices: list[str]) -> None:
                                           date_format="%Y-%m-%d")
             written.append(args.out)
         if args.hubverse:
-            forecast.to_hubverse().to_csv(files.path(args.hubverse), index=False)
+            forecast.to_hubverse().to_csv(files.path(args.hubverse, flag="--hubverse"), index=False)
             written.append(args.hubverse)
         if args.plot:
             figure = forecast.plot()  # one colour per scenario
-            figure.savefig(files.path(args.plot), dpi=120, bbox_inches="tight")
+            figure.savefig(files.path(args.plot, flag="--plot"), dpi=120, bbox_inches="tight")
             written.append(args.plot)
         if args.save:
-            forecast.to_netcdf(files.path(args.save))
+            forecast.to_netcdf(files.path(args.save, flag="--save"))
             written.append(args.save)
     if written:
         print()

@@ -9,7 +9,6 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -296,9 +295,3 @@ def series_frame(args: argparse.Namespace) -> pd.DataFrame:
     frame.attrs = dict(whole.attrs)
     return frame
 
-
-def describe(frame: pd.DataFrame) -> dict[str, Any]:
-    """Locations, indicators and the period range, for the run's header line."""
-    return {"locations": sorted(frame["location"].unique()),
-            "indicators": sorted(frame["indicator"].unique()),
-            "first": frame["period_end"].min(), "last": frame["period_end"].max()}
