@@ -103,12 +103,19 @@ def test_missing_arguments_are_usage_errors(argv, capsys):
 
 
 def test_forecast_with_the_bayesian_model(capsys, tmp_path):
+    # issue 13: the sampler flags reach the fit, and a short run's "not trustworthy" warning is
+    # printed once, without internal file paths, saying which flags to change
     out_csv = tmp_path / "bayes.csv"
-    code, out, _ = run(capsys, "forecast", "--dataset", "us_monthly_12m", "--indicator",
-                       "synthetic_opioids", "--location", "US", "--model", "bayes",
-                       "--horizon", "6", "--n-samples", "300", "--out", str(out_csv))
+    code, out, err = run(capsys, "forecast", "--dataset", "us_monthly_12m", "--indicator",
+                         "synthetic_opioids", "--location", "US", "--model", "bayes",
+                         "--horizon", "6", "--n-samples", "300", "--out", str(out_csv),
+                         "--draws", "100", "--tune", "150", "--chains", "2")
     assert code == 0
     assert "max R-hat" in out and "12m to 2025-08" in out
+    assert "2 chains x 100 draws after 150 tuning steps" in err
+    assert err.count("not trustworthy") == 1 and "odforecast: warning: " in err
+    warning = next(line for line in err.splitlines() if "not trustworthy" in line)
+    assert "--draws" in warning and "--target-accept" in warning and ".py" not in warning
     table = pd.read_csv(out_csv)
     assert len(table) == 6 and (table["lower_95"] < table["upper_95"]).all()
 

@@ -120,33 +120,15 @@ class Projection:
         quantiles), ``hubverse.csv`` and ``projection.png`` into ``out``, atomically: into a
         temporary folder beside it, renamed at the end, so an interrupted run never leaves
         output that looks complete."""
-        import os
-        import shutil
-        import tempfile
+        from odforecast._output import atomic_folder
 
         out = Path(out)
-        check_output_folder(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output folder should not be
-        try:
-            names = ["projection.csv", "annual.csv", "hubverse.csv", "projection.png"]
+        names = ["projection.csv", "annual.csv", "hubverse.csv", "projection.png"]
+        with atomic_folder(out) as tmp:
             self.table.to_csv(tmp / names[0], index=False)
             self.annual().to_csv(tmp / names[1], index=False)
             self.hubverse().to_csv(tmp / names[2], index=False)
             self.plot().savefig(tmp / names[3], dpi=130)
-            if out.exists():
-                old = out.with_name(f".{out.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                out.rename(old)
-                tmp.rename(out)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return [out / name for name in names]
 
     def annual(self) -> pd.DataFrame:
@@ -173,22 +155,13 @@ def _cell(row: Any, key: str) -> str:
 
 
 def check_output_folder(out: str | Path) -> Path:
-    """Raise :class:`~odforecast.errors.DataError` (``column='out'``) unless ``out`` can be
-    written: a folder (new or existing) whose parent exists and is writable.  Called before any
-    fitting, so a bad path costs nothing."""
-    import os
+    """Raise :class:`~odforecast.errors.ParameterError` (``parameter='--out'``) unless ``out``
+    can be written: a folder (new or existing) whose parent exists and is writable.  Called
+    before any fitting, so a bad path costs nothing.
+    """
+    from odforecast._output import check_output_folder as check
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise DataError(f"--out {out} is a file, not a folder; give a folder for the outputs",
-                        column="out")
-    parent = out.resolve().parent
-    if not parent.is_dir():
-        raise DataError(f"--out {out}: the folder {parent} does not exist; create it first",
-                        column="out")
-    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise DataError(f"--out {out}: no permission to write there", column="out")
-    return out
+    return check(out, flag="--out")
 
 
 def _resolve_scenarios(names: Sequence[Any], empirical: dict[str, Any],

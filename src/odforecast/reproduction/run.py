@@ -213,14 +213,19 @@ class Reproduction:
         return fig
 
     def write(self, out: str | Path) -> list[Path]:
-        """Write ``comparison.csv``, ``annual.csv`` and ``reproduction.png`` into ``out``."""
+        """Write ``comparison.csv``, ``annual.csv`` and ``reproduction.png`` into ``out``,
+        atomically: into a temporary folder beside it, renamed at the end, so an interrupted
+        run never leaves output that looks complete.  ``out`` must not be a file, and its parent
+        folder must exist (:class:`~odforecast.errors.ParameterError` otherwise)."""
+        from odforecast._output import atomic_folder
+
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = [out / "comparison.csv", out / "annual.csv", out / "reproduction.png"]
-        self.table.to_csv(paths[0], index=False)
-        self.annual.to_csv(paths[1], index=False)
-        self.plot().savefig(paths[2], dpi=130)
-        return paths
+        names = ["comparison.csv", "annual.csv", "reproduction.png"]
+        with atomic_folder(out) as tmp:
+            self.table.to_csv(tmp / names[0], index=False)
+            self.annual.to_csv(tmp / names[1], index=False)
+            self.plot().savefig(tmp / names[2], dpi=130)
+        return [out / name for name in names]
 
 
 def _vintage_year(projection: Projection, vintage: str, observed: pd.DataFrame) -> tuple[str, int]:

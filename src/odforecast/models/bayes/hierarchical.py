@@ -75,6 +75,21 @@ class HierarchicalBayes(BayesModel):
                             column="location")
         return super().fit(data, exog=exog, executor=executor)
 
+    def _population(self, series):
+        """The population table; ``"auto"`` (Census estimates by state) with a separate New
+        York City is refused before any work: VSRR's US-NY excludes the city while Census's
+        New York includes it, and Census has no row for the city itself."""
+        if isinstance(self.population, str) and any(s.location == "US-NYC" for s in series):
+            raise DataError(
+                "population='auto' (Census estimates by state) has no US-NYC: VSRR reports New "
+                "York City apart and its US-NY excludes the city, while Census counts the city "
+                "within New York", column="population",
+                hint="add the city into the state first: data = "
+                     "odforecast.data.transform.merge_nyc(data), as the command line does "
+                     "unless --keep-nyc; or pass a population table with US-NYC rows; or "
+                     "population=None to model counts")
+        return super()._population(series)
+
     def aggregate_code(self, locations: set[str]) -> str | None:
         """Code of the summed series added to forecasts of ``locations`` (None: no sum).
 
