@@ -113,9 +113,10 @@ def check_censored(series: Series, transform: Transform, mean: np.ndarray, sd: n
     ...     warnings.simplefilter("always")
     ...     text = check_censored(series, Transform("log"), level, np.full(len(series), 0.1),
     ...                           model_name="x")
-    >>> print(text.replace(": period", ":\nperiod"))  # doctest: +ELLIPSIS
-    x: the fitted level is clearly above the censoring bound at 3 censored cells:
-    period ending 2016-10-31 (<= 9: fitted 20), period ending 2016-11-30 (<= 9: fitted 20), ...
+    >>> text[:60]
+    'x: the fitted level is clearly above the censoring bound at '
+    >>> text[60:120]
+    '3 censored cells: period ending 2016-10-31 (<= 9: fitted 20)'
     >>> caught[0].category.__name__
     'OdforecastWarning'
     """

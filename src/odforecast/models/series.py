@@ -88,7 +88,7 @@ class Series:
 
     def from_first_shown(self) -> Series:
         """The series starting at its first shown value; the withheld or censored cells before
-        it are dropped and counted in :attr:`leading_dropped` (empty if nothing is shown).
+        it are dropped and counted in ``leading_dropped`` (empty if nothing is shown).
 
         Examples
         --------
@@ -201,7 +201,7 @@ def prepare_series(
         they stay NaN in the series and are never filled in.
     drop_leading
         Start each series at its first shown value: the withheld or censored cells before it
-        are dropped (counted in :attr:`Series.leading_dropped`) before the other checks.
+        are dropped (counted in ``Series.leading_dropped``) before the other checks.
     model_name
         Used in error messages.
     origin
