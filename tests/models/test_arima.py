@@ -139,12 +139,14 @@ def test_too_short_series_is_named():
         ARIMA().fit(data)
 
 
-def test_censored_cells_are_refused_with_a_pointer_to_bayes():
+def test_censored_cells_are_missing_values_not_refused():
+    # refused before issue 12; now a missing value, its bound checked against the fit
     rows = [_row(y, 100.0 + y) for y in range(2010, 2020)]
     rows[3] = _row(2013, np.nan, censored=True, censor_upper=9.0)
-    with pytest.raises(DataError, match="censored") as info:
-        ARIMA().fit(from_records(rows))
-    assert "Bayesian" in str(info.value)
+    fitted = ARIMA(order=(0, 1, 0)).fit(from_records(rows))
+    diag = fitted.diagnostics.iloc[0]
+    assert (diag["n_obs"], diag["n_censored"], diag["n_missing"]) == (9, 1, 0)
+    assert "2013-12-31 (<= 9: fitted 2,1" in diag["censor_check"]  # ~2,113 between neighbours
 
 
 def test_mixed_estimates_must_be_chosen(annual_opioids):

@@ -27,6 +27,18 @@ come from that fit; paths are simulated from the plain SARIMAX with that sigma2.
 to one thread
 while fitting and sampling: the matrices are tiny, and OpenBLAS worker threads made each
 likelihood evaluation up to 100 times slower on a busy two-core machine.
+
+Missing values.  CDC withholds some windows and suppresses small counts.  As in R's
+``auto.arima``, a series starts at its first shown value (earlier withheld or censored cells are
+dropped); every later withheld or censored cell is NaN in the state-space model, whose Kalman
+filter skips it: the likelihood uses the shown values only, and the AICc counts only them.  The
+order tests see the shown values (the KPSS tests on the values without the gaps, as R's
+``ndiffs`` does; the seasonal-strength test on the series interpolated across interior gaps).
+Ljung-Box uses the residuals of the shown values.  When the last periods are withheld, the
+forecast still starts after the series' last period: the filter predicts through the withheld
+stretch, and the paths start from that prediction and its uncertainty.  At each censored cell
+the smoothed level is compared with the cell's bound
+(:func:`odforecast.models.missing.check_censored`).
 """
 
 from __future__ import annotations
@@ -40,6 +52,7 @@ import numpy as np
 from odforecast.errors import DataError
 from odforecast.models.base import PerSeriesModel
 from odforecast.models.baselines import Drift, Naive
+from odforecast.models.missing import check_censored
 from odforecast.models.parameter_draws import MIN_ROOT as _MIN_ROOT
 from odforecast.models.parameter_draws import min_root as _min_root
 from odforecast.models.parameter_draws import sampling_distribution
@@ -97,6 +110,7 @@ class ARIMA(PerSeriesModel):
 
     name = "arima"
     supports_exog = True
+    handles_missing = True
 
     def __init__(self, order: tuple[int, int, int] | None = None,
                  seasonal_order: tuple[int, int, int] | None = None, *,
@@ -150,6 +164,9 @@ class ARIMA(PerSeriesModel):
             return None
         return Drift(self.transform) if self.fallback == "drift" else Naive(self.transform)
 
+    def _simpler_models(self) -> list[PerSeriesModel]:
+        return [Drift(self.transform), Naive(self.transform)]
+
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
         transform = choose_transform(self.transform, series.values, series.label)
         z = transform.forward(series.values)
@@ -176,11 +193,16 @@ class ARIMA(PerSeriesModel):
             "seasonal_order": str(seasonal_order),
             "constant": trend == "c",
             "converged": _converged(result),
-            "aicc": float(result.aicc),
+            "aicc": _aicc(result),
             "ljung_box_p": _ljung_box_p(result, order[1] + seasonal_order[1] * max(m, 1)),
             "models_tried": tried,
         }
         params = _full_params(result)
+        diag["censor_check"] = ""
+        if series.censored.any():
+            with _one_blas_thread():
+                diag["censor_check"] = self._censor_check(series, transform, z, exog, spec,
+                                                          params)
         draws = None
         if self.parameter_uncertainty:
             with _one_blas_thread():
@@ -190,6 +212,18 @@ class ARIMA(PerSeriesModel):
             else "variance")
         state = (transform, z, exog, spec, params, draws)
         return state, diag
+
+    def _censor_check(self, series: Series, transform: Transform, z: np.ndarray,
+                      exog: np.ndarray | None, spec: tuple, params: np.ndarray) -> str:
+        """Smoothed level (and its standard deviation) at the censored cells, from the plain
+        SARIMAX that forecasts use, checked against the bounds."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            smoothed = _sarimax(z, exog, *spec).smooth(params, cov_type="none")
+        smoother = smoothed.smoother_results
+        mean = np.asarray(smoother.smoothed_forecasts, dtype=float)[0]
+        sd = np.sqrt(np.asarray(smoother.smoothed_forecasts_error_cov, dtype=float)[0, 0])
+        return check_censored(series, transform, mean, sd, model_name=self.name)
 
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
@@ -318,7 +352,7 @@ def _rank_fit(z, exog, spec, warm: _Candidate | None) -> _Candidate | None:
     if _min_root(names, params) < _MIN_ROOT:
         return None  # (nearly) non-stationary or non-invertible: rejected, as in auto.arima
     result = model.filter(params, cov_type="none", low_memory=True)
-    aicc = float(result.aicc)
+    aicc = _aicc(result)
     if not np.isfinite(aicc):
         return None
     return _Candidate(spec, aicc, names, np.asarray(params, dtype=float),
@@ -374,6 +408,31 @@ def _exact_fit(z, exog, spec, start_params: np.ndarray):
         return model.smooth(np.empty(0), cov_type="none")
     return model.fit(start_params=start_params, disp=False, method="lbfgs", maxiter=200,
                      cov_type="none")
+
+
+def _aicc(result) -> float:
+    """AICc counting only the observations that entered the likelihood: statsmodels' ``aicc``
+    counts every period after the burned ones, missing values included (the same number when
+    nothing is missing).
+
+    Examples
+    --------
+    >>> from statsmodels.tsa.statespace.sarimax import SARIMAX
+    >>> z = np.log([8050., 8407, 9496, 11920, 12940, 13756, 14918, 17545, 18516, 19582])
+    >>> full = SARIMAX(z, order=(0, 1, 0), trend="c").fit(disp=False)
+    >>> bool(np.isclose(_aicc(full), full.aicc))
+    True
+    >>> z[4] = np.nan
+    >>> gappy = SARIMAX(z, order=(0, 1, 0), trend="c").fit(disp=False)
+    >>> bool(_aicc(gappy) > gappy.aicc)  # 8 values after the burned one, not 9
+    True
+    """
+    endog = np.asarray(result.model.endog, dtype=float).ravel()
+    n = int(np.isfinite(endog[int(result.loglikelihood_burn):]).sum())
+    k = int(result.df_model)
+    if n - k - 1 <= 0:
+        return float("inf")
+    return float(result.aic + 2 * k * (k + 1) / (n - k - 1))
 
 
 def _converged(result) -> bool:
@@ -438,6 +497,7 @@ def _ndiffs(z: np.ndarray, max_d: int, alpha: float = 0.05) -> int:
     0
     """
     d, x = 0, np.asarray(z, dtype=float)
+    x = x[np.isfinite(x)]  # the shown values, gaps closed (R's ndiffs does na.omit)
     while d < max_d and len(x) > 4:
         if np.ptp(x) == 0:
             break
@@ -466,6 +526,7 @@ def _seasonal_difference(z: np.ndarray, m: int) -> np.ndarray:
 def _nsdiffs(z: np.ndarray, m: int, max_D: int) -> int:  # noqa: N803
     """Seasonal differences (0 or 1) from the seasonal strength of an STL decomposition, the
     default rule of R's ``forecast::nsdiffs`` (difference when strength > 0.64)."""
+    z = _interpolate(z)
     if max_D < 1 or len(z) < 2 * m + 1:
         return 0
     from statsmodels.tsa.seasonal import STL
@@ -476,10 +537,34 @@ def _nsdiffs(z: np.ndarray, m: int, max_D: int) -> int:  # noqa: N803
     return int(strength > 0.64)
 
 
+def _interpolate(z: np.ndarray) -> np.ndarray:
+    """``z`` from its first to its last finite value, interior NaN interpolated linearly (only
+    for the seasonal-strength test, which needs a complete series).
+
+    Examples
+    --------
+    >>> _interpolate(np.array([1.0, np.nan, 3.0, np.nan])).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    z = np.asarray(z, dtype=float)
+    shown = np.flatnonzero(np.isfinite(z))
+    if shown.size == 0:
+        return z[:0]
+    z = z[shown[0]:shown[-1] + 1]
+    gaps = ~np.isfinite(z)
+    if gaps.any():
+        index = np.arange(len(z))
+        z = z.copy()
+        z[gaps] = np.interp(index[gaps], index[~gaps], z[~gaps])
+    return z
+
+
 def _ljung_box_p(result, burn: int) -> float:
     from statsmodels.stats.diagnostic import acorr_ljungbox
 
-    resid = np.asarray(result.resid)[burn:]
+    endog = np.asarray(result.model.endog, dtype=float).ravel()
+    # residuals of the shown values: the model has none at a missing value
+    resid = np.asarray(result.resid)[burn:][np.isfinite(endog[burn:])]
     lags = min(10, max(1, len(resid) // 5))
     if len(resid) <= lags + 1 or np.ptp(resid) == 0:
         return float("nan")

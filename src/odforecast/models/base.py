@@ -543,6 +543,13 @@ class PerSeriesModel(Model):
     #: Whether the model can take exogenous regressors.
     supports_exog: ClassVar[bool] = False
 
+    #: Whether the model takes missing values: withheld (``not_shown``) and censored cells
+    #: after a series' first shown value reach ``_fit_series`` as NaN (``Series.values``;
+    #: ``Series.censored`` and ``censor_upper`` say which are censored).  Without it such
+    #: cells are refused with a DataError.  Cells before the first shown value are always
+    #: dropped (the series starts there); the diagnostics and forecast metadata say so.
+    handles_missing: ClassVar[bool] = False
+
     def _min_length(self, frequency: str) -> int:
         """Fewest observations a series of this ``frequency`` needs (default 2)."""
         return 2
@@ -550,6 +557,10 @@ class PerSeriesModel(Model):
     def _fallback(self) -> PerSeriesModel | None:
         """Model used when a fit fails (None: the error propagates)."""
         return None
+
+    def _simpler_models(self) -> list[PerSeriesModel]:
+        """Models needing fewer values, suggested when a series is too short (best first)."""
+        return []
 
     @abstractmethod
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
@@ -602,13 +613,42 @@ class PerSeriesModel(Model):
                             None if exog is None else list(exog.columns))
 
     def _prepare(self, data: pd.DataFrame) -> list[Series]:
-        series = prepare_series(data, min_length=1, model_name=self.name)
+        series = prepare_series(data, min_length=0, allow_censored=self.handles_missing,
+                                allow_missing=self.handles_missing, drop_leading=True,
+                                model_name=self.name)
         for s in series:
             need = self._min_length(s.frequency)
-            if len(s) < need:
-                raise DataError(f"series {s.label} has {len(s)} observations; {self.name} "
-                                f"needs at least {need}", hint="use a longer series")
+            shown = int(s.shown.sum())
+            if shown < need:
+                raise DataError(f"series {s.label} has {_shown_text(s)}; {self.name} needs "
+                                f"at least {need}", hint=_too_short_hint(self, s, shown))
         return series
+
+
+def _shown_text(s: Series) -> str:
+    """How many values a series shows, and what it does not (for a too-short error)."""
+    gaps = s.gaps()
+    n = gaps["n_shown"]
+    if not n:
+        return "no shown value (every period is withheld or censored)"
+    hidden = [f"{gaps[k]} {what}" for k, what in (
+        ("n_leading_dropped", "withheld or censored before them"),
+        ("n_missing", "withheld among or after them"), ("n_censored", "censored")) if gaps[k]]
+    detail = (f" ({gaps['first_period']} to {gaps['last_shown']}; {', '.join(hidden)})"
+              if hidden else "")
+    return f"{n} observation{'s' if n != 1 else ''}{detail}"
+
+
+def _too_short_hint(model: PerSeriesModel, s: Series, shown: int) -> str:
+    """Which model would work on a short series: a simpler one that needs fewer values, or
+    the hierarchical Bayesian model, which pools the locations and uses censored cells."""
+    for other in model._simpler_models():
+        need = other._min_length(s.frequency)
+        if shown >= need:
+            return (f"use model '{other.name}' (needs {need} shown values), or 'hierarchical', "
+                    "which pools the locations and uses censored counts")
+    return ("use model 'hierarchical', which pools the locations and uses censored counts, or "
+            "a longer series")
 
 
 def align_exog(exog: pd.DataFrame, time: pd.DatetimeIndex, label: str,
@@ -650,8 +690,9 @@ def _fit_one(model: PerSeriesModel, series: Series, exog: np.ndarray | None) -> 
             tb = traceback.format_exception_only(exc)[-1].strip()
             diag = {**diag, "error": tb}
     messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    gaps = series.gaps()
     diag = {"model": sampler.name, "fallback": sampler is not model, "error": error, **diag,
-            "n_obs": len(series), "warnings": "; ".join(messages)}
+            "n_obs": gaps.pop("n_shown"), **gaps, "warnings": "; ".join(messages)}
     return SeriesResult(state, diag, sampler, messages)
 
 
@@ -674,7 +715,10 @@ class PerSeriesFit(FittedModel):
     @property
     def diagnostics(self) -> pd.DataFrame:
         """One row per series: model used, fallback, orders, convergence, AICc, Ljung-Box p,
-        captured warnings and errors."""
+        the values used and what was done with withheld and censored cells (``n_obs``,
+        ``first_period``, ``last_shown``, ``last_period``, ``n_leading_dropped``,
+        ``n_missing``, ``n_trailing_missing``, ``n_censored``, ``censor_check``; see
+        :meth:`data_used`), captured warnings and errors."""
         rows = [{"location": s.location, "indicator": s.indicator, "frequency": s.frequency,
                  "estimate": s.estimate, **r.diagnostics}
                 for s, r in zip(self.series, self.results, strict=True)]
@@ -710,7 +754,38 @@ class PerSeriesFit(FittedModel):
         warn = [f"{s.label}: fitted with fallback {r.sampler.name} ({r.diagnostics['error']})"
                 for s, r in zip(self.series, self.results, strict=True)
                 if r.sampler is not self.model]
-        return SampledPaths(samples, self.series[0].frequency, self.data, {"warnings": warn})
+        warn += [note for s, r in zip(self.series, self.results, strict=True)
+                 for note in _gap_warnings(s, r.diagnostics)]
+        return SampledPaths(samples, self.series[0].frequency, self.data,
+                            {"warnings": warn, "data_used": self.data_used()})
+
+    def data_used(self) -> list[dict[str, Any]]:
+        """Per series, the periods the fit used and what it did with withheld and censored
+        cells (also in :attr:`diagnostics`, and in every forecast's ``metadata["data_used"]``).
+
+        ``first_period`` is where the series starts (``n_leading_dropped`` withheld or censored
+        cells before it were dropped); ``last_shown`` is its last shown value and
+        ``last_period`` its last period, after which the forecast starts; the
+        ``n_missing`` withheld cells (``n_trailing_missing`` of them after ``last_shown``) and
+        ``n_censored`` censored cells in between were missing values in the fit;
+        ``censor_check`` names censored cells whose fitted level is clearly above the bound.
+
+        Examples
+        --------
+        >>> import odforecast
+        >>> fl = odforecast.load_dataset("states_monthly_12m").query(
+        ...     "location == 'US-FL' and indicator == 'synthetic_opioids' "
+        ...     "and estimate == 'reported'")
+        >>> used = odforecast.Naive().fit(fl).data_used()[0]
+        >>> used["first_period"], used["last_shown"], used["n_trailing_missing"]
+        ('2019-10-31', '2024-09-30', 5)
+        """
+        keys = ("first_period", "last_shown", "last_period", "n_leading_dropped", "n_missing",
+                "n_trailing_missing", "n_censored")
+        return [{"location": s.location, "indicator": s.indicator, "n_obs": r.diagnostics["n_obs"],
+                 **{k: r.diagnostics[k] for k in keys},
+                 "censor_check": r.diagnostics.get("censor_check", "")}
+                for s, r in zip(self.series, self.results, strict=True)]
 
     def _future_exog(self, s: Series, time: pd.DatetimeIndex, exog_future: pd.DataFrame | None,
                      scenarios: Sequence[Scenario | None]) -> np.ndarray | None:
@@ -728,6 +803,22 @@ class PerSeriesFit(FittedModel):
         if missing:
             raise DataError(f"exog_future lacks regressor {missing[0]!r}", column=missing[0])
         return align_exog(exog_future[self.exog_columns], time, s.label, "exog_future")
+
+
+def _gap_warnings(s: Series, diagnostics: dict[str, Any]) -> list[str]:
+    """What a forecast's user must know about the data behind one series: periods the
+    publisher withheld at its end (the forecast bridges them) and censored cells the fit
+    contradicts."""
+    notes = []
+    trailing = diagnostics.get("n_trailing_missing", 0)
+    if trailing:
+        notes.append(f"{s.label}: the last {trailing} period{'s' if trailing > 1 else ''} "
+                     f"(to {diagnostics['last_period']}) are withheld by the publisher; the "
+                     f"forecast starts after {diagnostics['last_period']} and the model "
+                     f"bridges them from the last shown value ({diagnostics['last_shown']})")
+    if diagnostics.get("censor_check"):
+        notes.append(f"{s.label}: {diagnostics['censor_check']}")
+    return notes
 
 
 def assemble_paths(series: Sequence[Series], blocks: list[np.ndarray],

@@ -3,6 +3,16 @@
 They work on the same transformed scale as ARIMA (log, or square root for series with zeros) so
 their paths are non-negative, and their noise is Gaussian with the residual standard deviation
 (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed., section 5.5).
+
+Withheld and censored cells after a series' first shown value are missing values
+(:mod:`odforecast.models.missing`): the baselines are random walks, so a change over ``k``
+periods has ``k`` times the variance of a one-period change, and the estimates use the changes
+between consecutive shown values scaled accordingly.  Naive and seasonal naive persist the
+last shown value (of each season); drift's slope is the change between the first and last shown
+values over the periods between them.  Forecasts start after the series' last period: when the
+last periods are withheld, the paths walk through them from the last shown value, so their
+spread includes the withheld stretch.  The fitted level at a censored cell (the random walk's
+bridge between its shown neighbours) is checked against the cell's bound.
 """
 
 from __future__ import annotations
@@ -11,10 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from odforecast.errors import DataError
 from odforecast.models.base import PerSeriesModel
+from odforecast.models.missing import bridge, check_censored, increments
 from odforecast.models.params import check_choice, check_int
 from odforecast.models.series import Series
-from odforecast.models.transforms import choose_transform
+from odforecast.models.transforms import Transform, choose_transform
 
 __all__ = ["Drift", "Naive", "SeasonalNaive"]
 
@@ -23,13 +35,45 @@ def _sigma(residuals: np.ndarray) -> float:
     return float(np.std(residuals, ddof=1)) if len(residuals) > 1 else float(abs(residuals[0]))
 
 
+def _walk_sigma(steps: np.ndarray, spans: np.ndarray, slope: float | None = None) -> float:
+    """Standard deviation of a one-period step from changes over ``spans`` periods each.
+
+    Without ``slope`` (persistence), the sample standard deviation of the scaled changes
+    ``steps / sqrt(spans)``; with it (drift), the root mean square of
+    ``(steps - slope * spans) / sqrt(spans)`` on ``n - 1`` degrees of freedom.  Both are the
+    usual estimates when every span is 1.
+    """
+    scaled = steps / np.sqrt(spans)
+    if slope is None:
+        return _sigma(scaled)
+    resid = (steps - slope * spans) / np.sqrt(spans)
+    return float(np.sqrt(np.sum(resid**2) / max(len(resid) - 1, 1)))
+
+
+def _gap(z: np.ndarray) -> int:
+    """Periods after the last shown value (withheld at the end of the series)."""
+    return len(z) - 1 - int(np.flatnonzero(np.isfinite(z))[-1])
+
+
 class _Baseline(PerSeriesModel):
-    """What the baselines share: the transform parameter and its check."""
+    """What the baselines share: the transform parameter and its check, missing values."""
 
     transform: str
+    handles_missing = True
 
     def check_params(self) -> None:
         check_choice(self.transform, "transform", ("auto", "log", "sqrt", "none"))
+
+    def _censor_check(self, series: Series, t: Transform, z: np.ndarray, sigma: float,
+                      slope: float = 0.0, period: int = 1) -> str:
+        """Check censored cells against the walk's bridge (of each season) between shown
+        values."""
+        if not series.censored.any():
+            return ""
+        mean, sd = np.full(len(z), np.nan), np.full(len(z), np.nan)
+        for start in range(period):
+            mean[start::period], sd[start::period] = bridge(z[start::period], sigma, slope)
+        return check_censored(series, t, mean, sd, model_name=self.name)
 
 
 class Naive(_Baseline):
@@ -59,14 +103,19 @@ class Naive(_Baseline):
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
         t = choose_transform(self.transform, series.values, series.label)
         z = t.forward(series.values)
-        sigma = _sigma(np.diff(z))
-        return (t, z[-1], sigma), {"transform": t.kind, "sigma": sigma}
+        sigma = _walk_sigma(*increments(z))
+        last = float(z[np.isfinite(z)][-1])
+        gap = _gap(z)
+        check = self._censor_check(series, t, z, sigma)
+        return (t, last, sigma, gap), {"transform": t.kind, "sigma": sigma,
+                                       "censor_check": check}
 
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
-        t, last, sigma = state
-        steps = rng.normal(0.0, sigma, size=(n_samples, horizon))
-        return t.inverse(last + np.cumsum(steps, axis=1))
+        t, last, sigma, gap = state
+        # the walk goes on from the last shown value through the withheld periods at the end
+        steps = rng.normal(0.0, sigma, size=(n_samples, gap + horizon))
+        return t.inverse(last + np.cumsum(steps, axis=1)[:, gap:])
 
 
 class Drift(_Baseline):
@@ -102,22 +151,30 @@ class Drift(_Baseline):
         # change the spread would be 0 and every interval zero-width)
         return 3
 
+    def _simpler_models(self) -> list[PerSeriesModel]:
+        return [Naive(self.transform)]
+
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
         t = choose_transform(self.transform, series.values, series.label)
         z = t.forward(series.values)
-        steps = np.diff(z)
-        slope = float(steps.mean())
-        sigma = _sigma(steps - slope)
-        return (t, z[-1], slope, sigma, len(steps)), {"transform": t.kind, "slope": slope,
-                                                       "sigma": sigma}
+        steps, spans = increments(z)
+        elapsed = int(spans.sum())  # periods from the first to the last shown value
+        # the maximum-likelihood slope of a walk seen at uneven times: total change over the
+        # elapsed time (the mean change when nothing is missing)
+        slope = float(steps.sum() / elapsed)
+        sigma = _walk_sigma(steps, spans, slope)
+        last = float(z[np.isfinite(z)][-1])
+        check = self._censor_check(series, t, z, sigma, slope)
+        return (t, last, slope, sigma, elapsed, _gap(z)), {
+            "transform": t.kind, "slope": slope, "sigma": sigma, "censor_check": check}
 
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
-        t, last, slope, sigma, n_steps = state
-        slopes = rng.normal(slope, sigma / np.sqrt(n_steps), size=(n_samples, 1))
-        steps = rng.normal(0.0, sigma, size=(n_samples, horizon))
-        h = np.arange(1, horizon + 1)
-        return t.inverse(last + slopes * h + np.cumsum(steps, axis=1))
+        t, last, slope, sigma, elapsed, gap = state
+        slopes = rng.normal(slope, sigma / np.sqrt(elapsed), size=(n_samples, 1))
+        steps = rng.normal(0.0, sigma, size=(n_samples, gap + horizon))
+        h = np.arange(gap + 1, gap + horizon + 1)  # periods after the last shown value
+        return t.inverse(last + slopes * h + np.cumsum(steps, axis=1)[:, gap:])
 
 
 class SeasonalNaive(_Baseline):
@@ -162,19 +219,46 @@ class SeasonalNaive(_Baseline):
     def _min_length(self, frequency: str) -> int:
         return self._period(frequency) + 1
 
+    def _simpler_models(self) -> list[PerSeriesModel]:
+        return [Drift(self.transform), Naive(self.transform)]
+
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
         t = choose_transform(self.transform, series.values, series.label)
         z = t.forward(series.values)
         m = self._period(series.frequency)
-        sigma = _sigma(z[m:] - z[:-m])
-        return (t, z[-m:], m, sigma), {"transform": t.kind, "season_length": m, "sigma": sigma}
+        empty = [start for start in range(m) if not np.isfinite(z[start::m]).any()]
+        if empty:
+            raise DataError(f"series {series.label} shows no value for the season of the "
+                            f"period ending {series.time[empty[0]].date()} (nor of any period "
+                            f"{m} periods before or after), so {self.name} has nothing to "
+                            "continue that season from", hint="use model 'naive' or 'drift'")
+        # each season is its own walk: changes between its consecutive shown values
+        parts = [increments(z[start::m]) for start in range(m)]
+        steps = np.concatenate([p[0] for p in parts])
+        spans = np.concatenate([p[1] for p in parts])
+        if steps.size == 0:
+            raise DataError(f"series {series.label} has no season with two shown values; "
+                            f"{self.name} cannot estimate its spread",
+                            hint="use model 'naive' or a longer series")
+        sigma = _walk_sigma(steps, spans)
+        check = self._censor_check(series, t, z, sigma, period=m)
+        return (t, z, m, sigma), {"transform": t.kind, "season_length": m, "sigma": sigma,
+                                  "censor_check": check}
 
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
-        t, last_season, m, sigma = state
-        paths = np.empty((n_samples, m + horizon))
-        paths[:, :m] = last_season
-        noise = rng.normal(0.0, sigma, size=(n_samples, horizon))
-        for h in range(horizon):
-            paths[:, m + h] = paths[:, h] + noise[:, h]
-        return t.inverse(paths[:, m:])
+        t, z, m, sigma = state
+        n = len(z)
+        # Each future period continues its season's walk from that season's last shown value;
+        # withheld periods in between (at the end of the series) are walked through first.
+        fill = []
+        for start in sorted({(n + h) % m for h in range(horizon)}):
+            last = int(np.flatnonzero(np.isfinite(z[start::m]))[-1])  # fit checked there is one
+            fill.extend(range(start + (last + 1) * m, n, m))
+        order = sorted(fill) + list(range(n, n + horizon))
+        noise = rng.normal(0.0, sigma, size=(n_samples, len(order)))
+        paths = np.empty((n_samples, n + horizon))
+        paths[:, :n] = z
+        for column, index in enumerate(order):
+            paths[:, index] = paths[:, index - m] + noise[:, column]
+        return t.inverse(paths[:, n:])

@@ -156,11 +156,14 @@ def sampling_distribution(z: np.ndarray, exog: np.ndarray | None, spec: tuple,
             warnings.simplefilter("ignore")
             result = model.smooth(params[:-1], cov_type="approx")
             cov = np.asarray(result.cov_params(), dtype=float)
-        n_eff = int(result.nobs_effective)
+        # values that entered the likelihood: missing ones (NaN) do not
+        burn = int(result.loglikelihood_burn)
+        n_eff = int(result.nobs_effective) - int(np.isnan(np.asarray(z)[burn:]).sum())
         if not np.all(np.isfinite(cov)):
             cov = None  # numerical Hessian failed: only the variance is drawn
     else:
-        n_eff = len(z) - order[1] - seasonal_order[1] * max(seasonal_order[3], 1)
+        burn = order[1] + seasonal_order[1] * max(seasonal_order[3], 1)
+        n_eff = int(np.isfinite(np.asarray(z)[burn:]).sum())
     return ParameterDraws(names, params, cov, n_eff)
 
 

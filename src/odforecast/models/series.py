@@ -32,6 +32,9 @@ class Series:
         Observed values; NaN where censored.
     censored, censor_upper
         Censoring flags and inclusive upper bounds (NaN where not censored).
+    leading_dropped
+        Cells before the first shown value that were dropped (withheld by the publisher or
+        censored; see ``drop_leading`` of :func:`prepare_series`).
 
     Examples
     --------
@@ -55,6 +58,7 @@ class Series:
     values: np.ndarray
     censored: np.ndarray
     censor_upper: np.ndarray
+    leading_dropped: int = 0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -69,12 +73,78 @@ class Series:
     def __len__(self) -> int:
         return len(self.values)
 
+    @property
+    def shown(self) -> np.ndarray:
+        """Where the series has a value: neither withheld (NaN, flag ``not_shown``) nor
+        censored."""
+        return ~np.isnan(self.values) & ~self.censored
+
     def truncate(self, end: pd.Timestamp) -> Series:
         """The part of the series with ``time <= end`` (used by backtests: no peeking)."""
         keep = self.time <= pd.Timestamp(end)
         return Series(self.location, self.indicator, self.frequency, self.estimate, self.unit,
                       self.time[keep], self.values[keep], self.censored[keep],
-                      self.censor_upper[keep])
+                      self.censor_upper[keep], self.leading_dropped)
+
+    def from_first_shown(self) -> Series:
+        """The series starting at its first shown value; the withheld or censored cells before
+        it are dropped and counted in ``leading_dropped`` (empty if nothing is shown).
+
+        Examples
+        --------
+        CDC withheld Ohio's synthetic-opioid deaths for the 12 months ending January to
+        March 2015:
+
+        >>> import odforecast
+        >>> oh = odforecast.load_dataset("states_monthly_12m").query(
+        ...     "location == 'US-OH' and indicator == 'synthetic_opioids' "
+        ...     "and estimate == 'reported'")
+        >>> series = prepare_series(oh, allow_missing=True)[0].from_first_shown()
+        >>> str(series.time[0].date()), series.leading_dropped
+        ('2015-04-30', 3)
+        """
+        shown = np.flatnonzero(self.shown)
+        first = int(shown[0]) if shown.size else len(self)
+        return Series(self.location, self.indicator, self.frequency, self.estimate, self.unit,
+                      self.time[first:], self.values[first:], self.censored[first:],
+                      self.censor_upper[first:], self.leading_dropped + first)
+
+    def gaps(self) -> dict[str, object]:
+        """What a model that treats withheld and censored cells as missing does with this
+        series: the counts and dates reported in its diagnostics and forecast metadata.
+
+        ``n_shown`` values enter the fit; ``n_missing`` withheld cells inside the series
+        (``n_trailing_missing`` of them after the last shown value) and ``n_censored``
+        censored cells are missing values; ``n_leading_dropped`` cells before
+        ``first_period`` were dropped.
+
+        Examples
+        --------
+        Florida's synthetic-opioid deaths: the windows ending October 2024 to February 2025
+        are withheld, so the series is last shown for the window ending September 2024.
+
+        >>> import odforecast
+        >>> fl = odforecast.load_dataset("states_monthly_12m").query(
+        ...     "location == 'US-FL' and indicator == 'synthetic_opioids' "
+        ...     "and estimate == 'reported'")
+        >>> gaps = prepare_series(fl, allow_missing=True, drop_leading=True)[0].gaps()
+        >>> gaps["last_shown"], gaps["last_period"], gaps["n_trailing_missing"]
+        ('2024-09-30', '2025-02-28', 5)
+        """
+        shown = self.shown
+        index = np.flatnonzero(shown)
+        last = int(index[-1]) if index.size else -1
+        withheld = np.isnan(self.values) & ~self.censored
+
+        def day(i: int) -> str | None:
+            return self.time[i].date().isoformat() if 0 <= i < len(self) else None
+
+        return {"first_period": day(0), "last_shown": day(last),
+                "last_period": day(len(self) - 1), "n_shown": int(shown.sum()),
+                "n_leading_dropped": int(self.leading_dropped),
+                "n_missing": int(withheld.sum()),
+                "n_trailing_missing": int(withheld[last + 1:].sum()),
+                "n_censored": int(self.censored.sum())}
 
 
 def period_starts(period_end: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIndex:
@@ -111,6 +181,7 @@ def prepare_series(
     min_length: int = 1,
     allow_censored: bool = False,
     allow_missing: bool = False,
+    drop_leading: bool = False,
     model_name: str = "this model",
     origin: str = "data",
 ) -> list[Series]:
@@ -128,6 +199,9 @@ def prepare_series(
     allow_missing
         Whether the model can skip values the publisher did not show (NaN, flag ``not_shown``);
         they stay NaN in the series and are never filled in.
+    drop_leading
+        Start each series at its first shown value: the withheld or censored cells before it
+        are dropped (counted in ``Series.leading_dropped``) before the other checks.
     model_name
         Used in error messages.
     origin
@@ -160,12 +234,13 @@ def prepare_series(
     for (location, indicator), rows in frame.groupby(["location", "indicator"], sort=True):
         out.append(_one_series(location, indicator, rows, min_length=min_length,
                                allow_censored=allow_censored, allow_missing=allow_missing,
-                               model_name=model_name))
+                               drop_leading=drop_leading, model_name=model_name))
     return out
 
 
 def _one_series(location: str, indicator: str, rows: pd.DataFrame, *, min_length: int,
-                allow_censored: bool, allow_missing: bool, model_name: str) -> Series:
+                allow_censored: bool, allow_missing: bool, drop_leading: bool,
+                model_name: str) -> Series:
     name = f"{location} {indicator}"
     estimates = sorted(rows["estimate"].unique())
     if len(estimates) > 1:
@@ -186,8 +261,13 @@ def _one_series(location: str, indicator: str, rows: pd.DataFrame, *, min_length
         before, after = time[bad[0]].date(), time[bad[0] + 1].date()
         raise DataError(f"series {label} has a gap between periods ending {before} and {after}",
                         hint="models need consecutive periods; nothing is filled in for you")
-    values = rows["value"].to_numpy(dtype=float)
-    censored = rows["censored"].to_numpy(dtype=bool)
+    series = Series(location, indicator, frequency, estimate, units[0], time,
+                    rows["value"].to_numpy(dtype=float), rows["censored"].to_numpy(dtype=bool),
+                    rows["censor_upper"].to_numpy(dtype=float))
+    if drop_leading:
+        series = series.from_first_shown()
+        time = series.time
+    values, censored = series.values, series.censored
     missing = np.isnan(values) & ~censored
     if missing.any() and not allow_missing:
         raise DataError(f"series {label} has no value for the period ending "
@@ -202,5 +282,4 @@ def _one_series(location: str, indicator: str, rows: pd.DataFrame, *, min_length
     if len(values) < min_length:
         raise DataError(f"series {label} has {len(values)} observations; {model_name} needs at "
                         f"least {min_length}", hint="use a longer series or a simpler model")
-    return Series(location, indicator, frequency, estimate, units[0], time, values, censored,
-                  rows["censor_upper"].to_numpy(dtype=float))
+    return series

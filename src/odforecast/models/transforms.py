@@ -52,7 +52,20 @@ class Transform:
 
 
 def choose_transform(kind: str, values: np.ndarray, label: str) -> Transform:
-    """Resolve ``"auto"``: log when every count is positive, else square root."""
+    """Resolve ``"auto"``: log when every count is positive, else square root.
+
+    Missing values (NaN: withheld or censored cells) are ignored; they stay NaN on the
+    transformed scale.
+
+    Examples
+    --------
+    >>> choose_transform("auto", np.array([12.0, np.nan, 15.0]), "x").kind
+    'log'
+    >>> choose_transform("auto", np.array([0.0, np.nan, 3.0]), "x").kind
+    'sqrt'
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
     if kind == "auto":
         kind = "log" if np.all(values > 0) else "sqrt"
     if kind == "log" and np.any(values <= 0):
