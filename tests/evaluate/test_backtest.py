@@ -151,3 +151,21 @@ def test_summary_takes_one_column_name_or_a_list(series):
     assert list(by_name["horizon"]) == [1, 2, 3] and (by_name["n"] == 2).all()
     with pytest.raises(ParameterError, match=r"no score column 'horizn'.*horizon"):
         result.summary(by="horizn")
+
+
+def test_series_with_withheld_windows_are_backtested_and_withheld_cells_not_scored():
+    """Florida's synthetic-opioid windows ending 2024-10 … 2025-02 are withheld by CDC: the
+    backtest runs (it refused the series before), scores only the shown windows, and the MASE
+    scale ignores the changes across the gap."""
+    data = odforecast.load_dataset("states_monthly_12m").query(
+        "location == 'US-FL' and indicator == 'synthetic_opioids' and estimate == 'reported'")
+    withheld = data.loc[data["value"].isna() & ~data["censored"], "period_end"]
+    assert pd.Timestamp("2024-10-31") in set(withheld)
+    result = backtest(Naive(), data, origins=["2024-08-31"], horizon=4, n_samples=200,
+                      random_seed=1)
+    scored = pd.to_datetime(result.scores["period_end"])
+    assert list(scored) == [pd.Timestamp("2024-09-30")]  # Oct-Dec 2024 are withheld
+    truth = data.set_index("period_end")["value"]
+    assert result.scores["ae"].iloc[0] == pytest.approx(
+        abs(truth[pd.Timestamp("2024-09-30")] - truth[pd.Timestamp("2024-08-31")]), rel=0.05)
+    assert np.isfinite(result.scores["ase"]).all()

@@ -237,7 +237,10 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
     horizon = check_horizon(horizon)
     seed = resolve_seed(random_seed)
     frame = validate(data, origin="backtest data")
-    full = {s.key: s for s in prepare_series(frame, allow_censored=True, model_name="backtest")}
+    # withheld cells are allowed here: they are simply not scored (models that cannot use them
+    # say so when they are fitted)
+    full = {s.key: s for s in prepare_series(frame, allow_censored=True, allow_missing=True,
+                                             model_name="backtest")}
     dates = pd.DatetimeIndex(pd.to_datetime(list(origins)))
     if dates.empty:
         raise DataError("origins is empty", column="origins")
@@ -302,7 +305,9 @@ def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) 
             w = scores.wis(y, levels, q, decompose=True)
             insample = series.truncate(origin).values
             m = 12 if series.frequency == "monthly" else 1
-            scale = np.mean(np.abs(insample[m:] - insample[:-m])) if len(insample) > m else np.nan
+            seasonal_changes = np.abs(insample[m:] - insample[:-m])  # NaN across withheld cells
+            scale = (np.nanmean(seasonal_changes) if np.isfinite(seasonal_changes).any()
+                     else np.nan)
             median = np.median(ens, axis=1)
             table = pd.DataFrame({
                 "location": str(location), "indicator": str(indicator), "model": name,
