@@ -174,14 +174,18 @@ def _forecast_text(forecast: Any) -> str:
 #: Friendlier headers for the diagnostics columns the CLI prints.
 DIAGNOSTIC_HEADERS = {"aicc": "AICc", "ljung_box_p": "Ljung-Box p", "r_hat_max": "max R-hat",
                       "ess_bulk_min": "min bulk ESS", "ess_tail_min": "min tail ESS",
-                      "trustworthy": "converged"}
+                      "trustworthy": "converged", "first_period": "from",
+                      "last_shown": "last shown", "n_missing": "withheld",
+                      "n_censored": "censored"}
 
 
 def _diagnostics_text(fitted: Any) -> str:
     from odforecast.data.display import format_table
 
     diag = fitted.diagnostics
-    keep = [c for c in ("location", "indicator", "model", "transform", "order", "aicc",
+    # what was done with withheld and censored cells is shown, never silent (ARIMA, baselines)
+    keep = [c for c in ("location", "indicator", "model", "first_period", "last_shown",
+                        "n_missing", "n_censored", "transform", "order", "aicc",
                         "ljung_box_p", "fallback", "r_hat_max", "ess_bulk_min", "ess_tail_min",
                         "divergences", "trustworthy") if c in diag.columns]
     return format_table(diag[keep], headers=DIAGNOSTIC_HEADERS, title="Fit diagnostics",
