@@ -11,9 +11,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.errors import DataError, ParameterError
-from odforecast.models.arima import ARIMA
 from odforecast.models.base import Model, resolve_seed
-from odforecast.models.baselines import Drift, Naive
 from odforecast.models.ensemble.fit import EnsembleFit
 from odforecast.models.ensemble.weights import (
     default_horizon,
@@ -83,9 +81,9 @@ class Ensemble(Model):
     ...                                weight_origins=3, random_seed=1)
     >>> fitted = ensemble.fit(us)
     >>> fitted.weight_table[["member", "weight", "past_wis"]].round(3)
-      member  weight  past_wis
-    0  naive   0.579  4736.418
-    1  drift   0.421  6501.934
+      member  weight   past_wis
+    0  naive   0.607   7064.424
+    1  drift   0.393  10933.322
     >>> fc = fitted.forecast(3, n_samples=1000, random_seed=2)
     >>> fc.metadata["ensemble"]["members"]
     ['naive', 'drift']
@@ -241,6 +239,9 @@ class Ensemble(Model):
         models, labels = self.member_models()
         fixed = self._fixed_weights(labels)
         horizon = self.weight_horizon or default_horizon(series[0].frequency)
+        # checked before any fit: too short a series fails at once
+        origins = None if fixed is not None else weight_origins(series, self.weight_origins,
+                                                                horizon)
         with Progress(self.name, total=len(models) + (fixed is None), delay=2.0) as report:
             report.start(f"fitting {len(models)} members ({', '.join(labels)}) to "
                          f"{len(series)} series")
@@ -248,9 +249,8 @@ class Ensemble(Model):
             for model, label in zip(models, labels, strict=True):
                 fits.append(model.seeded(seed).fit(data, executor=executor))
                 report.step(f"fitted {label}")
-            past, origins = None, None
-            if fixed is None:
-                origins = weight_origins(series, self.weight_origins, horizon)
+            past = None
+            if origins is not None:
                 past = member_backtests(models, labels, data, origins, horizon,
                                         self.weight_samples, seed, executor)
                 report.step(f"backtested the members at {len(origins)} origins")

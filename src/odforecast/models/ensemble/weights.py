@@ -238,15 +238,19 @@ def stacking_weights(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    Two members: one sharp and biased, one centred and wide; the mixture beats both:
+    Outcomes from N(0, 1); one member too sharp (N(0, 0.5)), one too wide (N(0, 2)).  Their
+    mixture scores better than either:
 
     >>> rng = np.random.default_rng(0)
-    >>> x = np.stack([rng.normal(1.0, 0.2, 4000), rng.normal(0.0, 2.0, 4000)])
-    >>> a = np.abs(x - 0.0).mean(axis=1)
-    >>> b = np.array([[mean_abs_difference(x[j], x[k]) for k in range(2)] for j in range(2)])
+    >>> y = rng.normal(0.0, 1.0, 3000)
+    >>> x = [rng.normal(0.0, 0.5, 3000), rng.normal(0.0, 2.0, 3000)]
+    >>> a = np.array([mean_abs_difference(m, y) for m in x])
+    >>> b = np.array([[mean_abs_difference(j, k) for k in x] for j in x])
     >>> w = stacking_weights(a, b)
-    >>> bool(0.2 < w[0] < 0.8), bool(w @ a - w @ b @ w / 2 < min(a - np.diag(b) / 2))
-    (True, True)
+    >>> w.round(2).tolist()
+    [0.6, 0.4]
+    >>> print(round(w @ a - w @ b @ w / 2, 3), (a - np.diag(b) / 2).round(3))  # CRPS
+    0.572 [0.61  0.661]
     """
     from scipy.optimize import minimize
 
