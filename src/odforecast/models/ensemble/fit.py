@@ -64,6 +64,19 @@ class EnsembleFit(FittedModel):
         ``"fixed"`` (given).
     past
         The members' backtests the weights were learnt from (None for equal or given weights).
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> fitted = odforecast.Ensemble([odforecast.Naive(), "drift"], weights=[3, 1]).fit(us)
+    >>> fitted
+    <EnsembleFit of naive, drift: 1 series, given weights
+      US opioids: naive 0.75, drift 0.25>
+    >>> fitted.diagnostics[["location", "members", "weight_naive", "weight_drift"]]
+      location       members  weight_naive  weight_drift
+    0       US  naive, drift          0.75          0.25
     """
 
     def __init__(self, model: Ensemble, series: tuple[Series, ...], data: pd.DataFrame,
