@@ -202,6 +202,30 @@ def test_too_short_a_series_for_the_weight_origins_says_what_to_do(us):
         Ensemble(["naive", "drift"], weight_origins=[ORIGIN]).fit(us)
 
 
+def test_a_member_that_cannot_fit_at_a_weight_origin_is_named():
+    annual = odforecast.load_dataset("us_annual")
+    annual = annual[(annual["indicator"] == "opioids") & (annual["estimate"] == "reported")]
+    # drift needs 3 observations; the data up to 2000 hold 2
+    with pytest.raises(odforecast.DataError, match=r"member drift could not be fitted to the "
+                       r"data up to the backtest origin 2000-12-31 .*weights='equal'") as info:
+        Ensemble(["naive", "drift"], weight_origins=["2000-12-31"]).fit(annual)
+    assert info.value.column == "weight_origins"
+
+
+def test_inside_a_backtest_later_data_cannot_reach_the_weights(us_full):
+    # the test: poison everything after the backtest origin (x 10); the ensemble's
+    # forecast from that origin - its weights, members and paths - is unchanged
+    model = Ensemble([Naive(), Drift()], weight_origins=1, weight_horizon=6,
+                     weight_samples=200)
+    poisoned = us_full.copy()
+    poisoned.loc[poisoned["period_end"] > ORIGIN, "value"] *= 10
+    runs = [backtest(model, frame, origins=[ORIGIN], horizon=3, n_samples=200, random_seed=0,
+                     progress=False).scores for frame in (us_full, poisoned)]
+    columns = ["median", "lower_80", "upper_80", "mean"]
+    pd.testing.assert_frame_equal(runs[0][columns], runs[1][columns])
+    assert (runs[1]["truth"] == 10 * runs[0]["truth"]).all()  # the truth was poisoned
+
+
 def test_a_pickled_fit_forecasts_the_same_paths(inverse):
     import pickle
 

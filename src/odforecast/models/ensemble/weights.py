@@ -147,10 +147,13 @@ def _member_origin(label: str, model: Model, train: pd.DataFrame, origin: pd.Tim
     try:
         return _fit_and_forecast(model, train, horizon, n_samples, seed)[0]
     except OdforecastError as exc:
-        raise FitError(f"learning the ensemble weights: member {label} could not be fitted to "
-                       f"the data up to the backtest origin {origin.date()} ({exc}); give later "
-                       "or fewer weight_origins, or weights='equal' or explicit weights, which "
-                       "need no backtest") from exc
+        text = (f"learning the ensemble weights: member {label} could not be fitted to the "
+                f"data up to the backtest origin {origin.date()} ({exc})")
+        todo = ("give later or fewer weight_origins, or weights='equal' or explicit weights, "
+                "which need no backtest")
+        if isinstance(exc, DataError):  # the data at that origin do not suit the member
+            raise DataError(text, column="weight_origins", hint=todo) from exc
+        raise FitError(f"{text}; {todo}") from exc
 
 
 def member_backtests(members: Sequence[Model], labels: Sequence[str], data: pd.DataFrame,
