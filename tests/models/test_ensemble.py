@@ -38,7 +38,7 @@ def cheap_arima():
 def inverse(us):
     """Naive, drift and an ARIMA, inverse-WIS weights from 2 origins, h = 1-6."""
     model = Ensemble([Naive(), Drift(), cheap_arima()], weights="inverse_wis",
-                     weight_origins=2, weight_horizon=6, weight_samples=300, random_seed=0)
+                     weight_origins=2, weight_horizon=6, weight_samples=200, random_seed=0)
     return model.fit(us)
 
 
@@ -46,7 +46,7 @@ def test_inverse_wis_weights_are_the_inverse_of_the_members_past_wis(inverse, us
     origins = inverse.past.origins
     assert [d.date().isoformat() for d in origins] == ["2023-03-31", "2023-06-30"]
     # the members' WIS computed independently by evaluate.backtest on the same training data
-    wis = {m.name: backtest(m, us, origins=origins, horizon=6, n_samples=300, random_seed=0,
+    wis = {m.name: backtest(m, us, origins=origins, horizon=6, n_samples=200, random_seed=0,
                             progress=False).scores["wis"].mean()
            for m in (Naive(), Drift())}
     weights = dict(zip(inverse.labels, inverse.weights[("US", "opioids")], strict=True))
@@ -131,9 +131,9 @@ def test_mean_abs_difference_matches_the_pairwise_mean():
 
 
 def test_the_mixture_interval_lies_within_the_members_envelope(inverse):
-    fc = inverse.forecast(6, n_samples=1000, random_seed=5)
+    fc = inverse.forecast(6, n_samples=600, random_seed=5)
     mix = fc.to_frame(intervals=(0.8,))
-    members = [fit.forecast(6, n_samples=1000, random_seed=member_seed(5, k)).to_frame(
+    members = [fit.forecast(6, n_samples=600, random_seed=member_seed(5, k)).to_frame(
         intervals=(0.8,)) for k, fit in enumerate(inverse.members.values())]
     lower = np.min([m["lower_80"] for m in members], axis=0)
     upper = np.max([m["upper_80"] for m in members], axis=0)

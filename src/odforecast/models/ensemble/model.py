@@ -78,12 +78,12 @@ class Ensemble(Model):
     >>> us = odforecast.load_dataset("us_annual").query(
     ...     "indicator == 'opioids' and estimate == 'reported'")
     >>> ensemble = odforecast.Ensemble(["naive", "drift"], weights="inverse_wis",
-    ...                                weight_origins=3, random_seed=1)
+    ...                                weight_origins=2, weight_samples=300, random_seed=1)
     >>> fitted = ensemble.fit(us)
     >>> fitted.weight_table[["member", "weight", "past_wis"]].round(3)
       member  weight   past_wis
-    0  naive   0.607   7064.424
-    1  drift   0.393  10933.322
+    0  naive   0.696   6638.963
+    1  drift   0.304  15184.017
     >>> fc = fitted.forecast(3, n_samples=1000, random_seed=2)
     >>> fc.metadata["ensemble"]["members"]
     ['naive', 'drift']
