@@ -50,17 +50,17 @@ class Ensemble(Model):
         The member models: :class:`~odforecast.models.Model` instances or registry names
         (``"arima"``, ``"bayes"``, ...; see :data:`odforecast.models.MODELS`).  None: an
         automatic :class:`~odforecast.ARIMA`, :class:`~odforecast.Drift` and
-        :class:`~odforecast.Naive` (:data:`DEFAULT_MEMBERS`): cheap enough to backtest at
+        :class:`~odforecast.Naive` (``DEFAULT_MEMBERS``): cheap enough to backtest at
         every fit; add ``"bayes"`` for a Bayesian member (each fit then samples
         ``weight_origins + 1`` posteriors).
     weights
         ``"equal"``; ``"inverse_wis"`` (proportional to 1 / the member's mean WIS on the
         backtest cells); ``"stacking"`` (the weights on the simplex minimising the mean CRPS of
         the mixture of sample paths on those cells; exact, see
-        :mod:`odforecast.models.ensemble.weights`); or explicit numbers, one per member (a
-        sequence in member order, or a dict keyed by member label), non-negative with a
-        positive sum (they are normalised).  ``"equal"`` and explicit weights need no
-        backtest.
+        :func:`~odforecast.models.ensemble.weights.stacking_weights`); or explicit numbers,
+        one per member (a sequence in member order, or a dict keyed by member label),
+        non-negative with a positive sum (they are normalised).  ``"equal"`` and explicit
+        weights need no backtest.
     weight_origins
         Number of backtest origins (spaced ``max(1, weight_horizon // 2)`` periods apart, the
         last ``weight_horizon`` periods before the end of the shortest series), or their dates.
