@@ -5,20 +5,23 @@ synthetic_opioids}, estimate "reported", 12-month-ending; only series with every
 January 2015 to February 2025 (no censored or suppressed cell).  Rolling origins every ``step``
 months from January 2018 to January 2024, horizons 1-12, the same cells for every model.
 
-Models (one run, same splits): odforecast ``ARIMA()`` (auto), ``Naive()``, ``Drift()`` through
-``odforecast.evaluate.backtest``; statsforecast ``AutoARIMA`` and ``AutoETS`` through
-``StatsForecast.cross_validation`` on the raw counts (as a user would) and on log counts
-(back-transformed).  statsforecast's central intervals at levels 10, 20, ..., 90, 95, 98 give the
-23 hub quantiles: level L gives the quantiles (1 - L/100)/2 and (1 + L/100)/2; the median is the
-point forecast (the mean of a Gaussian forecast, so also its median; on the log scale its
-exponential is the median of the back-transformed forecast, since quantiles commute with monotone
-maps).  Every model is scored by ``odforecast.evaluate.scores`` on the 23 quantiles.
+Models (one run, same splits): odforecast ``ARIMA()`` (auto), ``Naive()``, ``Drift()`` and
+``Ensemble()`` (their mixture, inverse-WIS weights learnt at each origin from backtests on the data
+up to it) through ``odforecast.evaluate.backtest``; statsforecast ``AutoARIMA`` and ``AutoETS``
+through ``StatsForecast.cross_validation`` on the raw counts (as a user would) and on log counts
+(back-transformed). statsforecast's central intervals at levels 10, 20, ..., 90, 95, 98 give the 23
+hub quantiles: level L gives the quantiles (1 - L/100)/2 and (1 + L/100)/2; the median is the point
+forecast (the mean of a Gaussian forecast, so also its median; on the log scale its exponential is
+the median of the back-transformed forecast, since quantiles commute with monotone maps). Every
+model is scored by ``odforecast.evaluate.scores`` on the 23 quantiles.
 
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/forecast_accuracy/run.py            # full run (~30 min, 2 cores)
     .venv/bin/python benchmarks/forecast_accuracy/run.py --quick    # smoke run (~2 min)
     .venv/bin/python benchmarks/forecast_accuracy/run.py --parallel-check
+    .venv/bin/python benchmarks/forecast_accuracy/run.py --quick --n-origins 1 --no-peers \
+        --models naive,ensemble                                  # smoke run of one model
 
 Writes ``results/scores[_quick].csv.gz`` (one row per model x series x origin x horizon) and
 ``results/single_origin[_quick].csv.gz``, and prints the README tables.
@@ -33,7 +36,7 @@ import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +44,7 @@ import pandas as pd
 
 import odforecast
 from odforecast.evaluate import HUB_LEVELS, BacktestResult, backtest, compare, scores
-from odforecast.models import ARIMA, Drift, Naive
+from odforecast.models import ARIMA, Drift, Ensemble, Naive
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -58,6 +61,9 @@ LEVELS = np.array(HUB_LEVELS)
 INTERVALS = (50, 80, 95)
 BASELINE = "naive"
 KEY = ["location", "indicator", "origin", "horizon"]
+#: Our models by name: the model and whether its backtest runs on the process pool.
+OURS = {"arima": (ARIMA, True), "naive": (Naive, False), "drift": (Drift, False),
+        "ensemble": (Ensemble, True)}
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -314,7 +320,14 @@ def machine_info() -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{os.cpu_count()} cores, {platform.machine()}, {platform.platform()}; "
             f"Python {platform.python_version()}; "
-            + ", ".join(f"{p} {version(p)}" for p in packages) + f"; load average {load}")
+            + ", ".join(f"{p} {_version(p)}" for p in packages) + f"; load average {load}")
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:  # statsforecast and numba are needed for the peers only
+        return "not installed"
 
 
 # -- main ---------------------------------------------------------------------------------------
@@ -329,7 +342,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--parallel-check", action="store_true",
                         help="only time serial vs parallel execution on two origins")
+    parser.add_argument("--models", default=",".join(OURS),
+                        help=f"odforecast models to run (default {','.join(OURS)}); naive, the "
+                             "baseline of the relative WIS, is always run")
+    parser.add_argument("--n-origins", type=int, default=None,
+                        help="keep only the last N origins (smoke runs)")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="skip statsforecast (e.g. when it is not installed)")
     args = parser.parse_args(argv)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    unknown = [n for n in names if n not in OURS]
+    if unknown:
+        raise SystemExit(f"--models: unknown {unknown}; choose from {', '.join(OURS)}")
+    names = [n for n in OURS if n in names or n == BASELINE]
     started = time.perf_counter()
     print(f"machine: {machine_info()}", flush=True)
 
@@ -339,6 +364,8 @@ def main(argv: list[str] | None = None) -> None:
         data = data.merge(keys, on=["location", "indicator"])
     step = args.step or (24 if args.quick else 6)
     origins = origins_every(step)
+    if args.n_origins:
+        origins = origins[-args.n_origins:]
     frame = sf_frame(data)
     n_series = data[["location", "indicator"]].drop_duplicates().shape[0]
     print(f"series: {selection}; used {n_series}", flush=True)
@@ -352,21 +379,25 @@ def main(argv: list[str] | None = None) -> None:
     results: list[BacktestResult] = []
     walls: dict[str, tuple[float, float]] = {}
     with ProcessPoolExecutor(args.jobs) as pool:
-        for model, executor in [(ARIMA(), pool), (Naive(), None), (Drift(), None)]:
+        for name in names:
+            cls, pooled = OURS[name]
+            model, executor = cls(), pool if pooled else None
             result, fit, total = run_ours(model, data, origins, executor, clock, model.name)
             results.append(result)
             walls[model.name] = (fit, total)
             print(f"  {model.name}: {fit:.1f} s fit+forecast, {total:.1f} s with scoring "
                   f"({'process pool' if executor else 'serial'})", flush=True)
-    sf_warm_up(frame)
-    for name in ("AutoARIMA", "AutoETS"):
-        for log in (False, True):
-            label = f"sf_{name}" + ("_log" if log else "")
-            quantiles, fit = run_sf(name, frame, origins, log=log, n_jobs=args.jobs)
-            start = time.perf_counter()
-            results.append(score_quantiles(quantiles, data, label))
-            walls[label] = (fit, fit + time.perf_counter() - start)
-            print(f"  {label}: {fit:.1f} s fit+forecast (n_jobs={args.jobs})", flush=True)
+    peers = [] if args.no_peers else [(name, log) for name in ("AutoARIMA", "AutoETS")
+                                      for log in (False, True)]
+    if peers:
+        sf_warm_up(frame)
+    for name, log in peers:
+        label = f"sf_{name}" + ("_log" if log else "")
+        quantiles, fit = run_sf(name, frame, origins, log=log, n_jobs=args.jobs)
+        start = time.perf_counter()
+        results.append(score_quantiles(quantiles, data, label))
+        walls[label] = (fit, fit + time.perf_counter() - start)
+        print(f"  {label}: {fit:.1f} s fit+forecast (n_jobs={args.jobs})", flush=True)
     cells = {r.model: set(map(tuple, r.scores[KEY].to_numpy().tolist())) for r in results}
     reference = cells[BASELINE]
     if any(c != reference for c in cells.values()):
@@ -374,13 +405,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"cells per model: {len(reference)} (series x origins x horizons)", flush=True)
 
     # Single origin: train through Feb 2024, forecast Mar 2024 - Feb 2025.
-    single = [run_ours(model, data, [SINGLE_ORIGIN], None, clock, model.name)[0]
-              for model in (ARIMA(), Naive(), Drift())]
-    for name in ("AutoARIMA", "AutoETS"):
-        for log in (False, True):
-            label = f"sf_{name}" + ("_log" if log else "")
-            single.append(score_quantiles(sf_single(name, frame, SINGLE_ORIGIN, log=log,
-                                                    n_jobs=args.jobs), data, label))
+    single = [run_ours(OURS[name][0](), data, [SINGLE_ORIGIN], None, clock, name)[0]
+              for name in names]
+    for name, log in peers:
+        label = f"sf_{name}" + ("_log" if log else "")
+        single.append(score_quantiles(sf_single(name, frame, SINGLE_ORIGIN, log=log,
+                                                n_jobs=args.jobs), data, label))
 
     suffix = "_quick" if args.quick else ""
     out_dir = HERE / "results"

@@ -51,6 +51,7 @@ _LAZY: dict[str, str] = {
     "get_model": "odforecast.models",
     "BayesianTrend": "odforecast.models",
     "HierarchicalBayes": "odforecast.models",
+    "Ensemble": "odforecast.models",
     "backtest": "odforecast.evaluate",
     "MechanisticOpioidModel": "odforecast.mechanistic",
     "reproduce": "odforecast.reproduction",

@@ -4,6 +4,7 @@ from odforecast.models.arima import ARIMA
 from odforecast.models.base import FittedModel, Model, PerSeriesModel
 from odforecast.models.baselines import Drift, Naive, SeasonalNaive
 from odforecast.models.bayes import BayesianTrend, HierarchicalBayes
+from odforecast.models.ensemble import Ensemble
 from odforecast.models.registry import MODELS, get_model
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "MODELS",
     "BayesianTrend",
     "Drift",
+    "Ensemble",
     "FittedModel",
     "HierarchicalBayes",
     "Model",

@@ -10,6 +10,7 @@ from odforecast.models.base import Model
 from odforecast.models.baselines import Drift, Naive, SeasonalNaive
 from odforecast.models.bayes.hierarchical import HierarchicalBayes
 from odforecast.models.bayes.trend import BayesianTrend
+from odforecast.models.ensemble import Ensemble
 
 __all__ = ["MODELS", "get_model"]
 
@@ -21,6 +22,7 @@ MODELS: dict[str, type[Model]] = {
     "seasonal_naive": SeasonalNaive,
     "bayes": BayesianTrend,
     "hierarchical": HierarchicalBayes,
+    "ensemble": Ensemble,
 }
 
 
