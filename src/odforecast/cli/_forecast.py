@@ -188,8 +188,16 @@ def _diagnostics_text(fitted: Any) -> str:
                         "n_missing", "n_censored", "transform", "order", "aicc",
                         "ljung_box_p", "fallback", "r_hat_max", "ess_bulk_min", "ess_tail_min",
                         "divergences", "trustworthy") if c in diag.columns]
-    return format_table(diag[keep], headers=DIAGNOSTIC_HEADERS, title="Fit diagnostics",
-                        formats={"r_hat_max": "{:.3f}".format})  # 1.01 is the threshold
+    # an ensemble's weights and its members' past WIS, one column per member
+    members = [c for c in diag.columns if c.startswith(("weight_", "past_wis_"))]
+    headers = {**DIAGNOSTIC_HEADERS,
+               **{c: c.replace("weight_", "weight ").replace("past_wis_", "past WIS ")
+                  for c in members}}
+    formats = {"r_hat_max": "{:.3f}".format,  # 1.01 is the threshold
+               **{c: ("{:.2f}" if c.startswith("weight_") else "{:,.0f}").format
+                  for c in members}}
+    return format_table(diag[keep + members], headers=headers, title="Fit diagnostics",
+                        formats=formats)
 
 
 def check_outputs(args: argparse.Namespace, flags: dict[str, str]) -> None:
