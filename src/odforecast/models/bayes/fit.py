@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from odforecast import calendar
 from odforecast._version import __version__
 from odforecast.errors import DataError, FitError, OdforecastWarning, ParameterError
 from odforecast.models.base import (
@@ -31,7 +32,7 @@ from odforecast.models.bayes.config import (
     merge_config,
 )
 from odforecast.models.bayes.design import Design, build_design
-from odforecast.models.bayes.twelve_month import kalman_level_update, recent_months
+from odforecast.models.bayes.twelve_month import recent_months
 from odforecast.models.params import check_bool, check_choice, check_number
 from odforecast.models.series import Series, future_periods, prepare_series
 from odforecast.options import QUICK_SAMPLER_CONFIG, get_options
@@ -379,13 +380,12 @@ class BayesFit(FittedModel):
             rng = np.random.default_rng(path_seq)
             last = pd.Timestamp(d.grid[d.last_step[i]])
             out_time = future_periods(last, s.frequency, horizon)
-            if s.frequency == "12m_ending":
-                steps = future_periods(last, "monthly", horizon)
-                tail, log_rate = self._monthly_log_rates(i, horizon, draws, rng, exog_future)
-                shares, shift = self._latest_months(i, tail, draws,
-                                                    np.random.default_rng(update_seq))
-                log_rate = log_rate + shift[:, None]
-                frequency = "monthly"
+            if s.frequency == "12m_ending":  # latent months; windows sum 12 of them
+                steps, frequency = future_periods(last, "monthly", horizon), "monthly"
+                alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
+                past = self._past_months(i, draws["monthly_recent"][:, i, :], alpha,
+                                         np.random.default_rng(update_seq))
+                log_rate = self._future_log_rates(i, horizon, draws, rng, exog_future)
             else:
                 steps, frequency = out_time, s.frequency
                 log_rate = (_latent_paths(draws, i, horizon, rng)
@@ -401,8 +401,7 @@ class BayesFit(FittedModel):
                 counts_rng = np.random.default_rng(counts_seq)
                 alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
                 if s.frequency == "12m_ending":
-                    counts = self._counts_12m(i, latent * effect, shares, alpha, draws,
-                                              counts_rng)
+                    counts = self._counts_12m(i, latent * effect, past, alpha, counts_rng)
                 else:
                     counts = _negbin(counts_rng, latent * effect, alpha[:, None])
                 per_scenario.append(counts)
@@ -455,14 +454,10 @@ class BayesFit(FittedModel):
         return (self._log_population(i, steps)[None, :]
                 + self._exog_effect(i, steps, exog_future, draws))
 
-    def _monthly_log_rates(self, i: int, horizon: int, draws, rng, exog_future):
-        """Monthly log death rates for the 12 observed months before the forecast and the
-        ``horizon`` months after, for a 12-month-ending series.
-
-        The model's steps are 12-month blocks; a block's log rate is assigned to its middle
-        month and months in between are interpolated linearly (a smooth trend within the
-        year).  Returns ``(tail, future)`` with shapes ``(n, 12)`` and ``(n, horizon)``.
-        """
+    def _future_log_rates(self, i: int, horizon: int, draws, rng, exog_future):
+        """Monthly log expected deaths for the ``horizon`` months after the origin of a
+        12-month-ending series: the trend continues by 12-month steps and months in between
+        are interpolated log-linearly between step middles, as in the fitted monthly path."""
         d = self.design
         last = pd.Timestamp(d.grid[d.last_step[i]])
         n_blocks = horizon // 12 + 2
@@ -470,79 +465,77 @@ class BayesFit(FittedModel):
         future = _latent_paths(draws, i, n_blocks, rng) + self._exog_effect(
             i, block_ends, exog_future, draws)
         previous_end = (last.to_period("M") - 12).to_timestamp(how="end").normalize()
-        known_ends = pd.DatetimeIndex([previous_end, last])
         known = np.stack([draws["level_last"][:, i] - draws["slope_prev"][:, i],
                           draws["level_last"][:, i]], axis=1)
         if d.last_step[i] >= 1:
-            known = known + self._exog_effect(i, known_ends, None, draws, observed=True)
+            known = known + self._exog_effect(i, pd.DatetimeIndex([previous_end, last]), None,
+                                              draws, observed=True)
         levels = np.concatenate([known, future], axis=1)  # blocks -1, 0, 1, ..., n_blocks
         middles = 12.0 * np.arange(-1, n_blocks + 1) - 5.5  # middle month of each block
-        months = np.arange(-11, horizon + 1)  # month 0 is the last observed month
+        months = np.arange(1, horizon + 1)  # month 0 is the origin
         upper = np.searchsorted(middles, months, side="right")
         weight = (months - middles[upper - 1]) / 12.0
         block_log = levels[:, upper - 1] * (1 - weight) + levels[:, upper] * weight
-        all_dates = pd.DatetimeIndex(
-            [(last.to_period("M") + int(m)).to_timestamp(how="end").normalize()
-             for m in months])
-        monthly = block_log - np.log(12.0) + self._log_population(i, all_dates)[None, :]
-        return monthly[:, :12], monthly[:, 12:]
+        dates = future_periods(last, "monthly", horizon)
+        return block_log - np.log(12.0) + self._log_population(i, dates)[None, :]
 
-    def _latest_months(self, i: int, tail: np.ndarray, draws,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Within-window shares of the latest 12-month count and the level update at the
-        forecast origin, for a 12-month-ending series.
+    def _past_months(self, i: int, recent: np.ndarray, alpha: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray:
+        """The 12 monthly counts of the 12-month window ending at the forecast origin, per
+        path ``(n, 12)``: they sum to that window as observed, and leave the window one by one
+        as it moves forward.
 
-        When the latest months can be recovered from CDC's window differences
-        (:func:`~odforecast.models.bayes.twelve_month.recent_months`), they give the shares and
-        the latest 3 months update each path's level (an ensemble Kalman step); otherwise the
-        shares follow the model's interpolated monthly rates ``tail`` and there is no update.
-        Returns ``(shares (n, 12), shift (n,))``.
+        The latest shown uncensored window ``S_b`` no more than 11 months before the origin is
+        split across its months (multinomially, in the proportions recovered from CDC's window
+        differences by :func:`~odforecast.models.bayes.twelve_month.recent_months`, else the
+        model's monthly rates); the months after it, when CDC withheld the latest windows,
+        are negative-binomial draws from the posterior monthly rates — so withheld trailing
+        windows are bridged from the latest shown one.  Without a shown window in the last
+        12 months, the whole window is a posterior-predictive draw (below CDC's bound when
+        suppressed), split by the model's rates.
         """
-        n = tail.shape[0]
-        months = recent_months(self.series[i], self.design.grid[self.design.last_step[i]])
-        if months is None:
-            shares = np.exp(tail - tail.max(axis=1, keepdims=True))
-            return shares / shares.sum(axis=1, keepdims=True), np.zeros(n)
-        shares = np.broadcast_to(months / months.sum(), (n, 12))
-        model_log = np.log(np.exp(tail[:, -3:]).sum(axis=1))
-        # a 3-month sum of months with dispersion alpha/12: squared CV 12 c^2 / 3 = (2c)^2
-        shift = kalman_level_update(model_log, float(months[-3:].sum()),
-                                    2.0 * draws["overdispersion"][:, i], rng)
-        return shares, shift
+        from scipy import stats
 
-    def _counts_12m(self, i: int, rate: np.ndarray, shares: np.ndarray, alpha: np.ndarray,
-                    draws, rng: np.random.Generator) -> np.ndarray:
-        """12-month-ending counts from monthly rates ``(n, horizon)``.
+        d, s = self.design, self.series[i]
+        n = recent.shape[0]
+        origin = int(calendar.month_number(d.grid[d.last_step[i]:][:1])[0])  # its month
+        ends = calendar.month_number(s.time)
+        shown = np.flatnonzero(~np.isnan(s.values) & ~s.censored & (ends <= origin)
+                               & (ends > origin - 12))
+        if shown.size:
+            j = shown[-1]
+            gap = origin - int(ends[j])  # months CDC has not shown yet
+            months = recent_months(s, s.time[j])
+            if months is not None:
+                shares = np.broadcast_to(months / months.sum(), (n, 12))
+            else:
+                rates = recent[:, recent.shape[1] - 12 - gap: recent.shape[1] - gap]
+                shares = rates / rates.sum(axis=1, keepdims=True)
+            split = rng.multinomial(int(s.values[j]), shares)
+            bridged = _negbin(rng, recent[:, recent.shape[1] - gap:], alpha[:, None] / 12.0)
+            return np.concatenate([split[:, gap:], bridged], axis=1).astype(float)
+        rates = recent[:, -12:]
+        mu = rates.sum(axis=1)
+        p = alpha / (alpha + mu)
+        at_origin = np.flatnonzero(ends == origin)
+        censored = at_origin.size and s.censored[at_origin[0]]
+        top = stats.nbinom.cdf(s.censor_upper[at_origin[0]], alpha, p) if censored \
+            else np.ones(n)
+        total = stats.nbinom.ppf(rng.uniform(0, top), alpha, p)
+        return rng.multinomial(total.astype(np.int64), rates / mu[:, None]).astype(float)
 
-        The latest observed 12-month count is split across its months by ``shares``
-        (multinomially); each new month adds a negative-binomial count with dispersion
-        ``alpha / 12``, so that a 12-month sum has the likelihood's dispersion.
-        """
+    def _counts_12m(self, i: int, rate: np.ndarray, past: np.ndarray, alpha: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
+        """12-month-ending counts from monthly rates ``(n, horizon)`` and the 12 months
+        ``past`` of the window at the origin: each new month adds a negative-binomial count with
+        dispersion ``alpha / 12`` (so that a 12-month sum has the likelihood's dispersion), and
+        each forecast window sums its 12 months."""
         monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
         n, horizon = rate.shape
-        last_value = self._last_window_counts(i, draws, alpha, rng)
-        past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
         months = np.concatenate([past, monthly], axis=1)
         cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
         h = np.arange(1, horizon + 1)
         return cum[:, 12 + h] - cum[:, h]
-
-    def _last_window_counts(self, i: int, draws, alpha: np.ndarray, rng) -> np.ndarray:
-        """The latest 12-month count: as observed; if censored, a posterior-predictive draw
-        below the bound; if not shown, a posterior-predictive draw."""
-        from scipy import stats
-
-        d = self.design
-        n = draws["level_last"].shape[0]
-        mine = np.flatnonzero((d.obs_series == i) & (d.obs_end == d.last_step[i]))
-        if mine.size and not d.obs_censored[mine[0]]:
-            return np.full(n, d.obs_value[mine[0]])
-        last = pd.DatetimeIndex([d.grid[d.last_step[i]]])
-        mu = np.exp(draws["level_last"][:, i] + self._log_population(i, last)[0]
-                    + self._exog_effect(i, last, None, draws, observed=True)[:, 0])
-        p = alpha / (alpha + mu)
-        top = stats.nbinom.cdf(d.obs_upper[mine[0]], alpha, p) if mine.size else np.ones(n)
-        return stats.nbinom.ppf(rng.uniform(0, top), alpha, p)
 
 
 def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha) -> np.ndarray:
@@ -589,9 +582,11 @@ def _record_provenance(idata, name: str, data: pd.DataFrame, model_config: dict[
 def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
     post = idata["posterior"].to_dataset()
     flat = post.stack(sample=("chain", "draw")).transpose("sample", ...)
-    names = ["level_last", "slope_prev", "sigma", "overdispersion", "mu_obs"]
+    names = ["level_last", "slope_prev", "sigma", "overdispersion"]
     if design.exog is not None:
         names.append("exog_effect")
+    if design.windows is not None:
+        names.append("monthly_recent")
     out = {n: np.asarray(flat[n].values) for n in names}
     if "phi_step" in flat:
         out["phi_step"] = np.asarray(flat["phi_step"].values)
