@@ -16,7 +16,9 @@ a local linear trend on the log death rate (level :math:`\\ell`, growth :math:`\
 :math:`\\phi` towards :math:`g_s`, the long-run growth with ``growth_target="mean"``,
 else 0), optional regressors :math:`x` and changepoints :math:`c_k`, population
 :math:`P` as offset, and a negative-binomial count for each observed window :math:`W_i`
-(censored at CDC's bound for suppressed cells).  All innovations are non-centred.
+(censored at CDC's bound for suppressed cells).  For 12-month-ending data the steps are
+12-month blocks and a latent monthly path interpolates them; every shown window enters
+:func:`~odforecast.models.bayes.twelve_month.window_loglik` (each month once) instead.
 """
 
 from __future__ import annotations

@@ -1,26 +1,23 @@
-"""Recent monthly counts recovered from CDC's 12-month-ending counts, for forecasting.
+"""CDC's 12-month-ending counts as sums of latent months: the exact likelihood of every shown
+window (:func:`build_windows`, :func:`window_loglik`) and the recent months recovered from the
+window differences (:func:`recent_months`).
 
-The Bayesian models observe 12-month-ending series only in non-overlapping 12-month blocks
-(see :mod:`odforecast.models.bayes.design`), which counts every death once but leaves out what
-the skipped windows say about the *latest months*.  Consecutive windows differ by one month in
-and one month out:
+Consecutive windows differ by one month in and one month out:
 
 .. math::
 
     S_t - S_{t-1} = m_t - m_{t-12},
 
-so the 12 months of the latest window are the 12 months a year earlier plus these exact
-differences,
+so a run of shown windows fixes every month up to the split of the run's first window across
+its 12 months; the likelihood integrates that split out, so each death enters once and every
+window informs the monthly path.  Recovering the months of the latest window,
 
 .. math::
 
     m_{T-11+k} = m_{T-23+k} + (S_{T-11+k} - S_{T-12+k}), \\qquad k = 0, \\dots, 11,
 
-which sum exactly to the latest observed window :math:`S_T`.  Going back the same way to the
-first window of the series, only the *shape* of that first year is assumed (a log-linear
-trend); every year-over-year change is CDC's own number.  Forecasting
-uses the result twice: to know which deaths leave the 12-month window as it moves forward, and
-to update the level at the forecast origin (:func:`kalman_level_update`).
+needs only the shape of the series' first year (assumed log-linear); forecasting uses them to
+know which deaths leave the 12-month window as it moves forward.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ import pandas as pd
 
 from odforecast.models.series import Series
 
-__all__ = ["Windows", "build_windows", "kalman_level_update", "recent_months", "window_loglik"]
+__all__ = ["Windows", "build_windows", "recent_months", "window_loglik"]
 
 
 def recent_months(series: Series, end: pd.Timestamp) -> np.ndarray | None:
@@ -79,35 +76,6 @@ def recent_months(series: Series, end: pd.Timestamp) -> np.ndarray | None:
     if not np.all(np.asarray(months) > 0):
         return None
     return latest
-
-
-def kalman_level_update(model_log: np.ndarray, observed_count: float,
-                        overdispersion: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Shift each path's log level towards an observed count (ensemble Kalman update).
-
-    ``model_log`` holds, per posterior path, the model's log expected count for the same
-    months as ``observed_count``.  The observation's log-scale variance is the
-    negative-binomial one, ``1/count + c²`` (``c`` the overdispersion of that count), and
-    each path moves by the Kalman gain times its distance to a perturbed observation, so the
-    updated paths have the Gaussian posterior's spread (Evensen 2003), not the data's point
-    value.  Returns the shift to add to each path's log rates.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> prior = np.log(1000) + 0.1 * rng.standard_normal(4000)   # model: 1000 +- 10 %
-    >>> shift = kalman_level_update(prior, 1200.0, np.full(4000, 0.02), rng)
-    >>> updated = prior + shift
-    >>> bool(np.log(1000) < updated.mean() < np.log(1200)), bool(updated.std() < prior.std())
-    (True, True)
-    """
-    variance_model = float(np.var(model_log))
-    variance_obs = 1.0 / observed_count + overdispersion**2
-    gain = variance_model / (variance_model + variance_obs)
-    perturbed = np.log(observed_count) + np.sqrt(variance_obs) * rng.standard_normal(
-        len(model_log))
-    return gain * (perturbed - model_log)
 
 
 @dataclass
