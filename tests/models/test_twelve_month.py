@@ -48,7 +48,7 @@ def test_months_are_not_recovered_without_a_year_of_windows(us_synthetic_12m):
 
 def test_window_likelihood_is_the_exact_gaussian_marginal_of_the_windows():
     """Every shown window, with interior and trailing gaps, against the dense formula: windows
-    S = A m of independent months m ~ N(mu, mu + 12 c^2 mu^2) have density N(A mu, A V A')."""
+    S = A m of independent months m ~ N(mu, v) have density N(A mu, A diag(v) A')."""
     import pytensor.tensor as pt
     from scipy import stats
 
@@ -74,7 +74,9 @@ def test_window_likelihood_is_the_exact_gaussian_marginal_of_the_windows():
     a = np.zeros((len(shown), n_months))
     for r, j in enumerate(shown):
         a[r, j: j + 12] = 1.0
-    var = mu + 12 * c**2 * mu**2
+    m = np.zeros(n_months)
+    m[w.month_step] = w.month_scale  # each month's variance as the data put it
+    var = m + 12 * c**2 * m**2
     expected = stats.multivariate_normal(a @ mu, (a * var) @ a.T).logpdf(windows[shown])
     assert got == pytest.approx(expected, rel=1e-9)
     # each month a shown window covers enters once (months 0-40 and 44-57)

@@ -96,6 +96,9 @@ class Windows:
     month_series, month_step, month_segment, month_offset
         One entry per covered month: series index, latent step (month) on the grid, segment,
         and the month's known offset from its segment's first month.
+    month_scale
+        The month's count as the data put it (the window it entered with, divided by 12),
+        for its variance.
     segment_series
         Series of each segment.
     constraint, constraint_value, constraint_series
@@ -112,6 +115,7 @@ class Windows:
     month_step: np.ndarray
     month_segment: np.ndarray
     month_offset: np.ndarray
+    month_scale: np.ndarray
     segment_series: np.ndarray
     constraint: np.ndarray
     constraint_value: np.ndarray
@@ -155,7 +159,7 @@ def build_windows(series: list[Series], first_month: int, **grid) -> Windows:
     """
     from odforecast import calendar
 
-    m_series, m_step, m_segment, m_offset = [], [], [], []
+    m_series, m_step, m_segment, m_offset, m_scale = [], [], [], [], []
     seg_series: list[int] = []
     rows: list[tuple[int, dict[int, float], float]] = []
     for i, s in enumerate(series):
@@ -163,7 +167,7 @@ def build_windows(series: list[Series], first_month: int, **grid) -> Windows:
         ends = calendar.month_number(s.time) - first_month
         where: dict[int, tuple[int, float]] = {}  # step -> (segment, offset)
 
-        def start_segment(step: int, i: int = i, where: dict = where) -> int:
+        def start_segment(step: int, scale: float, i: int = i, where: dict = where) -> int:
             seg_series.append(i)
             c = len(seg_series) - 1
             where[step] = (c, 0.0)
@@ -171,13 +175,14 @@ def build_windows(series: list[Series], first_month: int, **grid) -> Windows:
             m_step.append(step)
             m_segment.append(c)
             m_offset.append(0.0)
+            m_scale.append(scale)
             return c
 
         previous = None  # (end step, value) of the last shown window
         for j in np.flatnonzero(shown):
             end, value = int(ends[j]), float(s.values[j])
             if previous is None or end - previous[0] >= 12:  # a new run, no shared months
-                coef = {start_segment(t): 1.0 for t in range(end - 11, end + 1)}
+                coef = {start_segment(t, value / 12): 1.0 for t in range(end - 11, end + 1)}
                 rows.append((i, coef, value))
             elif end == previous[0] + 1:  # the next window: one month in, one month out
                 c, offset = where[end - 12]
@@ -187,6 +192,7 @@ def build_windows(series: list[Series], first_month: int, **grid) -> Windows:
                 m_step.append(end)
                 m_segment.append(c)
                 m_offset.append(offset)
+                m_scale.append(value / 12)
             else:  # a gap of fewer than 12 windows: the change across it is known
                 coef: dict[int, float] = {}
                 total = value - previous[1]
@@ -194,7 +200,7 @@ def build_windows(series: list[Series], first_month: int, **grid) -> Windows:
                     old, offset = where[t - 12]
                     coef[old] = coef.get(old, 0.0) - 1.0
                     total += offset
-                    coef[start_segment(t)] = 1.0
+                    coef[start_segment(t, value / 12)] = 1.0
                 rows.append((i, coef, total))
             previous = (end, value)
     constraint = np.zeros((len(rows), len(seg_series)))
@@ -203,6 +209,7 @@ def build_windows(series: list[Series], first_month: int, **grid) -> Windows:
             constraint[r, c] = a
     return Windows(np.array(m_series, dtype=int), np.array(m_step, dtype=int),
                    np.array(m_segment, dtype=int), np.array(m_offset, dtype=float),
+                   np.maximum(np.array(m_scale, dtype=float), 0.5),
                    np.array(seg_series, dtype=int), constraint,
                    np.array([r[2] for r in rows], dtype=float),
                    np.array([r[0] for r in rows], dtype=int), **grid)
@@ -213,8 +220,11 @@ def window_loglik(windows: Windows, mu, overdispersion):
     ``(series, steps)`` and each series' overdispersion ``c`` (a PyTensor expression).
 
     Months are independent with mean ``mu`` and the negative-binomial variance
-    ``mu + 12 c² mu²`` (a 12-month sum then has the window variance ``M + c² M²``), in the
-    Gaussian approximation.  The windows are exact linear functions of the months, so their
+    ``m + 12 c² m²`` (a 12-month sum then has the window variance ``M + c² M²``), in the
+    Gaussian approximation, with ``m`` the month's count as the data put it
+    (``month_scale``): a variance that followed ``mu`` would pull ``mu`` down, since the
+    ``log variance`` term of a Gaussian favours a smaller mean (quasi-likelihood weights,
+    as in weighted least squares).  The windows are exact linear functions of the months, so their
     joint density is the months' density with the 11 unobserved directions per run (the split
     of a run's first window across its months) integrated out, in closed form: each segment
     is a Gaussian in its start ``x_c`` (mean ``x̂_c``, precision ``P_c``), and the constraints
@@ -225,7 +235,7 @@ def window_loglik(windows: Windows, mu, overdispersion):
     w = windows
     mean = mu[w.month_series, w.month_step]
     c2 = pt.exp(2.0 * pt.log(overdispersion))[w.month_series]
-    var = mean + 12.0 * c2 * mean**2
+    var = w.month_scale + 12.0 * c2 * w.month_scale**2
     target = mean - w.month_offset  # what each month says about its segment's start
     n_seg = w.n_segments
     precision = pt.inc_subtensor(pt.zeros(n_seg)[w.month_segment], 1.0 / var)
