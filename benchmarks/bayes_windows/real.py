@@ -52,14 +52,18 @@ def main() -> None:
     parser.add_argument("--cases", default="national,states")
     parser.add_argument("--draws", type=int, default=None)
     parser.add_argument("--tune", type=int, default=None)
+    parser.add_argument("--likelihood", choices=("blocks", "windows"), default="windows",
+                        help="model_config['twelve_month_likelihood'] (default: windows)")
     args = parser.parse_args()
+    model_config = {"twelve_month_likelihood": args.likelihood}
     sampler = {k: v for k, v in (("draws", args.draws), ("tune", args.tune)) if v}
     warnings.simplefilter("ignore", odforecast.OdforecastWarning)
     if "national" in args.cases:
         us = odforecast.load_dataset("us_monthly_12m")
         data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
         started = time.perf_counter()
-        fitted = BayesianTrend(sampler_config=sampler or None, random_seed=1).fit(data)
+        fitted = BayesianTrend(model_config=model_config, sampler_config=sampler or None,
+                               random_seed=1).fit(data)
         fc = fitted.forecast(12, random_seed=2)
         _report("BayesianTrend", fitted, fc, data, "US", "opioids",
                 time.perf_counter() - started)
@@ -68,7 +72,8 @@ def main() -> None:
         data = states[(states["indicator"] == "synthetic_opioids")
                       & (states["estimate"] == "reported") & states["location"].isin(STATES)]
         started = time.perf_counter()
-        fitted = HierarchicalBayes(sampler_config=sampler or None, random_seed=1).fit(data)
+        fitted = HierarchicalBayes(model_config=model_config, sampler_config=sampler or None,
+                                   random_seed=1).fit(data)
         fc = fitted.forecast(12, random_seed=2)
         seconds = time.perf_counter() - started
         for location in ("US-FL", "US-OH", "US-NC"):

@@ -75,7 +75,10 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=4)
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--tune", type=int, default=500)
+    parser.add_argument("--likelihood", choices=("blocks", "windows"), default="windows",
+                        help="model_config['twelve_month_likelihood'] (default: windows)")
     args = parser.parse_args()
+    model_config = {"twelve_month_likelihood": args.likelihood}
     warnings.simplefilter("ignore", odforecast.OdforecastWarning)
     n_fit = N_MONTHS - 12
     hits = {"US-AK path": [], "US-VT path": [], "US-AK forecast": [], "US-VT forecast": []}
@@ -85,7 +88,8 @@ def main() -> None:
         (mu_a, counts_a), (mu_b, counts_b) = simulate(rng)
         data = frame(counts_a, counts_b, n_fit)
         started = time.perf_counter()
-        fitted = BayesianTrend(sampler_config={"draws": args.draws, "tune": args.tune},
+        fitted = BayesianTrend(model_config=model_config,
+                               sampler_config={"draws": args.draws, "tune": args.tune},
                                population=None, random_seed=rep).fit(data)
         seconds = time.perf_counter() - started
         fc = fitted.forecast(12, n_samples=2000, random_seed=rep)

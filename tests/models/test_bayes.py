@@ -41,7 +41,9 @@ def national_12m_fit():
     data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OdforecastWarning)
-        return BayesianTrend(sampler_config=SMALL, random_seed=3).fit(data)
+        # every window in the likelihood (the regressor test below fits the default blocks)
+        return BayesianTrend(model_config={"twelve_month_likelihood": "windows"},
+                             sampler_config=SMALL, random_seed=3).fit(data)
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +63,25 @@ def hierarchical_fit(small_states):
                                  random_seed=5).fit(small_states)
 
 
-def test_every_twelve_month_window_enters_the_likelihood_each_month_once():
+def test_twelve_month_ending_counts_are_observed_without_overlap():
     us = odforecast.load_dataset("us_monthly_12m")
     data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
     design = build_design(prepare_series(data, allow_censored=True))
+    # 12-month blocks ending at the latest month: Feb 2025, Feb 2024, ..., Feb 2015
+    assert design.step == 12 and design.n_steps == 11
+    assert design.grid[-1] == pd.Timestamp("2025-02-28")
+    assert list(design.grid.month) == [2] * 11
+    assert (design.obs_start == design.obs_end).all()  # each block observed once, directly
+    assert len(set(design.obs_end)) == len(design.obs_end) == 11  # no month counted twice
+    expected = data.set_index("period_end").loc[design.grid, "value"].to_numpy()
+    np.testing.assert_array_equal(design.obs_value, expected)
+    assert design.obs_value[-2] == 78197  # the 12 months ending Feb 2024
+
+
+def test_every_twelve_month_window_enters_the_likelihood_each_month_once():
+    us = odforecast.load_dataset("us_monthly_12m")
+    data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
+    design = build_design(prepare_series(data, allow_censored=True), twelve_month="windows")
     # the trend's steps: 12-month blocks ending at the latest month, Feb 2025 ... Feb 2014
     # (the first window, ending Jan 2015, starts in Feb 2014)
     assert design.step == 12 and design.n_steps == 12
@@ -275,7 +292,8 @@ def test_steps_before_a_series_first_count_are_not_sampled():
     states = odforecast.load_dataset("states_monthly_12m")
     data = states[states["location"].isin(["US-AK", "US-VT", "US-OH"])
                   & (states["indicator"] == "opioids") & (states["estimate"] == "reported")]
-    design = build_design(prepare_series(data, allow_censored=True, allow_missing=True))
+    design = build_design(prepare_series(data, allow_censored=True, allow_missing=True),
+                          twelve_month="windows")
     first = np.array([int(design.grid.searchsorted(s.time[np.flatnonzero(
         ~np.isnan(s.values) & ~s.censored)[0]])) for s in design.series])
     assert first.max() > 0  # at least one series starts late

@@ -6,15 +6,19 @@ half-year or year), and each observation is the count of one step.
 
 CDC's 12-month-ending counts need care: consecutive values overlap by 11 months, so observing
 each as an independent count would count every death twelve times and make the posterior about
-twelve times too confident.  Their trend has 12-month latent steps (blocks ending at the
+twelve times too confident. By default (``model_config["twelve_month_likelihood"] = "blocks"``)
+we observe **non-overlapping** windows only — the latest 12-month window and every 12th one
+before it — and the latent grid is made of those 12-month blocks, so each death enters the
+likelihood once and every step is observed directly; monthly detail comes from interpolating
+the block rates. With ``"windows"`` the trend has 12-month latent steps (blocks ending at the
 latest month) and a latent **monthly** path interpolating them (log-linearly between block
 middles); every shown window enters one exact likelihood of all windows jointly
 (:func:`odforecast.models.bayes.twelve_month.window_loglik`): a window is the sum of its 12
 latent months, consecutive windows differ by one month in and one out, so each death enters
-once and every window — the ones between yearly blocks too — informs the path.  A window CDC
-did not show is skipped, never filled in; withheld windows at the end are bridged by the
-model's monthly path from the latest shown ones.  Suppressed windows enter as censored
-12-month sums when they share no month with a shown one.
+once and every window — the ones between yearly blocks too — informs the path. A window CDC did
+not show is skipped, never filled in; withheld windows at the end are bridged by the model's
+monthly path from the latest shown ones. Suppressed windows enter as censored 12-month sums
+when they share no month with a shown one.
 """
 
 from __future__ import annotations
@@ -34,9 +38,8 @@ __all__ = ["Design", "build_design", "step_months"]
 
 
 def step_months(frequency: str) -> int:
-    """Length of one latent step in months: the data's period, and a month for
-    12-month-ending data (whose windows are sums of 12 latent months)."""
-    return 1 if frequency == "12m_ending" else calendar.frequency(frequency).span
+    """Length of one latent step in months (12-month blocks for 12-month-ending data)."""
+    return calendar.frequency(frequency).span
 
 
 @dataclass
@@ -116,8 +119,12 @@ class Design:
 
 
 def build_design(series: list[Series], *, population: pd.DataFrame | None = None,
-                 exog: pd.DataFrame | None = None) -> Design:
+                 exog: pd.DataFrame | None = None, twelve_month: str = "blocks") -> Design:
     """Build the latent grid and observation operators; check what the models cannot use.
+
+    ``twelve_month`` chooses how 12-month-ending counts are observed: ``"blocks"`` (the
+    non-overlapping windows ending every 12th month before the latest one) or ``"windows"``
+    (every shown window, in :func:`~odforecast.models.bayes.twelve_month.window_loglik`).
 
     Raises
     ------
@@ -149,7 +156,7 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
         first_month = first if first_month is None else min(first_month, first)
         last_month = int(end_month.max()) if last_month is None else max(last_month,
                                                                          int(end_month.max()))
-    if frequency == "12m_ending":
+    if frequency == "12m_ending" and twelve_month == "windows":
         return _build_twelve_month(series, first_month, last_month, population, exog)
     # Steps end at last_month, last_month - step, ...
     n_steps = (last_month - first_month + 1) // step

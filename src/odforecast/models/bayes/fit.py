@@ -32,7 +32,7 @@ from odforecast.models.bayes.config import (
     merge_config,
 )
 from odforecast.models.bayes.design import Design, build_design
-from odforecast.models.bayes.twelve_month import recent_months
+from odforecast.models.bayes.twelve_month import kalman_level_update, recent_months
 from odforecast.models.params import check_bool, check_choice, check_number
 from odforecast.models.series import Series, future_periods, prepare_series
 from odforecast.options import QUICK_SAMPLER_CONFIG, get_options
@@ -86,6 +86,8 @@ class BayesModel(Model):
         check_choice(model_config["growth_target"], "growth_target", ("zero", "mean"))
         check_choice(model_config["parameterization"], "parameterization",
                      ("auto", "levels", "noncentered", "centered"))
+        check_choice(model_config["twelve_month_likelihood"], "twelve_month_likelihood",
+                     ("blocks", "windows"))
         defaults = {**self.default_sampler_config,
                     **(self.annual_sampler_config if annual else {})}
         if get_options()["quick"]:  # odforecast.set_options(quick=True): fewer iterations
@@ -101,8 +103,10 @@ class BayesModel(Model):
         data = validate(data, origin=origin)
         series = prepare_series(data, min_length=3, allow_censored=True, allow_missing=True,
                                 model_name=self.name)
-        design = build_design(series, population=self._population(series))
         model_config = json.loads(idata.attrs["model_config"])
+        design = build_design(series, population=self._population(series),
+                              twelve_month=model_config.get("twelve_month_likelihood",
+                                                            "blocks"))
         sampler_config = json.loads(idata.attrs["sampler_config"])
         return BayesFit(self, design, data, idata, model_config, sampler_config,
                         int(idata.attrs["random_seed"]), float(idata.attrs["fit_seconds"]))
@@ -148,7 +152,8 @@ class BayesModel(Model):
         frequencies = {s.frequency for s in series}  # mixed ones are refused by build_design
         model_config, sampler_config = self._configs(
             frequencies.pop() if len(frequencies) == 1 else None)
-        design = build_design(series, population=self._population(series), exog=exog)
+        design = build_design(series, population=self._population(series), exog=exog,
+                              twelve_month=model_config["twelve_month_likelihood"])
         changepoints = self._changepoint_steps(design)
         seed = resolve_seed(self.random_seed)
         from odforecast._progress import Progress, sampler_progressbar
@@ -380,7 +385,14 @@ class BayesFit(FittedModel):
             rng = np.random.default_rng(path_seq)
             last = pd.Timestamp(d.grid[d.last_step[i]])
             out_time = future_periods(last, s.frequency, horizon)
-            if s.frequency == "12m_ending":  # latent months; windows sum 12 of them
+            if s.frequency == "12m_ending" and d.windows is None:  # non-overlapping blocks
+                steps = future_periods(last, "monthly", horizon)
+                tail, log_rate = self._monthly_log_rates(i, horizon, draws, rng, exog_future)
+                shares, shift = self._latest_months(i, tail, draws,
+                                                    np.random.default_rng(update_seq))
+                log_rate = log_rate + shift[:, None]
+                frequency = "monthly"
+            elif s.frequency == "12m_ending":  # every window: latent months sum to windows
                 steps, frequency = future_periods(last, "monthly", horizon), "monthly"
                 alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
                 past = self._past_months(i, draws["monthly_recent"][:, i, :], alpha,
@@ -400,7 +412,10 @@ class BayesFit(FittedModel):
                 # the same count noise for every scenario (common random numbers)
                 counts_rng = np.random.default_rng(counts_seq)
                 alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
-                if s.frequency == "12m_ending":
+                if s.frequency == "12m_ending" and d.windows is None:
+                    counts = self._counts_12m_blocks(i, latent * effect, shares, alpha, draws,
+                                                     counts_rng)
+                elif s.frequency == "12m_ending":
                     counts = self._counts_12m(i, latent * effect, past, alpha, counts_rng)
                 else:
                     counts = _negbin(counts_rng, latent * effect, alpha[:, None])
@@ -538,6 +553,98 @@ class BayesFit(FittedModel):
         return cum[:, 12 + h] - cum[:, h]
 
 
+    # -- 12-month-ending data observed in non-overlapping blocks (twelve_month_likelihood
+    #    "blocks", the default) ----------------------------------------------------------------
+    def _monthly_log_rates(self, i: int, horizon: int, draws, rng, exog_future):
+        """Monthly log death rates for the 12 observed months before the forecast and the
+        ``horizon`` months after, for a 12-month-ending series.
+
+        The model's steps are 12-month blocks; a block's log rate is assigned to its middle
+        month and months in between are interpolated linearly (a smooth trend within the
+        year).  Returns ``(tail, future)`` with shapes ``(n, 12)`` and ``(n, horizon)``.
+        """
+        d = self.design
+        last = pd.Timestamp(d.grid[d.last_step[i]])
+        n_blocks = horizon // 12 + 2
+        block_ends = future_periods(last, "annual", n_blocks)
+        future = _latent_paths(draws, i, n_blocks, rng) + self._exog_effect(
+            i, block_ends, exog_future, draws)
+        previous_end = (last.to_period("M") - 12).to_timestamp(how="end").normalize()
+        known_ends = pd.DatetimeIndex([previous_end, last])
+        known = np.stack([draws["level_last"][:, i] - draws["slope_prev"][:, i],
+                          draws["level_last"][:, i]], axis=1)
+        if d.last_step[i] >= 1:
+            known = known + self._exog_effect(i, known_ends, None, draws, observed=True)
+        levels = np.concatenate([known, future], axis=1)  # blocks -1, 0, 1, ..., n_blocks
+        middles = 12.0 * np.arange(-1, n_blocks + 1) - 5.5  # middle month of each block
+        months = np.arange(-11, horizon + 1)  # month 0 is the last observed month
+        upper = np.searchsorted(middles, months, side="right")
+        weight = (months - middles[upper - 1]) / 12.0
+        block_log = levels[:, upper - 1] * (1 - weight) + levels[:, upper] * weight
+        all_dates = pd.DatetimeIndex(
+            [(last.to_period("M") + int(m)).to_timestamp(how="end").normalize()
+             for m in months])
+        monthly = block_log - np.log(12.0) + self._log_population(i, all_dates)[None, :]
+        return monthly[:, :12], monthly[:, 12:]
+
+    def _latest_months(self, i: int, tail: np.ndarray, draws,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Within-window shares of the latest 12-month count and the level update at the
+        forecast origin, for a 12-month-ending series.
+
+        When the latest months can be recovered from CDC's window differences
+        (:func:`~odforecast.models.bayes.twelve_month.recent_months`), they give the shares and
+        the latest 3 months update each path's level (an ensemble Kalman step); otherwise the
+        shares follow the model's interpolated monthly rates ``tail`` and there is no update.
+        Returns ``(shares (n, 12), shift (n,))``.
+        """
+        n = tail.shape[0]
+        months = recent_months(self.series[i], self.design.grid[self.design.last_step[i]])
+        if months is None:
+            shares = np.exp(tail - tail.max(axis=1, keepdims=True))
+            return shares / shares.sum(axis=1, keepdims=True), np.zeros(n)
+        shares = np.broadcast_to(months / months.sum(), (n, 12))
+        model_log = np.log(np.exp(tail[:, -3:]).sum(axis=1))
+        # a 3-month sum of months with dispersion alpha/12: squared CV 12 c^2 / 3 = (2c)^2
+        shift = kalman_level_update(model_log, float(months[-3:].sum()),
+                                    2.0 * draws["overdispersion"][:, i], rng)
+        return shares, shift
+
+    def _counts_12m_blocks(self, i: int, rate: np.ndarray, shares: np.ndarray, alpha: np.ndarray,
+                    draws, rng: np.random.Generator) -> np.ndarray:
+        """12-month-ending counts from monthly rates ``(n, horizon)``.
+
+        The latest observed 12-month count is split across its months by ``shares``
+        (multinomially); each new month adds a negative-binomial count with dispersion
+        ``alpha / 12``, so that a 12-month sum has the likelihood's dispersion.
+        """
+        monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
+        n, horizon = rate.shape
+        last_value = self._last_window_counts_blocks(i, draws, alpha, rng)
+        past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
+        months = np.concatenate([past, monthly], axis=1)
+        cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
+        h = np.arange(1, horizon + 1)
+        return cum[:, 12 + h] - cum[:, h]
+
+    def _last_window_counts_blocks(self, i: int, draws, alpha: np.ndarray, rng) -> np.ndarray:
+        """The latest 12-month count: as observed; if censored, a posterior-predictive draw
+        below the bound; if not shown, a posterior-predictive draw."""
+        from scipy import stats
+
+        d = self.design
+        n = draws["level_last"].shape[0]
+        mine = np.flatnonzero((d.obs_series == i) & (d.obs_end == d.last_step[i]))
+        if mine.size and not d.obs_censored[mine[0]]:
+            return np.full(n, d.obs_value[mine[0]])
+        last = pd.DatetimeIndex([d.grid[d.last_step[i]]])
+        mu = np.exp(draws["level_last"][:, i] + self._log_population(i, last)[0]
+                    + self._exog_effect(i, last, None, draws, observed=True)[:, 0])
+        p = alpha / (alpha + mu)
+        top = stats.nbinom.cdf(d.obs_upper[mine[0]], alpha, p) if mine.size else np.ones(n)
+        return stats.nbinom.ppf(rng.uniform(0, top), alpha, p)
+
+
 def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha) -> np.ndarray:
     """Negative-binomial draws as a gamma-Poisson mixture (mean, shape alpha)."""
     lam = rng.gamma(np.broadcast_to(alpha, mean.shape), mean / alpha)
@@ -583,6 +690,8 @@ def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
     post = idata["posterior"].to_dataset()
     flat = post.stack(sample=("chain", "draw")).transpose("sample", ...)
     names = ["level_last", "slope_prev", "sigma", "overdispersion"]
+    if "mu_obs" in flat:
+        names.append("mu_obs")
     if design.exog is not None:
         names.append("exog_effect")
     if design.windows is not None:

@@ -29,7 +29,8 @@ import pandas as pd
 
 from odforecast.models.series import Series
 
-__all__ = ["Windows", "build_windows", "recent_months", "window_loglik"]
+__all__ = ["Windows", "build_windows", "kalman_level_update", "recent_months",
+           "window_loglik"]
 
 
 def recent_months(series: Series, end: pd.Timestamp) -> np.ndarray | None:
@@ -76,6 +77,35 @@ def recent_months(series: Series, end: pd.Timestamp) -> np.ndarray | None:
     if not np.all(np.asarray(months) > 0):
         return None
     return latest
+
+
+def kalman_level_update(model_log: np.ndarray, observed_count: float,
+                        overdispersion: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Shift each path's log level towards an observed count (ensemble Kalman update).
+
+    ``model_log`` holds, per posterior path, the model's log expected count for the same
+    months as ``observed_count``.  The observation's log-scale variance is the
+    negative-binomial one, ``1/count + c²`` (``c`` the overdispersion of that count), and
+    each path moves by the Kalman gain times its distance to a perturbed observation, so the
+    updated paths have the Gaussian posterior's spread (Evensen 2003), not the data's point
+    value.  Returns the shift to add to each path's log rates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> prior = np.log(1000) + 0.1 * rng.standard_normal(4000)   # model: 1000 +- 10 %
+    >>> shift = kalman_level_update(prior, 1200.0, np.full(4000, 0.02), rng)
+    >>> updated = prior + shift
+    >>> bool(np.log(1000) < updated.mean() < np.log(1200)), bool(updated.std() < prior.std())
+    (True, True)
+    """
+    variance_model = float(np.var(model_log))
+    variance_obs = 1.0 / observed_count + overdispersion**2
+    gain = variance_model / (variance_model + variance_obs)
+    perturbed = np.log(observed_count) + np.sqrt(variance_obs) * rng.standard_normal(
+        len(model_log))
+    return gain * (perturbed - model_log)
 
 
 @dataclass
