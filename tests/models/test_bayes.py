@@ -41,7 +41,9 @@ def national_12m_fit():
     data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OdforecastWarning)
-        return BayesianTrend(sampler_config=SMALL, random_seed=3).fit(data)
+        # every window in the likelihood (the regressor test below fits the default blocks)
+        return BayesianTrend(model_config={"twelve_month_likelihood": "windows"},
+                             sampler_config=SMALL, random_seed=3).fit(data)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +76,32 @@ def test_twelve_month_ending_counts_are_observed_without_overlap():
     expected = data.set_index("period_end").loc[design.grid, "value"].to_numpy()
     np.testing.assert_array_equal(design.obs_value, expected)
     assert design.obs_value[-2] == 78197  # the 12 months ending Feb 2024
+
+
+def test_every_twelve_month_window_enters_the_likelihood_each_month_once():
+    us = odforecast.load_dataset("us_monthly_12m")
+    data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
+    design = build_design(prepare_series(data, allow_censored=True), twelve_month="windows")
+    # the trend's steps: 12-month blocks ending at the latest month, Feb 2025 ... Feb 2014
+    # (the first window, ending Jan 2015, starts in Feb 2014)
+    assert design.step == 12 and design.n_steps == 12
+    assert design.grid[-1] == pd.Timestamp("2025-02-28")
+    w = design.windows
+    shown = data["value"].notna().sum()
+    # one constraint (the first window's sum) and one month per later window: every window
+    assert len(w.constraint_value) == 1 and len(w.month_step) == shown + 11
+    assert len(set(w.month_step)) == len(w.month_step)  # no month counted twice
+    assert len(design.obs_value) == 0  # nothing else is observed
+    assert w.constraint_value[0] == data["value"].iloc[0]
+    # the month entering with the window ending Feb 2024 is the month a year earlier plus
+    # CDC's difference of the windows ending Feb 2024 and Jan 2024
+    values = data.set_index("period_end")["value"]
+    feb24, feb23 = (int(np.flatnonzero(w.month_step == k)[0]) for k in (
+        int(design.windows.dates.get_indexer([pd.Timestamp(d)])[0])
+        for d in ("2024-02-29", "2023-02-28")))
+    assert w.month_segment[feb24] == w.month_segment[feb23]
+    assert w.month_offset[feb24] - w.month_offset[feb23] == (
+        values["2024-02-29"] - values["2024-01-31"])
 
 
 def test_twelve_month_forecasts_continue_from_the_observed_count(national_12m_fit):
@@ -256,18 +284,18 @@ def test_population_is_carried_to_data_years_after_the_census_table_with_a_warni
 
 def test_steps_before_a_series_first_count_are_not_sampled():
     # Alaska's opioid counts are not shown by CDC for the first 12-month blocks: the model
-    # samples no free level there and starts the trend (level0) at the first count.
+    # samples no free level there and starts the trend (level0) at the first block with a
+    # shown window.
     from odforecast.models.bayes.config import DEFAULT_MODEL_CONFIG
     from odforecast.models.bayes.model import build_model
 
     states = odforecast.load_dataset("states_monthly_12m")
     data = states[states["location"].isin(["US-AK", "US-VT", "US-OH"])
                   & (states["indicator"] == "opioids") & (states["estimate"] == "reported")]
-    design = build_design(prepare_series(data, allow_censored=True, allow_missing=True))
-    observed = np.zeros((design.n_series, design.n_steps), dtype=bool)
-    shown = ~design.obs_censored
-    observed[design.obs_series[shown], design.obs_start[shown]] = True
-    first = observed.argmax(axis=1)
+    design = build_design(prepare_series(data, allow_censored=True, allow_missing=True),
+                          twelve_month="windows")
+    first = np.array([int(design.grid.searchsorted(s.time[np.flatnonzero(
+        ~np.isnan(s.values) & ~s.censored)[0]])) for s in design.series])
     assert first.max() > 0  # at least one series starts late
     model = build_model(design, dict(DEFAULT_MODEL_CONFIG), pooled=True)
     n_free = model["level_offset"].type.shape[0]
@@ -277,10 +305,12 @@ def test_steps_before_a_series_first_count_are_not_sampled():
                           inputs=model.value_vars, point_fn=True,
                           on_unused_input="ignore")
     level0 = fn(point)[0]
-    # at the initial point the level sits on the observed log rate of the first count
-    for i in range(design.n_series):
-        j = np.flatnonzero((design.obs_series == i) & (design.obs_start == first[i]) & shown)[0]
-        expected = np.log(design.obs_value[j] / design.exposure[i, first[i]])
+    # at the initial point the level sits on the observed log rate of the latest shown window
+    # ending in the first block
+    for i, s in enumerate(design.series):
+        ends = (s.time > design.grid[first[i]] - pd.DateOffset(months=12)) & (
+            s.time <= design.grid[first[i]]) & ~np.isnan(s.values)
+        expected = np.log(s.values[ends][-1] / design.exposure[i, first[i]])
         assert level0[i] == pytest.approx(expected, rel=1e-9)
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import odforecast
-from odforecast.models.bayes.twelve_month import kalman_level_update, recent_months
+from odforecast.models.bayes.twelve_month import recent_months
 from odforecast.models.series import prepare_series
 
 
@@ -46,12 +46,39 @@ def test_months_are_not_recovered_without_a_year_of_windows(us_synthetic_12m):
                          us_synthetic_12m.time[12]) is not None
 
 
-def test_kalman_update_has_the_gaussian_posterior_spread():
-    rng = np.random.default_rng(1)
-    prior = np.log(500) + 0.2 * rng.standard_normal(200_000)
-    count, c = 400.0, 0.05
-    updated = prior + kalman_level_update(prior, count, np.full(prior.size, c), rng)
-    v_prior, v_obs = 0.2**2, 1 / count + c**2
-    mean = (np.log(500) / v_prior + np.log(count) / v_obs) / (1 / v_prior + 1 / v_obs)
-    assert updated.mean() == pytest.approx(mean, abs=0.003)
-    assert updated.var() == pytest.approx(1 / (1 / v_prior + 1 / v_obs), rel=0.02)
+def test_window_likelihood_is_the_exact_gaussian_marginal_of_the_windows():
+    """Every shown window, with interior and trailing gaps, against the dense formula: windows
+    S = A m of independent months m ~ N(mu, v) have density N(A mu, A diag(v) A')."""
+    import pytensor.tensor as pt
+    from scipy import stats
+
+    from odforecast.calendar import month_number
+    from odforecast.models.bayes.twelve_month import build_windows, window_loglik
+
+    rng = np.random.default_rng(3)
+    n_months = 60
+    months = rng.poisson(np.linspace(80, 140, n_months)).astype(float)
+    windows = np.convolve(months, np.ones(12), "valid")  # 49 windows
+    windows[[5, 20, 21, 22]] = np.nan                     # interior gaps of 1 and 3
+    windows[30:44] = np.nan                               # a gap longer than a year
+    windows[-2:] = np.nan                                 # withheld at the end
+    time = pd.date_range("2020-12-31", periods=len(windows), freq="ME")
+    s = odforecast.models.series.Series("US", "x", "12m_ending", "reported", "deaths", time,
+                                        windows, np.zeros(len(windows), bool),
+                                        np.full(len(windows), np.nan))
+    w = build_windows([s], int(month_number(time[:1])[0]) - 11)
+    mu = np.linspace(85, 130, n_months) * np.exp(0.05 * rng.standard_normal(n_months))
+    c = 0.04
+    got = window_loglik(w, pt.constant(mu[None, :]), pt.constant(np.array([c]))).eval()
+    shown = np.flatnonzero(~np.isnan(windows))
+    a = np.zeros((len(shown), n_months))
+    for r, j in enumerate(shown):
+        a[r, j: j + 12] = 1.0
+    m = np.zeros(n_months)
+    m[w.month_step] = w.month_scale  # each month's variance as the data put it
+    var = m + 12 * c**2 * m**2
+    expected = stats.multivariate_normal(a @ mu, (a * var) @ a.T).logpdf(windows[shown])
+    assert got == pytest.approx(expected, rel=1e-9)
+    # each month a shown window covers enters once (months 0-40 and 44-57)
+    assert sorted(w.month_step) == list(np.flatnonzero(a.any(axis=0))) == [
+        *range(41), *range(44, 58)]

@@ -51,6 +51,11 @@ DEFAULT_MODEL_CONFIG: dict[str, Any] = {
     # growth-rate innovations; "auto": levels when every step is observed directly, else
     # non-centred innovations (see odforecast.models.bayes.model.build_model)
     "parameterization": "auto",
+    # 12-month-ending data: "blocks" observes the non-overlapping windows ending every 12th
+    # month before the latest one; "windows" every shown window, each death once, with a
+    # latent monthly path (odforecast.models.bayes.twelve_month.window_loglik) — withheld
+    # trailing windows are then bridged from the latest shown ones (see docs/bayes.md)
+    "twelve_month_likelihood": "blocks",
 }
 
 #: Options of the NUTS run (passed to pymc.sample) and of the approximate path.

@@ -4,15 +4,21 @@ observation operators that say which latent steps each observed count sums.
 The latent death rate lives on a grid of *steps* of the data's own period (a month, quarter,
 half-year or year), and each observation is the count of one step.
 
-CDC's 12-month-ending counts need care: consecutive values overlap by 11 months, so using them
-all would count every death twelve times and make the posterior about twelve times too
-confident.  We observe **non-overlapping** windows only — the latest 12-month window and every
-12th one before it — and the latent grid is made of those 12-month blocks, so each death enters
-the likelihood once and every step is observed directly.  A window CDC did not show is skipped,
-never filled in.  The skipped windows share 11 of 12 months with the kept ones, so little
-information is lost; the benchmark checks that intervals stay calibrated.  Monthly detail, which
-forecasting 12-month-ending values one month at a time needs, comes from interpolating the block
-rates (see :meth:`odforecast.models.bayes.fit.BayesFit.forecast`).
+CDC's 12-month-ending counts need care: consecutive values overlap by 11 months, so observing
+each as an independent count would count every death twelve times and make the posterior about
+twelve times too confident. By default (``model_config["twelve_month_likelihood"] = "blocks"``)
+we observe **non-overlapping** windows only — the latest 12-month window and every 12th one
+before it — and the latent grid is made of those 12-month blocks, so each death enters the
+likelihood once and every step is observed directly; monthly detail comes from interpolating
+the block rates. With ``"windows"`` the trend has 12-month latent steps (blocks ending at the
+latest month) and a latent **monthly** path interpolating them (log-linearly between block
+middles); every shown window enters one exact likelihood of all windows jointly
+(:func:`odforecast.models.bayes.twelve_month.window_loglik`): a window is the sum of its 12
+latent months, consecutive windows differ by one month in and one out, so each death enters
+once and every window — the ones between yearly blocks too — informs the path. A window CDC did
+not show is skipped, never filled in; withheld windows at the end are bridged by the model's
+monthly path from the latest shown ones. Suppressed windows enter as censored 12-month sums
+when they share no month with a shown one.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import pandas as pd
 from odforecast import calendar
 from odforecast._warnings import warn
 from odforecast.errors import DataError
+from odforecast.models.bayes.twelve_month import Windows, build_windows
 from odforecast.models.series import Series
 
 __all__ = ["Design", "build_design", "step_months"]
@@ -64,6 +71,12 @@ class Design:
         :meth:`log_population`.
     exog, exog_mean, exog_sd, exog_columns
         Standardised regressors per latent step (or None) and the standardisation used.
+    windows
+        For 12-month-ending data, every shown uncensored window arranged for the exact
+        likelihood (:class:`~odforecast.models.bayes.twelve_month.Windows`); the ``obs_*``
+        arrays then hold only the suppressed windows that share no month with a shown one.
+    start_step
+        Each series' first latent step of the trend (zeros: the grid's first step).
     """
 
     frequency: str
@@ -85,6 +98,8 @@ class Design:
     exog_sd: np.ndarray | None
     exog_columns: list[str] | None
     population_by_year: list[pd.Series] | None = None
+    windows: Windows | None = None
+    start_step: np.ndarray | None = None
 
     @property
     def n_series(self) -> int:
@@ -104,8 +119,12 @@ class Design:
 
 
 def build_design(series: list[Series], *, population: pd.DataFrame | None = None,
-                 exog: pd.DataFrame | None = None) -> Design:
+                 exog: pd.DataFrame | None = None, twelve_month: str = "blocks") -> Design:
     """Build the latent grid and observation operators; check what the models cannot use.
+
+    ``twelve_month`` chooses how 12-month-ending counts are observed: ``"blocks"`` (the
+    non-overlapping windows ending every 12th month before the latest one) or ``"windows"``
+    (every shown window, in :func:`~odforecast.models.bayes.twelve_month.window_loglik`).
 
     Raises
     ------
@@ -132,16 +151,17 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
             raise DataError(f"series {s.label} is all zeros: a log-rate model cannot be fitted")
         usable = ~np.isnan(s.values) | s.censored
         end_month = calendar.month_number(s.time)[usable]
-        first = int(end_month.min() - step + 1)
+        # the first month the earliest count covers (11 months before a 12-month window's end)
+        first = int(end_month.min() - calendar.frequency(frequency).span + 1)
         first_month = first if first_month is None else min(first_month, first)
         last_month = int(end_month.max()) if last_month is None else max(last_month,
                                                                          int(end_month.max()))
-    # Steps end at last_month, last_month - step, ...: for 12-month-ending data these are the
-    # non-overlapping 12-month blocks ending at the latest month with data.
+    if frequency == "12m_ending" and twelve_month == "windows":
+        return _build_twelve_month(series, first_month, last_month, population, exog)
+    # Steps end at last_month, last_month - step, ...
     n_steps = (last_month - first_month + 1) // step
     step_end = last_month - step * np.arange(n_steps)[::-1]
-    grid = pd.DatetimeIndex([pd.Period(year=int(m) // 12, month=int(m) % 12 + 1, freq="M")
-                             .to_timestamp(how="end").normalize() for m in step_end])
+    grid = _grid(step_end)
 
     rows = []
     first_rate = np.empty(len(series))
@@ -152,7 +172,7 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
         position = {int(m): k for k, m in enumerate(step_end)}
         for j in np.flatnonzero(usable):
             k = position.get(int(months[j]))
-            if k is None:  # a 12-month window overlapping the blocks: not observed again
+            if k is None:  # not on the grid of steps (never for aligned periods)
                 continue
             rows.append((i, k, k, s.values[j], s.censor_upper[j], bool(s.censored[j]),
                          s.time[j]))
@@ -163,20 +183,104 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
     # (values CDC did not show) are estimated from the model, not filled in from neighbours.
     last_step = np.full(len(series), n_steps - 1)
 
+    value, upper, censored, obs = _observations(rows)
+    exposure, population_by_year = _exposure(series, grid, population)
+    first_rate = first_rate / exposure[np.arange(len(series)), first_step]
+    exog_values, mean, sd, columns = _exog(exog, grid, last_step)
+    return Design(frequency, step, grid, list(series), obs[0], obs[1], obs[2], value, upper,
+                  censored, obs[3], last_step, first_rate, exposure, exog_values, mean, sd,
+                  columns, population_by_year, None, np.zeros(len(series), dtype=int))
+
+
+def _grid(step_end: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex([pd.Period(year=int(m) // 12, month=int(m) % 12 + 1, freq="M")
+                             .to_timestamp(how="end").normalize() for m in step_end])
+
+
+def _observations(rows: list[tuple]):
+    """Arrays of directly observed counts from ``(series, start, end, value, upper, censored,
+    time)`` rows: (value or bound, upper bound, censored flag, (series, start, end, time))."""
+    if not rows:
+        empty = np.array([], dtype=int)
+        return (np.array([]), np.array([]), np.array([], dtype=bool),
+                (empty, empty, empty, pd.DatetimeIndex([])))
     obs = list(zip(*rows, strict=True))
     censored = np.array(obs[5], dtype=bool)
     value = np.where(censored, np.array(obs[4], dtype=float), np.array(obs[3], dtype=float))
     upper = np.where(censored, value, np.inf)
+    return value, upper, censored, (np.array(obs[0]), np.array(obs[1]), np.array(obs[2]),
+                                    pd.DatetimeIndex(obs[6]))
+
+
+def _build_twelve_month(series: list[Series], first_month: int, last_month: int,
+                        population: pd.DataFrame | None, exog: pd.DataFrame | None) -> Design:
+    """The design of 12-month-ending data: 12-month latent steps (blocks ending at the latest
+    month), a latent monthly path interpolating them, every shown window in the exact window
+    likelihood, and suppressed windows that share no month with a shown one (nor with each
+    other, latest first) as censored 12-month sums — so each death enters once."""
+    n_steps = -(-(last_month - first_month + 1) // 12)  # blocks covering every window
+    grid = _grid(last_month - 12 * np.arange(n_steps)[::-1])
+    n_months = 12 * n_steps
+    month0 = last_month - n_months + 1
+    months = _grid(month0 + np.arange(n_months))
     exposure, population_by_year = _exposure(series, grid, population)
+    monthly_exposure, _ = _exposure(series, months, population, announce=False)
+    windows = build_windows(series, month0, knots=_knot_matrix(n_steps),
+                            exposure=monthly_exposure / 12.0, dates=months)
+    covered = np.zeros((len(series), n_months), dtype=bool)
+    covered[windows.month_series, windows.month_step] = True
+    rows = []
+    first_rate = np.empty(len(series))
+    first_step = np.empty(len(series), dtype=int)
+    for i, s in enumerate(series):
+        ends = calendar.month_number(s.time) - month0
+        for j in np.flatnonzero(s.censored)[::-1]:
+            span = slice(int(ends[j]) - 11, int(ends[j]) + 1)
+            if covered[i, span].any():
+                continue  # would count some deaths twice: the shown windows have them
+            covered[i, span] = True
+            rows.append((i, span.start, span.stop - 1, s.values[j], s.censor_upper[j],
+                         True, s.time[j]))
+        observed = np.flatnonzero(~s.censored & ~np.isnan(s.values))
+        first_rate[i] = max(s.values[observed[0]], 0.5)
+        first_step[i] = min(int(grid.searchsorted(s.time[observed[0]])), n_steps - 1)
+    rows.sort(key=lambda r: (r[0], r[1]))
+    last_step = np.full(len(series), n_steps - 1)
+    value, upper, censored, obs = _observations(rows)
     first_rate = first_rate / exposure[np.arange(len(series)), first_step]
     exog_values, mean, sd, columns = _exog(exog, grid, last_step)
-    return Design(frequency, step, grid, list(series), np.array(obs[0]), np.array(obs[1]),
-                  np.array(obs[2]), value, upper, censored, pd.DatetimeIndex(obs[6]), last_step,
-                  first_rate, exposure, exog_values, mean, sd, columns, population_by_year)
+    return Design("12m_ending", 12, grid, list(series), obs[0], obs[1], obs[2], value, upper,
+                  censored, obs[3], last_step, first_rate, exposure, exog_values, mean, sd,
+                  columns, population_by_year, windows, np.zeros(len(series), dtype=int))
 
 
-def _exposure(series: list[Series], grid: pd.DatetimeIndex, population: pd.DataFrame | None
-              ) -> tuple[np.ndarray, list[pd.Series] | None]:
+def _knot_matrix(n_steps: int) -> np.ndarray:
+    """Weights ``(12 n_steps, n_steps)`` turning the log rates of 12-month blocks into monthly
+    log rates: linear between block middles, continued with the nearest two blocks' growth
+    before the first middle and after the last one.
+
+    Examples
+    --------
+    >>> w = _knot_matrix(2)
+    >>> w.shape, bool(np.allclose(w.sum(axis=1), 1))
+    ((24, 2), True)
+    >>> bool(np.allclose(w @ np.array([0.0, 12.0]), np.arange(24) - 5.5))  # a straight line
+    True
+    """
+    middles = 12.0 * np.arange(n_steps) + 5.5
+    month = np.arange(12 * n_steps, dtype=float)
+    if n_steps == 1:
+        return np.ones((12, 1))
+    lower = np.clip(np.searchsorted(middles, month, side="right") - 1, 0, n_steps - 2)
+    weight = (month - middles[lower]) / 12.0
+    out = np.zeros((len(month), n_steps))
+    out[np.arange(len(month)), lower] = 1 - weight
+    out[np.arange(len(month)), lower + 1] = weight
+    return out
+
+
+def _exposure(series: list[Series], grid: pd.DatetimeIndex, population: pd.DataFrame | None,
+              *, announce: bool = True) -> tuple[np.ndarray, list[pd.Series] | None]:
     """Population per series and latent step, and each series' population by year."""
     if population is None:
         return np.ones((len(series), len(grid))), None
@@ -210,7 +314,7 @@ def _exposure(series: list[Series], grid: pd.DatetimeIndex, population: pd.DataF
         # and data years not yet estimated) use the nearest year's value.
         out[i] = _population_at(by_year, years)
         tables.append(by_year)
-    if carried:
+    if carried and announce:
         # Census estimates lag the death counts by a year or more (the 2025 vintage of VSRR
         # has Jan-Feb 2025 windows, the estimates end in 2024): the nearest year's population
         # is used, and said so, rather than refusing the latest data.

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from odforecast import calendar
 from odforecast._version import __version__
 from odforecast._warnings import fit_advice, warn
 from odforecast.errors import DataError, FitError, ParameterError
@@ -86,6 +87,8 @@ class BayesModel(Model):
         check_choice(model_config["growth_target"], "growth_target", ("zero", "mean"))
         check_choice(model_config["parameterization"], "parameterization",
                      ("auto", "levels", "noncentered", "centered"))
+        check_choice(model_config["twelve_month_likelihood"], "twelve_month_likelihood",
+                     ("blocks", "windows"))
         defaults = {**self.default_sampler_config,
                     **(self.annual_sampler_config if annual else {})}
         if get_options()["quick"]:  # odforecast.set_options(quick=True): fewer iterations
@@ -101,8 +104,10 @@ class BayesModel(Model):
         data = validate(data, origin=origin)
         series = prepare_series(data, min_length=3, allow_censored=True, allow_missing=True,
                                 model_name=self.name)
-        design = build_design(series, population=self._population(series))
         model_config = json.loads(idata.attrs["model_config"])
+        design = build_design(series, population=self._population(series),
+                              twelve_month=model_config.get("twelve_month_likelihood",
+                                                            "blocks"))
         sampler_config = json.loads(idata.attrs["sampler_config"])
         return BayesFit(self, design, data, idata, model_config, sampler_config,
                         int(idata.attrs["random_seed"]), float(idata.attrs["fit_seconds"]))
@@ -148,7 +153,8 @@ class BayesModel(Model):
         frequencies = {s.frequency for s in series}  # mixed ones are refused by build_design
         model_config, sampler_config = self._configs(
             frequencies.pop() if len(frequencies) == 1 else None)
-        design = build_design(series, population=self._population(series), exog=exog)
+        design = build_design(series, population=self._population(series), exog=exog,
+                              twelve_month=model_config["twelve_month_likelihood"])
         changepoints = self._changepoint_steps(design)
         seed = resolve_seed(self.random_seed)
         from odforecast._progress import Progress, sampler_progressbar
@@ -381,13 +387,19 @@ class BayesFit(FittedModel):
             rng = np.random.default_rng(path_seq)
             last = pd.Timestamp(d.grid[d.last_step[i]])
             out_time = future_periods(last, s.frequency, horizon)
-            if s.frequency == "12m_ending":
+            if s.frequency == "12m_ending" and d.windows is None:  # non-overlapping blocks
                 steps = future_periods(last, "monthly", horizon)
                 tail, log_rate = self._monthly_log_rates(i, horizon, draws, rng, exog_future)
                 shares, shift = self._latest_months(i, tail, draws,
                                                     np.random.default_rng(update_seq))
                 log_rate = log_rate + shift[:, None]
                 frequency = "monthly"
+            elif s.frequency == "12m_ending":  # every window: latent months sum to windows
+                steps, frequency = future_periods(last, "monthly", horizon), "monthly"
+                alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
+                past = self._past_months(i, draws["monthly_recent"][:, i, :], alpha,
+                                         np.random.default_rng(update_seq))
+                log_rate = self._future_log_rates(i, horizon, draws, rng, exog_future)
             else:
                 steps, frequency = out_time, s.frequency
                 log_rate = (_latent_paths(draws, i, horizon, rng)
@@ -402,9 +414,11 @@ class BayesFit(FittedModel):
                 # the same count noise for every scenario (common random numbers)
                 counts_rng = np.random.default_rng(counts_seq)
                 alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
-                if s.frequency == "12m_ending":
-                    counts = self._counts_12m(i, latent * effect, shares, alpha, draws,
-                                              counts_rng)
+                if s.frequency == "12m_ending" and d.windows is None:
+                    counts = self._counts_12m_blocks(i, latent * effect, shares, alpha, draws,
+                                                     counts_rng)
+                elif s.frequency == "12m_ending":
+                    counts = self._counts_12m(i, latent * effect, past, alpha, counts_rng)
                 else:
                     counts = _negbin(counts_rng, latent * effect, alpha[:, None])
                 per_scenario.append(counts)
@@ -457,6 +471,92 @@ class BayesFit(FittedModel):
         return (self._log_population(i, steps)[None, :]
                 + self._exog_effect(i, steps, exog_future, draws))
 
+    def _future_log_rates(self, i: int, horizon: int, draws, rng, exog_future):
+        """Monthly log expected deaths for the ``horizon`` months after the origin of a
+        12-month-ending series: the trend continues by 12-month steps and months in between
+        are interpolated log-linearly between step middles, as in the fitted monthly path."""
+        d = self.design
+        last = pd.Timestamp(d.grid[d.last_step[i]])
+        n_blocks = horizon // 12 + 2
+        block_ends = future_periods(last, "annual", n_blocks)
+        future = _latent_paths(draws, i, n_blocks, rng) + self._exog_effect(
+            i, block_ends, exog_future, draws)
+        previous_end = (last.to_period("M") - 12).to_timestamp(how="end").normalize()
+        known = np.stack([draws["level_last"][:, i] - draws["slope_prev"][:, i],
+                          draws["level_last"][:, i]], axis=1)
+        if d.last_step[i] >= 1:
+            known = known + self._exog_effect(i, pd.DatetimeIndex([previous_end, last]), None,
+                                              draws, observed=True)
+        levels = np.concatenate([known, future], axis=1)  # blocks -1, 0, 1, ..., n_blocks
+        middles = 12.0 * np.arange(-1, n_blocks + 1) - 5.5  # middle month of each block
+        months = np.arange(1, horizon + 1)  # month 0 is the origin
+        upper = np.searchsorted(middles, months, side="right")
+        weight = (months - middles[upper - 1]) / 12.0
+        block_log = levels[:, upper - 1] * (1 - weight) + levels[:, upper] * weight
+        dates = future_periods(last, "monthly", horizon)
+        return block_log - np.log(12.0) + self._log_population(i, dates)[None, :]
+
+    def _past_months(self, i: int, recent: np.ndarray, alpha: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray:
+        """The 12 monthly counts of the 12-month window ending at the forecast origin, per
+        path ``(n, 12)``: they sum to that window as observed, and leave the window one by one
+        as it moves forward.
+
+        The latest shown uncensored window ``S_b`` no more than 11 months before the origin is
+        split across its months (multinomially, in the proportions recovered from CDC's window
+        differences by :func:`~odforecast.models.bayes.twelve_month.recent_months`, else the
+        model's monthly rates); the months after it, when CDC withheld the latest windows,
+        are negative-binomial draws from the posterior monthly rates — so withheld trailing
+        windows are bridged from the latest shown one.  Without a shown window in the last
+        12 months, the whole window is a posterior-predictive draw (below CDC's bound when
+        suppressed), split by the model's rates.
+        """
+        from scipy import stats
+
+        d, s = self.design, self.series[i]
+        n = recent.shape[0]
+        origin = int(calendar.month_number(d.grid[d.last_step[i]:][:1])[0])  # its month
+        ends = calendar.month_number(s.time)
+        shown = np.flatnonzero(~np.isnan(s.values) & ~s.censored & (ends <= origin)
+                               & (ends > origin - 12))
+        if shown.size:
+            j = shown[-1]
+            gap = origin - int(ends[j])  # months CDC has not shown yet
+            months = recent_months(s, s.time[j])
+            if months is not None:
+                shares = np.broadcast_to(months / months.sum(), (n, 12))
+            else:
+                rates = recent[:, recent.shape[1] - 12 - gap: recent.shape[1] - gap]
+                shares = rates / rates.sum(axis=1, keepdims=True)
+            split = rng.multinomial(int(s.values[j]), shares)
+            bridged = _negbin(rng, recent[:, recent.shape[1] - gap:], alpha[:, None] / 12.0)
+            return np.concatenate([split[:, gap:], bridged], axis=1).astype(float)
+        rates = recent[:, -12:]
+        mu = rates.sum(axis=1)
+        p = alpha / (alpha + mu)
+        at_origin = np.flatnonzero(ends == origin)
+        censored = at_origin.size and s.censored[at_origin[0]]
+        top = stats.nbinom.cdf(s.censor_upper[at_origin[0]], alpha, p) if censored \
+            else np.ones(n)
+        total = stats.nbinom.ppf(rng.uniform(0, top), alpha, p)
+        return rng.multinomial(total.astype(np.int64), rates / mu[:, None]).astype(float)
+
+    def _counts_12m(self, i: int, rate: np.ndarray, past: np.ndarray, alpha: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
+        """12-month-ending counts from monthly rates ``(n, horizon)`` and the 12 months
+        ``past`` of the window at the origin: each new month adds a negative-binomial count with
+        dispersion ``alpha / 12`` (so that a 12-month sum has the likelihood's dispersion), and
+        each forecast window sums its 12 months."""
+        monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
+        n, horizon = rate.shape
+        months = np.concatenate([past, monthly], axis=1)
+        cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
+        h = np.arange(1, horizon + 1)
+        return cum[:, 12 + h] - cum[:, h]
+
+
+    # -- 12-month-ending data observed in non-overlapping blocks (twelve_month_likelihood
+    #    "blocks", the default) ----------------------------------------------------------------
     def _monthly_log_rates(self, i: int, horizon: int, draws, rng, exog_future):
         """Monthly log death rates for the 12 observed months before the forecast and the
         ``horizon`` months after, for a 12-month-ending series.
@@ -512,7 +612,7 @@ class BayesFit(FittedModel):
                                     2.0 * draws["overdispersion"][:, i], rng)
         return shares, shift
 
-    def _counts_12m(self, i: int, rate: np.ndarray, shares: np.ndarray, alpha: np.ndarray,
+    def _counts_12m_blocks(self, i: int, rate: np.ndarray, shares: np.ndarray, alpha: np.ndarray,
                     draws, rng: np.random.Generator) -> np.ndarray:
         """12-month-ending counts from monthly rates ``(n, horizon)``.
 
@@ -522,14 +622,14 @@ class BayesFit(FittedModel):
         """
         monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
         n, horizon = rate.shape
-        last_value = self._last_window_counts(i, draws, alpha, rng)
+        last_value = self._last_window_counts_blocks(i, draws, alpha, rng)
         past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
         months = np.concatenate([past, monthly], axis=1)
         cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
         h = np.arange(1, horizon + 1)
         return cum[:, 12 + h] - cum[:, h]
 
-    def _last_window_counts(self, i: int, draws, alpha: np.ndarray, rng) -> np.ndarray:
+    def _last_window_counts_blocks(self, i: int, draws, alpha: np.ndarray, rng) -> np.ndarray:
         """The latest 12-month count: as observed; if censored, a posterior-predictive draw
         below the bound; if not shown, a posterior-predictive draw."""
         from scipy import stats
@@ -591,9 +691,13 @@ def _record_provenance(idata, name: str, data: pd.DataFrame, model_config: dict[
 def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
     post = idata["posterior"].to_dataset()
     flat = post.stack(sample=("chain", "draw")).transpose("sample", ...)
-    names = ["level_last", "slope_prev", "sigma", "overdispersion", "mu_obs"]
+    names = ["level_last", "slope_prev", "sigma", "overdispersion"]
+    if "mu_obs" in flat:
+        names.append("mu_obs")
     if design.exog is not None:
         names.append("exog_effect")
+    if design.windows is not None:
+        names.append("monthly_recent")
     out = {n: np.asarray(flat[n].values) for n in names}
     if "phi_step" in flat:
         out["phi_step"] = np.asarray(flat["phi_step"].values)

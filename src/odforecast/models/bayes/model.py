@@ -16,7 +16,9 @@ a local linear trend on the log death rate (level :math:`\\ell`, growth :math:`\
 :math:`\\phi` towards :math:`g_s`, the long-run growth with ``growth_target="mean"``,
 else 0), optional regressors :math:`x` and changepoints :math:`c_k`, population
 :math:`P` as offset, and a negative-binomial count for each observed window :math:`W_i`
-(censored at CDC's bound for suppressed cells).  All innovations are non-centred.
+(censored at CDC's bound for suppressed cells).  For 12-month-ending data the steps are
+12-month blocks and a latent monthly path interpolates them; every shown window enters
+:func:`~odforecast.models.bayes.twelve_month.window_loglik` (each month once) instead.
 """
 
 from __future__ import annotations
@@ -67,10 +69,13 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
     changepoints = changepoints or []
     if changepoints:
         coords["changepoint"] = np.arange(len(changepoints))
+    if design.windows is not None:
+        coords["recent"] = np.arange(-23, 1)
     log_first = np.log(design.first_rate)
     parameterization = config["parameterization"]
     if parameterization == "auto":
-        direct = bool(np.all(design.obs_start == design.obs_end))
+        # 12-month-ending data: each 12-month step is seen by the windows ending in it
+        direct = bool(np.all(design.obs_start == design.obs_end)) or design.windows is not None
         parameterization = "levels" if direct else "noncentered"
 
     with pm.Model(coords=coords) as model:
@@ -125,7 +130,7 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
                                             shift, changepoints, pooled,
                                             centered=parameterization == "centered",
                                             target=target)
-            first = np.zeros(n_series, dtype=int)
+            first = design.start_step
         slope = pt.concatenate([level[:, 1:] - level[:, :-1],
                                 pt.zeros((n_series, 1))], axis=1)
         # level and growth where each series' trend starts (its first count in the levels
@@ -143,13 +148,21 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
                 b = pm.Normal("exog_effect", 0, config["exog_sd"], dims=("series", "regressor"))
                 log_rate = log_rate + pt.dot(b, np.nan_to_num(design.exog).T)
         rate = pt.exp(log_rate)
-        cum = pt.concatenate([pt.zeros((n_series, 1)), pt.cumsum(rate, axis=1)], axis=1)
-        mu = cum[design.obs_series, design.obs_end + 1] - cum[design.obs_series,
-                                                              design.obs_start]
-        mu = pm.Deterministic("mu_obs", mu, dims="obs")
-        # alpha = c^-2 written without a division: compiled graphs raise on 1/0 while the
-        # sampler explores extreme values.
-        alpha = pm.math.exp(-2.0 * log_od[design.obs_series])
+        if design.windows is not None:
+            from odforecast.models.bayes.twelve_month import window_loglik
+
+            # the latent monthly path: log rates interpolated between the 12-month steps
+            w = design.windows
+            log_monthly = pt.dot(log_rate - np.log(design.exposure), w.knots.T) + np.log(
+                w.exposure)
+            rate = pt.exp(log_monthly)  # expected deaths per month
+            # every shown 12-month window, each death once (see window_loglik)
+            pm.Potential("windows", window_loglik(w, rate, pt.exp(log_od)))
+            # the latest 24 months: forecasts split and bridge the latest windows with them
+            pm.Deterministic("monthly_recent", rate[:, -24:], dims=("series", "recent"))
+
+        if len(design.obs_value):
+            _observe_counts(pm, pt, design, rate, log_od)
 
         # What forecasting needs: the state at each series' last step.
         rows = np.arange(n_series)
@@ -157,15 +170,24 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
         # growth from the last-but-one to the last step; the forecast continues from there
         pm.Deterministic("slope_prev", slope[rows, np.maximum(design.last_step - 1, 0)],
                          dims="series")
-
-        if design.obs_censored.any():
-            dist = pm.NegativeBinomial.dist(mu=mu, alpha=alpha)
-            pm.Censored("y", dist, lower=None, upper=design.obs_upper,
-                        observed=design.obs_value, dims="obs")
-        else:
-            pm.NegativeBinomial("y", mu=mu, alpha=alpha, observed=design.obs_value,
-                                dims="obs")
     return model
+
+
+def _observe_counts(pm, pt, design, rate, log_od) -> None:
+    """Negative-binomial counts of the directly observed windows, censored where suppressed."""
+    n_series = design.n_series
+    cum = pt.concatenate([pt.zeros((n_series, 1)), pt.cumsum(rate, axis=1)], axis=1)
+    mu = cum[design.obs_series, design.obs_end + 1] - cum[design.obs_series, design.obs_start]
+    mu = pm.Deterministic("mu_obs", mu, dims="obs")
+    # alpha = c^-2 written without a division: compiled graphs raise on 1/0 while the
+    # sampler explores extreme values.
+    alpha = pm.math.exp(-2.0 * log_od[design.obs_series])
+    if design.obs_censored.any():
+        dist = pm.NegativeBinomial.dist(mu=mu, alpha=alpha)
+        pm.Censored("y", dist, lower=None, upper=design.obs_upper,
+                    observed=design.obs_value, dims="obs")
+    else:
+        pm.NegativeBinomial("y", mu=mu, alpha=alpha, observed=design.obs_value, dims="obs")
 
 
 def _shock_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi, shift,
@@ -185,15 +207,24 @@ def _shock_parameterization(pm, pt, design, level_prior, slope_prior, sigma, phi
     if shift is not None:
         index = np.asarray(changepoints) - 1  # innovation k moves the growth rate at step k
         shocks = pt.inc_subtensor(shocks[:, index], shift)
-    # slope_t = g + phi^t (slope_0 - g) + sum_{1<=j<=t} phi^(t-j) shock_j, as one matrix
-    # product (g: the growth the damping reverts to, 0 unless growth_target is "mean")
+    # The trend of series s starts at its start step a_s (0 but for 12-month-ending data, whose
+    # months before a series' first window nothing informs): before it the level is held and
+    # the innovations are unused.  slope_t = g + phi^(t-a) (slope_0 - g)
+    # + sum_{a<j<=t} phi^(t-j) shock_j, as one matrix product (g: the growth the damping reverts
+    # to, 0 unless growth_target is "mean")
     t = np.arange(n_steps)
+    start = design.start_step
+    active = (t[None, :] >= start[:, None]).astype(float)  # (series, steps)
+    if start.any():
+        shocks = shocks * active[:, 1:]  # innovation j moves the growth at step j > a_s
     lags = t[:, None] - t[None, 1:]
     mask = (lags >= 0).astype(float)
     decay = mask * phi ** pt.maximum(lags, 0)
     g = pt.zeros(n_series) if target is None else target
-    slope = (g[:, None] + (slope0 - g)[:, None] * phi ** t[None, :]
+    slope = (g[:, None] + (slope0 - g)[:, None] * phi ** np.maximum(t[None, :] - start[:, None], 0)
              + pt.dot(shocks, decay.T))
+    if start.any():
+        slope = slope * active
     return level0[:, None] + pt.concatenate(
         [pt.zeros((n_series, 1)), pt.cumsum(slope[:, :-1], axis=1)], axis=1)
 
@@ -219,6 +250,14 @@ def _levels_parameterization(pm, pt, design, level_prior, slope_prior, sigma, ph
             steps = slice(design.obs_start[j], design.obs_end[j] + 1)
             center[s, steps] = np.log(count / width / design.exposure[s, steps])
             inv_count[s, steps] = 1.0 / count
+    if design.windows is not None:  # 12-month-ending data: the latest shown window of a step
+        for i, s in enumerate(design.series):
+            shown = np.flatnonzero(~np.isnan(s.values) & ~s.censored)
+            steps = design.grid.searchsorted(s.time[shown])  # the step each window ends in
+            for j, k in zip(shown, steps, strict=True):
+                count = max(s.values[j], 0.5)
+                center[i, k] = np.log(count / design.exposure[i, k])
+                inv_count[i, k] = 1.0 / count
     observed = inv_count < 1
     t = np.arange(n_steps)
     # Steps without a count are centred on the interpolated observed log rate (nearest one at
