@@ -59,10 +59,16 @@ def test_data_reads_a_vsrr_download_for_one_state(capsys, ohio_vsrr, tmp_path):
 
 
 @needs_shared
-def test_data_without_start_names_the_withheld_month_and_the_flag(capsys, ohio_vsrr):
-    code, _, err = run(capsys, "forecast", "--data", str(ohio_vsrr), "--indicator",
-                       "synthetic_opioids", "--model", "naive", "--horizon", "3")
-    assert code == 2 and "2015-01-31" in err and "--start" in err
+def test_data_with_withheld_leading_months_starts_at_the_first_shown_and_says_so(capsys,
+                                                                               ohio_vsrr):
+    """Ohio's synthetic-opioid windows to March 2015 are withheld: the series starts at the
+    first shown window, and the diagnostics table says so (it was refused before)."""
+    code, printed, err = run(capsys, "forecast", "--data", str(ohio_vsrr), "--indicator",
+                             "synthetic_opioids", "--model", "naive", "--horizon", "3",
+                             "--quiet")
+    assert code == 0, err
+    diagnostics = printed.split("Fit diagnostics")[1]
+    assert "from" in diagnostics and "2015-04-30" in diagnostics
 
 
 @needs_shared
@@ -252,3 +258,17 @@ def test_withheld_indicator_says_cdc_withholds_it(capsys):
     assert "has no location" not in err
     assert "CDC withholds synthetic_opioids for US-PA" in err
     assert "US-PA has only: all_drugs" in err
+
+
+def test_an_indicator_missing_from_a_users_file_is_not_blamed_on_cdc(capsys):
+    """A user's file may be a filtered download: the message says the file lacks the rows and
+    what to include, not that CDC withholds them (the shipped excerpt has Ohio's all_drugs
+    series only)."""
+    excerpt = (Path(__file__).resolve().parents[1] / "examples" / "data"
+               / "vsrr_provisional_drug_overdose_death_counts_2025-07-16_excerpt.csv")
+    code, _, err = run(capsys, "forecast", "--data", str(excerpt), "--indicator",
+                       "synthetic_opioids", "--location", "US-OH", "--horizon", "3")
+    assert code == 2
+    assert "the file has no synthetic_opioids rows for US-OH" in err
+    assert "CDC withholds synthetic_opioids for US-OH" not in err
+    assert "if your download was filtered" in err

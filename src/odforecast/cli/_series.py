@@ -192,7 +192,7 @@ def _pick(frame: pd.DataFrame, column: str, wanted: list[str] | None, name: str)
 
 
 def _check_pairs(frame: pd.DataFrame, locations: list[str], indicators: list[str],
-                 name: str) -> None:
+                 name: str, *, bundled: bool) -> None:
     """Every location must have every indicator asked for; say so when the publisher withheld
     it (VSRR shows drug-specific counts only where enough death certificates name the drugs)."""
     have = frame.groupby("location")["indicator"].unique()
@@ -202,9 +202,17 @@ def _check_pairs(frame: pd.DataFrame, locations: list[str], indicators: list[str
             continue
         others = ", ".join(sorted(have[location]))
         cdc = frame.loc[frame["location"] == location, "source"].str.contains("CDC").any()
-        why = (f"CDC withholds {missing[0]} for {location} (VSRR publishes drug-specific counts "
-               "only where enough death certificates name the drugs involved)" if cdc
-               else f"there are no {missing[0]} rows for {location}")
+        # only a bundled dataset is known to hold every published series; a user's file may be
+        # a filtered download, so there the withholding is a possibility, not a fact
+        if cdc and bundled:
+            why = (f"CDC withholds {missing[0]} for {location} (VSRR publishes drug-specific "
+                   "counts only where enough death certificates name the drugs involved)")
+        elif cdc:
+            why = (f"the file has no {missing[0]} rows for {location} (CDC withholds "
+                   "drug-specific counts where too few death certificates name the drugs; if "
+                   "your download was filtered, include that indicator)")
+        else:
+            why = f"there are no {missing[0]} rows for {location}"
         raise DataError(f"{name} has no {missing[0]} series for {location}: {why}; "
                         f"{location} has only: {others}",
                         hint="choose one of those indicators, or drop this location")
@@ -283,7 +291,7 @@ def series_frame(args: argparse.Namespace) -> pd.DataFrame:
                         column="estimate", hint=f"use --estimate {have.split(', ')[0]}")
     indicators = _pick(estimate, "indicator", args.indicator, name)
     locations = _pick(estimate, "location", args.location, name)
-    _check_pairs(estimate, locations, indicators, name)
+    _check_pairs(estimate, locations, indicators, name, bundled=args.data is None)
     frame = estimate[estimate["indicator"].isin(indicators)
                      & estimate["location"].isin(locations)]
     frame = _trim(frame, args.start, args.end, name)
