@@ -392,3 +392,13 @@ def test_forecast_arguments_agree_with_the_other_families(national_fit):
                                   ConstantMultiplier(0.5, name="a")], n_samples=10)
     with pytest.raises(ParameterError, match="n_samples"):
         national_fit.forecast(2, n_samples=2.5)
+
+
+def test_hierarchical_model_on_one_location_says_what_to_do():
+    """Refused before any sampling, naming the location and the two ways on."""
+    ohio = odforecast.load_dataset("states_annual").query(
+        "location == 'US-OH' and indicator == 'opioids'")
+    with pytest.raises(DataError, match="needs at least two; got US-OH") as info:
+        HierarchicalBayes(random_seed=1).fit(ohio)
+    assert "add neighbouring locations" in str(info.value)
+    assert "--model bayes" in str(info.value)

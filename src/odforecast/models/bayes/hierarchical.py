@@ -71,8 +71,10 @@ class HierarchicalBayes(BayesModel):
                             "hierarchical model adds it as the sum of the locations",
                             column="location", hint="drop it, or set aggregate_location=None")
         if len(locations) < 2:
-            raise DataError("a hierarchical model needs at least two locations",
-                            column="location")
+            raise DataError(f"a hierarchical model pools locations and needs at least two; "
+                            f"got {', '.join(sorted(locations)) or 'none'}", column="location",
+                            hint="add neighbouring locations (--location is repeatable), or "
+                                 "use BayesianTrend (--model bayes) for one location")
         return super().fit(data, exog=exog, executor=executor)
 
     def _population(self, series):
