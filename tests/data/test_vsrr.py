@@ -218,6 +218,15 @@ def test_line_numbers_follow_quoted_multiline_fields(raw, tmp_path):
     assert info.value.row == 7
 
 
+def test_header_only_file_is_an_error(raw, tmp_path, data_error_at):
+    # issue 13: a header-only file returned an empty frame
+    header = raw(NATIONAL).read_text(encoding="utf-8").splitlines()[0]
+    for text in (header + "\n", header + "\n\n\n", header):
+        path = tmp_path / "vsrr_header_only_2025-07-16.csv"
+        path.write_text(text, encoding="utf-8")
+        data_error_at(read_vsrr, path, row=1, column=None, needle="no data rows")
+
+
 def test_bad_vintage_and_missing_file(raw, tmp_path):
     with pytest.raises(DataError, match="ISO date"):
         read_vsrr(raw(NATIONAL), vintage="July 2025")
