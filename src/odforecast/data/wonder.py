@@ -219,6 +219,20 @@ class _Table:
         return [u[c[i]] for u, c in zip(self.uniques, self.codes, strict=True)]
 
 
+def _find_footer(data: bytes, start: int) -> re.Match[bytes] | None:
+    """The footer's first ``---`` line at or after ``start``; :meth:`bytes.find` skips ahead
+    to each ``---`` (a regular expression tried at every line start is slow on 200 MB)."""
+    at = data.find(b"---", start)
+    while at >= 0:
+        line_start = data.rfind(b"\n", start, at) + 1 if at > start else start
+        line_start = max(line_start, start)
+        match = _FOOTER.match(data, line_start)
+        if match:
+            return match
+        at = data.find(b"---", at + 3)
+    return None
+
+
 def _read_bytes(path: Path) -> tuple[bytes, str]:
     """The file's bytes (without a byte order mark, line ends ``\n`` or ``\r\n``) and encoding."""
     if not path.is_file():
@@ -253,7 +267,7 @@ def _read_table(path: Path, origin: str) -> tuple[list[str], str, _Table, np.nda
     delimiter = "\t" if "\t" in first else ","
     header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
     body_start = len(data) if end < 0 else end + 1
-    match = _FOOTER.search(data, body_start)
+    match = _find_footer(data, body_start)
     body_end = match.start() if match else len(data)
     footer = (data[body_end:].decode(encoding).splitlines()[1:] if match else None)
     body = data[body_start:body_end]
@@ -309,9 +323,10 @@ def _read_table(path: Path, origin: str) -> tuple[list[str], str, _Table, np.nda
     return header, delimiter, table, keep, lines, footer
 
 
-def _per_combo(table: _Table, columns: list[int], rows: np.ndarray, func) -> np.ndarray:
-    """``func(*cells)`` for each row of ``rows``, called once per distinct combination of the
-    cells in ``columns`` (an object array, one result per row)."""
+def _per_combo(table: _Table, columns: list[int], rows: np.ndarray,
+               func) -> tuple[np.ndarray, np.ndarray]:
+    """``func(*cells)`` called once per distinct combination of the cells in ``columns`` on
+    ``rows``: the results (an object array) and, for each row, the index of its result."""
     key = np.zeros(len(rows), dtype=np.int64)
     bound = 1
     for j in columns:
@@ -325,7 +340,7 @@ def _per_combo(table: _Table, columns: list[int], rows: np.ndarray, func) -> np.
     results = np.empty(len(first), dtype=object)
     for u, i in enumerate(first):
         results[u] = func(*(table.uniques[j][table.codes[j][rows[i]]] for j in columns))
-    return results[inverse.reshape(-1)]
+    return results, inverse.reshape(-1)
 
 
 def _distinct(table: _Table, j: int, rows: np.ndarray) -> list[str]:
@@ -495,8 +510,10 @@ def read_wonder(
         row_indicators = indicator
         mcd_label = mcd_value and ",".join(_codes(mcd_value))
     elif mcd_column is not None:
-        mapped = _per_combo(table, [named[mcd_column]], keep,
-                            lambda code: MCD_INDICATORS.get(frozenset(_codes(code))))
+        indicators, indicator_of = _per_combo(
+            table, [named[mcd_column]], keep,
+            lambda code: MCD_INDICATORS.get(frozenset(_codes(code))))
+        mapped = indicators[indicator_of]
         unknown = pd.isna(mapped)
         if unknown.any():
             pos = int(np.flatnonzero(unknown)[0])
@@ -593,28 +610,34 @@ def read_wonder(
         except DataError as err:
             return err
 
-    periods = _per_combo(table, positions(*time_names), keep, period)
-    deaths = _per_combo(table, positions("Deaths"), keep, count)
-    places = (_per_combo(table, positions(*place_names), keep, place)
-              if location_column is not None else np.full(len(keep), "US", dtype=object))
-    failed = [np.fromiter((isinstance(v, DataError) for v in results), bool, len(results))
-              for results in (periods, deaths, places)]
-    bad = failed[0] | failed[1] | failed[2]
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        err = next(results[pos] for results, f in zip((periods, deaths, places), failed,
-                                                      strict=True) if f[pos])
+    periods, period_of = _per_combo(table, positions(*time_names), keep, period)
+    deaths, count_of = _per_combo(table, positions("Deaths"), keep, count)
+    places, place_of = (_per_combo(table, positions(*place_names), keep, place)
+                        if location_column is not None
+                        else (np.array(["US"], dtype=object), np.zeros(len(keep), dtype=int)))
+
+    def failed(results: np.ndarray, of: np.ndarray) -> np.ndarray:
+        return np.array([isinstance(v, DataError) for v in results], dtype=bool)[of]
+
+    checks = [(periods, period_of), (deaths, count_of), (places, place_of)]
+    bad = [failed(results, of) for results, of in checks]
+    if (bad[0] | bad[1] | bad[2]).any():
+        pos = int(np.flatnonzero(bad[0] | bad[1] | bad[2])[0])
+        err = next(results[of[pos]] for (results, of), b in zip(checks, bad, strict=True)
+                   if b[pos])
         raise DataError(err.reason, path=origin, row=int(lines_out[pos]), column=err.column,
                         hint=err.hint)
 
-    year = np.fromiter((p[0] for p in periods), int, len(periods))
-    month = np.fromiter((p[1] for p in periods), int, len(periods))
-    provisional = np.fromiter((p[2] for p in periods), bool, len(periods))
+    year = np.array([p[0] for p in periods], dtype=int)[period_of]
+    month = np.array([p[1] for p in periods], dtype=int)[period_of]
+    provisional = np.array([p[2] for p in periods], dtype=bool)[period_of]
     ym = year * 100 + month
     month_keys, month_codes = np.unique(ym, return_inverse=True)
     bounds = [schema.period_bounds(frequency, int(k) // 100, int(k) % 100) for k in month_keys]
     period_start = np.array([b[0] for b in bounds], dtype="datetime64[ns]")[month_codes]
     period_end = np.array([b[1] for b in bounds], dtype="datetime64[ns]")[month_codes]
+    deaths = deaths.astype(float)[count_of]
+    places = places[place_of]
     value = deaths.astype(float)
     censored = np.isnan(value)
     unreliable = np.zeros(len(keep), dtype=bool)
