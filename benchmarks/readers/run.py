@@ -64,7 +64,7 @@ def build(raw: Path, out: Path, megabytes: float) -> tuple[int, int]:
         for (age, age_code), (sex, sex_code), (hisp, hisp_code) in combos:
             buffer = io.StringIO(newline="")
             block = csv.writer(buffer, lineterminator="\r\n")
-            block.writerows(r[:at] + [age, age_code, sex, sex_code, hisp, hisp_code] + r[at:]
+            block.writerows([*r[:at], age, age_code, sex, sex_code, hisp, hisp_code, *r[at:]]
                             for r in rows)
             text = buffer.getvalue()
             fh.write(text)
@@ -97,12 +97,15 @@ def measure(path: Path, src: Path, timeout: float) -> dict[str, object]:
     out = child.stdout.read() if child.stdout else ""
     err = child.stderr.read() if child.stderr else ""
     peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    cpu = round(usage.ru_utime + usage.ru_stime, 1)  # less sensitive to a busy machine
     if timed_out:
-        return {"seconds": None, "stopped_after": round(wall, 1), "peak_rss_mb": round(peak_mb)}
+        return {"seconds": None, "stopped_after": round(wall, 1), "cpu_seconds": cpu,
+                "peak_rss_mb": round(peak_mb)}
     if status != 0:
         raise SystemExit(f"read_wonder failed:\n{err}")
     seconds, rows, total, censored = out.split()
-    return {"seconds": round(float(seconds), 1), "peak_rss_mb": round(peak_mb), "rows": int(rows),
+    return {"seconds": round(float(seconds), 1), "cpu_seconds": cpu,
+            "peak_rss_mb": round(peak_mb), "rows": int(rows),
             "deaths": int(total), "censored": int(censored)}
 
 
@@ -121,6 +124,7 @@ def main() -> None:
             path = Path(tmp) / f"wonder_{size:g}mb.csv"
             nbytes, rows = build(args.raw, path, size)
             result = {"target_mb": size, "file_mb": round(nbytes / 1e6, 1), "file_rows": rows,
+                      "load_average": round(os.getloadavg()[0], 1),
                       **measure(path, args.src, args.timeout)}
             print(json.dumps(result), flush=True)
             results.append(result)

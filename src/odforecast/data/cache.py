@@ -16,7 +16,7 @@ pair mismatched; a directory per entry cannot be replaced atomically on POSIX wh
 is not empty.)  Writers hold an exclusive lock on ``<dir>/.<name>.lock`` (``fcntl.flock`` on
 POSIX, ``msvcrt.locking`` on Windows) while they switch the sidecar and delete the data files
 it no longer points to; readers take no lock and never wait.  A replaced data file is kept for
-:data:`RETIRED_SECONDS` (ten minutes) after the switch, so a reader that has just read the old
+``RETIRED_SECONDS`` (ten minutes) after the switch, so a reader that has just read the old
 sidecar, or a caller holding its path, can still read it; a later write deletes it.  Should a
 reader still find its data file gone, it re-reads the sidecar and follows it to the new data.
 :func:`verify` detects a data file that was truncated or corrupted after it was written.
@@ -205,7 +205,7 @@ def write(path: str | PathLike[str], data: bytes, *, source_url: str, vintage: s
     ``check``), is renamed to its content-addressed name, and the sidecar pointing to it then
     replaces the old sidecar with :func:`os.replace`, which is the moment the entry changes.
     The rename, the sidecar switch and the clean-up of data files the entry no longer uses
-    (kept :data:`RETIRED_SECONDS` after they are replaced) happen under the entry's writer
+    (kept ``RETIRED_SECONDS`` after they are replaced) happen under the entry's writer
     lock, so concurrent writers take turns (the last one wins) and readers, who take no lock,
     see the old entry or the new one, complete.  On any exception (including one raised by
     ``check``) the temporary file is deleted and the old entry is left as it was.
@@ -297,7 +297,7 @@ def _remove_unused(entry: Path, *, keep: Path, previous: Path | None) -> None:
 
     Called under the writer lock.  A reader may have read the old sidecar just before the
     switch and not yet opened its data file, and a caller may hold its path; so the previous
-    data file is kept for :data:`RETIRED_SECONDS` (its modification time is set to the moment
+    data file is kept for ``RETIRED_SECONDS`` (its modification time is set to the moment
     it was retired), and deleted by a later write.
     """
     now = time.time()
