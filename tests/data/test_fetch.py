@@ -219,6 +219,11 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _listing(directory: Path) -> list[str]:
+    """Names in a cache directory, without the writers' lock files."""
+    return sorted(p.name for p in directory.iterdir() if not p.name.endswith(".lock"))
+
+
 def _only(kind: str, offset: int, action: str | int, times: int | None = None) -> Fault:
     """Fault for requests (kind, offset): the first ``times`` of them, or all if None."""
     def fault(k: str, o: int, n: int) -> str | int | None:
@@ -242,9 +247,11 @@ def test_happy_path_pages_caches_and_reads(soda, cache_path, expected):
     assert [o for k, o in soda.requests if k == "data"] == [0, 500, 1000]
     assert soda.count("meta") == 1
 
-    path = cache_path / CACHE_NAME
-    meta = json.loads(cache.sidecar_path(path).read_text())
-    assert sorted(p.name for p in cache_path.iterdir()) == [CACHE_NAME, CACHE_NAME + ".json"]
+    entry = cache_path / CACHE_NAME
+    meta = json.loads(cache.sidecar_path(entry).read_text())
+    path = cache_path / meta["file"]
+    assert meta["file"] == f"vsrr_{DATASET}-{_sha(path)[:16]}.csv"
+    assert _listing(cache_path) == [path.name, CACHE_NAME + ".json"]
     assert meta["sha256"] == _sha(path)
     assert meta["bytes"] == path.stat().st_size
     assert meta["rows"] == N_ROWS
@@ -255,8 +262,8 @@ def test_happy_path_pages_caches_and_reads(soda, cache_path, expected):
     assert datetime.fromisoformat(meta["fetched_at"]).utcoffset().total_seconds() == 0
     from odforecast import __version__
     assert meta["odforecast_version"] == __version__
-    assert frame.attrs["cache"] == meta
-    assert cache.verify(path) == meta
+    assert frame.attrs["cache"] == {**meta, "path": str(path)}
+    assert cache.verify(entry) == meta
     # the cached file holds every row once, under the SODA field names
     with open(path, newline="", encoding="utf-8") as fh:
         cached = list(csv.reader(fh))
@@ -266,8 +273,9 @@ def test_happy_path_pages_caches_and_reads(soda, cache_path, expected):
 
 def test_read_false_returns_the_cached_path(soda, cache_path):
     path = _fetch(soda, cache_path, read=False)
-    assert path == cache_path / CACHE_NAME
-    assert cache.verify(path)["rows"] == N_ROWS
+    meta = cache.verify(cache_path / CACHE_NAME)
+    assert path == cache_path / meta["file"] == cache.data_path(cache_path / CACHE_NAME)
+    assert meta["rows"] == N_ROWS and _sha(path) == meta["sha256"]
 
 
 # -- (b) retried failures ----------------------------------------------------------------------
@@ -312,8 +320,8 @@ def test_truncated_every_time_without_cache_fails_and_leaves_nothing(soda, cache
 
 def test_truncated_with_cache_warns_and_returns_cached_copy(soda, cache_path, expected):
     first = _fetch(soda, cache_path)
-    path = cache_path / CACHE_NAME
-    data, sidecar = path.read_bytes(), cache.sidecar_path(path).read_bytes()
+    path = cache.data_path(cache_path / CACHE_NAME)
+    data, sidecar = path.read_bytes(), cache.sidecar_path(cache_path / CACHE_NAME).read_bytes()
 
     soda.reset()
     soda.fault = _only("data", 500, "truncate")
@@ -325,9 +333,10 @@ def test_truncated_with_cache_warns_and_returns_cached_copy(soda, cache_path, ex
     assert frame.attrs["cache"] == first.attrs["cache"]
     assert soda.count("data", 500) == 2
     assert path.read_bytes() == data  # cache untouched
-    assert cache.sidecar_path(path).read_bytes() == sidecar
+    assert cache.sidecar_path(cache_path / CACHE_NAME).read_bytes() == sidecar
     assert _sha(path) == first.attrs["cache"]["sha256"]
-    assert len(list(cache_path.iterdir())) == 2
+    assert frame.attrs["cache"]["path"] == str(path)
+    assert _listing(cache_path) == [path.name, CACHE_NAME + ".json"]
 
 
 # -- (e) 404 -----------------------------------------------------------------------------------
@@ -396,6 +405,24 @@ def test_timeout_is_retried_then_fails_or_falls_back(soda, cache_path, expected)
     pd.testing.assert_frame_equal(frame, expected)
 
 
+def test_cache_attrs_name_the_cached_file_on_every_return_path(soda, cache_path):
+    # issue 13: `odforecast data fetch` printed "cached at ?" (no path in the attrs)
+    def check(frame: pd.DataFrame) -> dict[str, Any]:
+        info = frame.attrs["cache"]
+        path = Path(info["path"])
+        assert path.parent == cache_path and path.name == info["file"]
+        assert _sha(path) == info["sha256"] and info["vintage"] == VINTAGE
+        return info
+
+    fresh = check(_fetch(soda, cache_path))
+    soda.reset()
+    assert check(_fetch(soda, cache_path, refresh=False)) == fresh  # cached, no network
+    assert soda.count() == 0
+    soda.fault = _only("data", 0, "drop")
+    with pytest.warns(OdforecastWarning, match="using cached copy"):
+        assert check(_fetch(soda, cache_path, retries=0)) == fresh  # offline fallback
+
+
 # -- (h) refresh=False -------------------------------------------------------------------------
 
 
@@ -419,17 +446,18 @@ def test_refresh_false_without_cache_downloads(soda, cache_path, expected):
 
 def test_verify_detects_corruption_and_fetch_refetches(soda, cache_path, expected):
     _fetch(soda, cache_path)
-    path = cache_path / CACHE_NAME
+    entry = cache_path / CACHE_NAME
+    path = cache.data_path(entry)
     good = path.read_bytes()
 
     flipped = bytearray(good)
     flipped[len(good) // 2] ^= 0x01
     path.write_bytes(bytes(flipped))
     with pytest.raises(DataError, match="corrupted"):
-        cache.verify(path)
+        cache.verify(entry)
     path.write_bytes(good[:-10])
     with pytest.raises(DataError, match="truncated"):
-        cache.verify(path)
+        cache.verify(entry)
 
     path.write_bytes(bytes(flipped))
     soda.reset()
@@ -437,17 +465,22 @@ def test_verify_detects_corruption_and_fetch_refetches(soda, cache_path, expecte
     assert soda.count("data") == 3
     pd.testing.assert_frame_equal(frame, expected)
     assert path.read_bytes() == good
-    assert cache.verify(path)["sha256"] == _sha(path)
+    assert cache.verify(entry)["sha256"] == _sha(path)
 
 
 def test_corrupted_cache_is_not_a_fallback(soda, cache_path):
     _fetch(soda, cache_path)
-    path = cache_path / CACHE_NAME
+    path = cache.data_path(cache_path / CACHE_NAME)
     path.write_bytes(path.read_bytes()[:-100])
     soda.reset()
     soda.fault = _only("data", 0, "drop")
-    with pytest.raises(FetchError, match="the cached copy is unusable"):
+    with pytest.raises(FetchError, match="the cached copy is unusable") as info:
         _fetch(soda, cache_path, retries=1)
+    message = str(info.value)
+    # one sentence, no "there is the cached copy is unusable" (issue 13)
+    assert "there is the" not in message
+    assert "unreachable, and the cached copy is unusable (" in message
+    assert "truncated or modified" in message and str(path) in message
 
 
 # -- (j) no network client on import -----------------------------------------------------------
@@ -481,7 +514,7 @@ def test_pages_are_merged_by_column_name(soda, cache_path, expected):
     soda.fault = _only("data", 500, "reorder")  # reversed columns, footnote missing
     frame = _fetch(soda, cache_path)
     pd.testing.assert_frame_equal(frame, expected)
-    with open(cache_path / CACHE_NAME, newline="", encoding="utf-8") as fh:
+    with open(frame.attrs["cache"]["path"], newline="", encoding="utf-8") as fh:
         cached = list(csv.DictReader(fh))
     assert list(cached[0]) == soda.header
     footnotes = Counter(row["footnote"] == "" for row in cached)
@@ -498,14 +531,14 @@ def test_unreadable_download_never_replaces_the_cache(soda, cache_path):
 
     soda.reset()
     first = _fetch(soda, cache_path)
-    path = cache_path / CACHE_NAME
+    path = cache.data_path(cache_path / CACHE_NAME)
     data = path.read_bytes()
     soda.fault = _only("data", 0, "bad_value")
     with pytest.warns(OdforecastWarning, match="using cached copy.*cannot be read"):
         frame = _fetch(soda, cache_path)
     assert frame.attrs["cache"] == first.attrs["cache"]
     assert path.read_bytes() == data
-    assert len(list(cache_path.iterdir())) == 2
+    assert _listing(cache_path) == [path.name, CACHE_NAME + ".json"]
 
 
 def test_unreachable_server_message(cache_path):
@@ -513,7 +546,8 @@ def test_unreachable_server_message(cache_path):
     server = _QuietServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     port = server.server_address[1]
     server.server_close()
-    with pytest.raises(FetchError, match=r"connection failed.*offline.*no cached copy"):
+    with pytest.raises(FetchError, match=r"connection failed.*offline.*unreachable, and there "
+                                         r"is no cached copy in "):
         fetch_vsrr(cache_dir=cache_path, base_url=f"http://127.0.0.1:{port}", retries=1,
                    backoff=0, timeout=2.0)
 
@@ -547,15 +581,18 @@ def test_atomic_write_failure_keeps_old_file_and_leaves_no_temp(tmp_path):
     with pytest.raises(DataError, match="rejected"):
         cache.write(target, b"a\n2\n", source_url="u", vintage="2025-02-01", rows=1,
                     check=reject)
-    assert target.read_bytes() == b"a\n1\n"
+    assert cache.data_path(target).read_bytes() == b"a\n1\n"
     assert cache.verify(target) == meta
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv", "x.csv.json"]
+    assert _listing(tmp_path) == [meta["file"], "x.csv.json"]
 
 
 def test_verify_needs_the_sidecar(tmp_path):
     target = tmp_path / "x.csv"
     cache.write(target, b"a\n1\n", source_url="u", vintage="2025-01-01")
-    cache.sidecar_path(target).unlink()
+    cache.sidecar_path(target).unlink()  # the entry is gone (its data file is an orphan)
+    with pytest.raises(DataError, match="cached file not found"):
+        cache.verify(target)
+    target.write_bytes(b"a\n1\n")  # a data file of the previous layout, without its sidecar
     with pytest.raises(DataError, match="sidecar is missing"):
         cache.verify(target)
     with pytest.raises(DataError, match="not found"):

@@ -61,6 +61,7 @@ def _at(frame: pd.DataFrame, location: str, indicator: str, end: str, estimate: 
 
 def test_full_file_known_values(raw):
     frame = _read(raw(FULL))
+    assert schema.implausible(frame).empty  # no false x1000-outlier alarm on the real release
     assert _at(frame, "US", "synthetic_opioids", "2022-12-31", "reported") == 74_829
     assert _at(frame, "US", "all_drugs", "2022-12-31", "reported") == 109_413
     assert _at(frame, "US", "synthetic_opioids", "2022-12-31", "predicted") == 75_845
@@ -216,6 +217,15 @@ def test_line_numbers_follow_quoted_multiline_fields(raw, tmp_path):
     with pytest.raises(DataError) as info:
         read_vsrr(_write(tmp_path / "multi.csv", rows))
     assert info.value.row == 7
+
+
+def test_header_only_file_is_an_error(raw, tmp_path, data_error_at):
+    # issue 13: a header-only file returned an empty frame
+    header = raw(NATIONAL).read_text(encoding="utf-8").splitlines()[0]
+    for text in (header + "\n", header + "\n\n\n", header):
+        path = tmp_path / "vsrr_header_only_2025-07-16.csv"
+        path.write_text(text, encoding="utf-8")
+        data_error_at(read_vsrr, path, row=1, column=None, needle="no data rows")
 
 
 def test_bad_vintage_and_missing_file(raw, tmp_path):

@@ -37,6 +37,7 @@ __all__ = [
     "read_table",
     "require_columns",
     "validated",
+    "warn_implausible",
 ]
 
 PathArg = str | PathLike[str]
@@ -488,7 +489,7 @@ def validated(frame: pd.DataFrame, lines: np.ndarray | Sequence[int] | Callable[
         The schema's error, with ``row`` and ``column`` translated when it has a row.
     """
     try:
-        return schema.validate(frame, origin=str(path) if origin is None else origin)
+        out = schema.validate(frame, origin=str(path) if origin is None else origin)
     except DataError as err:
         if err.row is None:
             raise
@@ -502,6 +503,61 @@ def validated(frame: pd.DataFrame, lines: np.ndarray | Sequence[int] | Callable[
             column = err.column
         raise DataError(err.reason, path=_path_at(path, pos), row=row, column=column,
                         hint=err.hint) from None
+    warn_implausible(out, lines, path, columns=columns)
+    return out
+
+
+def warn_implausible(frame: pd.DataFrame,
+                     lines: np.ndarray | Sequence[int] | Callable[[int], int],
+                     path: PathArg | np.ndarray, *,
+                     columns: Mapping[str, str] | Callable[[str | None, int], str | None]
+                     | None = None, shown: int = 5) -> None:
+    """Warn about values far outside their series' range (see :func:`schema.implausible`).
+
+    Nothing is dropped or changed; the warning names the file, line, source column, location,
+    indicator, period and value of each (the first ``shown`` of them) and says what to do.
+
+    Parameters
+    ----------
+    frame
+        The validated tidy frame read from the file.
+    lines, path, columns
+        As for :func:`validated`: each row's file line, the file (or each row's file) and the
+        source column of ``value``.
+    shown
+        How many values the warning lists.
+
+    Warns
+    -----
+    odforecast.OdforecastWarning
+        If any value is implausible.
+    """
+    from odforecast._warnings import warn
+
+    found = schema.implausible(frame)
+    if found.empty:
+        return
+    described = []
+    for pos, value, reference in found[["position", "value", "reference"]].head(shown).itertuples(
+            index=False):
+        pos = int(pos)
+        row = frame.iloc[pos]
+        line = lines(pos) if callable(lines) else int(lines[pos])
+        column = (columns("value", pos) if callable(columns)
+                  else (columns or {}).get("value", "value"))
+        period = (f"{row['period_start']:%Y-%m-%d} to {row['period_end']:%Y-%m-%d}")
+        described.append(
+            f"{_path_at(path, pos)}, row {line}, column {column!r}: {row['location']} "
+            f"{row['indicator']} ({row['estimate']}), {period}: {value:,.0f} {row['unit']} is "
+            f"{value / max(reference, 1.0):,.0f} times the median of its neighbouring periods "
+            f"({reference:,.0f})")
+    if len(found) > shown:
+        described.append(f"and {len(found) - shown} more")
+    warn(
+        f"{len(found)} implausible value{'s' if len(found) > 1 else ''}: "
+        + "; ".join(described)
+        + ". Check them against the publisher's data: a typo such as 4,123,000 for 4,123 "
+          "looks like this. The values are kept as read; correct the file if they are wrong.")
 
 
 def _path_at(path: PathArg | np.ndarray, pos: int) -> PathArg:

@@ -206,14 +206,31 @@ def _soda_vintage(base_url: str, dataset_id: str, *, timeout: float, retries: in
     return today, f"vintage unknown, set to the download date: {problem}"
 
 
-def _use_cached(path: Path, meta: dict[str, Any], read: bool) -> pd.DataFrame | Path:
-    if not read:
-        return path
+def _cache_info(meta: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``frame.attrs["cache"]``: the sidecar plus ``path``, the cached data file."""
+    return {**meta, "path": str(path)}
+
+
+def _use_cached(target: Path, read: bool) -> tuple[pd.DataFrame | Path, dict[str, Any]]:
+    """The verified cached copy of entry ``target`` (its path, or its parsed frame), and its
+    sidecar."""
     from odforecast.data.vsrr import read_vsrr
 
-    frame = read_vsrr(path, vintage=meta["vintage"])
-    frame.attrs["cache"] = meta
-    return frame
+    for _ in range(3):
+        meta = _cache.verify(target)
+        path = _cache.data_path(target, meta)
+        if not read:
+            return path, meta
+        try:
+            frame = read_vsrr(path, vintage=meta["vintage"])
+        except DataError:
+            if path.exists():
+                raise
+            continue  # a concurrent download replaced the entry meanwhile: read the new one
+        frame.attrs["cache"] = _cache_info(meta, path)
+        return frame, meta
+    raise DataError("the cached copy kept changing while it was being read", path=target,
+                    hint="another process is downloading it; try again when it has finished")
 
 
 def fetch_vsrr(*, cache_dir: str | PathLike[str] | None = None,
@@ -227,9 +244,10 @@ def fetch_vsrr(*, cache_dir: str | PathLike[str] | None = None,
     (``$limit``/``$offset``, ordered by ``:id``) until a page has fewer than ``page_size`` rows,
     merges the pages by column name, and takes the vintage from the dataset's metadata
     (``{base_url}/api/views/{dataset_id}.json``, ``rowsUpdatedAt``; if that fails the vintage
-    is the download date and the sidecar's ``note`` says so).  The CSV is stored atomically as
-    ``vsrr_{dataset_id}.csv`` in the cache with a JSON sidecar (see
-    :mod:`odforecast.data.cache`), then parsed with :func:`odforecast.data.vsrr.read_vsrr`.
+    is the download date and the sidecar's ``note`` says so).  The CSV is parsed with
+    :func:`odforecast.data.vsrr.read_vsrr` and stored as the cache entry ``vsrr_{dataset_id}.csv``
+    (a content-addressed data file and its JSON sidecar, switched atomically under a writer
+    lock, so concurrent downloads and readers are safe; see :mod:`odforecast.data.cache`).
 
     Connection errors, timeouts, HTTP 5xx and 429, and truncated or malformed pages are retried
     with exponential backoff; other HTTP errors are not retried.  If the download fails and a
@@ -260,9 +278,12 @@ def fetch_vsrr(*, cache_dir: str | PathLike[str] | None = None,
     Returns
     -------
     pandas.DataFrame or pathlib.Path
-        The tidy frame (``frame.attrs["cache"]`` holds the sidecar: checksum, size, rows,
-        source URL, fetched_at, vintage, odforecast version, note), or the cached file's path
-        when ``read=False``.
+        The tidy frame, or the cached data file's path when ``read=False``.  Whether the data
+        was downloaded now, taken from the cache (``refresh=False``) or from the cache after a
+        failed download, ``frame.attrs["cache"]`` holds the sidecar (``file``, checksum,
+        size, rows, source URL, ``fetched_at``, ``vintage``, odforecast version, note) and
+        ``path``, the cached data file.  The path stays valid until a later download replaces
+        the entry.
 
     Raises
     ------
@@ -298,9 +319,9 @@ def fetch_vsrr(*, cache_dir: str | PathLike[str] | None = None,
     resource = f"{base_url}/resource/{dataset_id}.csv"
     policy = {"timeout": timeout, "retries": retries, "backoff": backoff}
 
-    if not refresh and target.exists():
+    if not refresh and _cache.exists(target):
         with contextlib.suppress(DataError):  # unusable copy: fetch a fresh one below
-            return _use_cached(target, _cache.verify(target), read)
+            return _use_cached(target, read)[0]
 
     try:
         data, rows, n_pages = _download_soda_csv(resource, page_size=page_size, **policy)
@@ -327,22 +348,24 @@ def fetch_vsrr(*, cache_dir: str | PathLike[str] | None = None,
     except (_UnavailableError, DataError) as exc:
         failure = exc
     else:
+        path = _cache.data_path(target, meta)
         if not read:
-            return target
+            return path
         frame = parsed[0]
-        frame.attrs["cache"] = meta
+        frame.attrs["cache"] = _cache_info(meta, path)
         return frame
 
     try:
-        cached = _cache.verify(target)
+        result, cached = _use_cached(target, read)
     except DataError as bad:
-        cache_problem = (f"no cached copy in {directory}" if not target.exists()
+        cache_problem = (f"there is no cached copy in {directory}"
+                         if not _cache.exists(target)
                          else f"the cached copy is unusable ({bad})")
     else:
         warn(
             f"using cached copy from {cached['fetched_at'][:10]}, vintage {cached['vintage']}: "
             f"{failure}")
-        return _use_cached(target, cached, read)
+        return result
     if isinstance(failure, DataError):
         raise failure
     if not failure.offline:
@@ -350,5 +373,4 @@ def fetch_vsrr(*, cache_dir: str | PathLike[str] | None = None,
                  f"and dataset_id {dataset_id!r})")
     else:
         cause = f"The machine may be offline or {base_url} unreachable"
-    raise FetchError(f"{failure}. {cause}, and there is {cache_problem}. {_OFFLINE_HINT}"
-                     ) from None
+    raise FetchError(f"{failure}. {cause}, and {cache_problem}. {_OFFLINE_HINT}") from None

@@ -54,6 +54,7 @@ __all__ = [
     "Indicator",
     "dimensions",
     "from_records",
+    "implausible",
     "period_bounds",
     "validate",
 ]
@@ -270,6 +271,10 @@ def validate(frame: pd.DataFrame, *, origin: str = "<frame>") -> pd.DataFrame:
     for column in ("location", "indicator", "frequency", "estimate", "unit", "flag", "source",
                    "vintage", *dims):
         values = out[column]
+        # One C-level pass over the column; the per-value check only locates a bad value.
+        if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+            out[column] = values.astype(object)
+            continue
         bad = ~values.map(lambda v: isinstance(v, str))
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
@@ -289,7 +294,7 @@ def validate(frame: pd.DataFrame, *, origin: str = "<frame>") -> pd.DataFrame:
     _check_members(out, "flag", origin,
                    lambda f: f == "" or all(part in FLAGS for part in f.split(";")),
                    f"unknown flag; expected '' or ';'-joined names from {sorted(FLAGS)}")
-    expected_unit = out["indicator"].map(lambda name: INDICATORS[name].unit)
+    expected_unit = out["indicator"].map({name: spec.unit for name, spec in INDICATORS.items()})
     _check_mask(out, out["unit"] != expected_unit, "unit", origin,
                 lambda pos: f"indicator {out.loc[pos, 'indicator']!r} is measured in "
                             f"{expected_unit.iloc[pos]!r}")
@@ -384,3 +389,81 @@ def _check_periods(out: pd.DataFrame, origin: str) -> None:
                 lambda pos: f"a {freq.iloc[pos]} period starting {start.iloc[pos].date()} must "
                             f"end on {expected_end.iloc[pos].date()}, got {end.iloc[pos].date()} "
                             "(flag 'partial_period' marks a period that is not yet complete)")
+
+
+#: A value more than this many times the median of its neighbouring periods is implausible,
+#: by unit...  Deaths and populations change slowly; forensic lab reports and seizure events
+#: have real bursts (NFLIS: Illinois' 2006 fentanyl outbreak is 39x its neighbours, Ohio's
+#: 2017 analogue wave 84x).  Seizure weights (lbs) are not checked: one bust can weigh 20,000
+#: times a month's usual total (CBP, April 2026), as large as any typo.
+OUTLIER_RATIO: dict[str, float] = {"deaths": 20.0, "persons": 20.0, "reports": 200.0,
+                                   "events": 200.0}
+#: ...if it is also at least this large (a x1000 typo of any count of 1 or more reaches it; a
+#: small series going from 0 or 1 to a few dozen is real).
+OUTLIER_FLOOR = 1000.0
+#: Neighbouring periods on each side whose median is the reference.
+OUTLIER_NEIGHBOURS = 3
+
+
+def implausible(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values far outside their own series' range, such as a x1000 typo (4,123,000 for 4,123).
+
+    A series is one location, indicator, frequency, estimate and set of dimension values,
+    ordered by period.  A value is implausible when it is at least :data:`OUTLIER_FLOOR` and
+    more than :data:`OUTLIER_RATIO` times (20 for deaths and populations, 200 for lab reports
+    and seizure events) the median of the (up to) :data:`OUTLIER_NEIGHBOURS` known values on
+    each side of it, at least two of them known.  Percentages (bounded) and seizure weights
+    (heavy-tailed) are not checked, nor are censored or missing values.
+    Nothing is changed: this only finds them (the readers warn about them).
+
+    Parameters
+    ----------
+    frame
+        A frame in the tidy schema (validated).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per implausible value, in frame order: ``position`` (0-based row of
+        ``frame``), ``value``, ``reference`` (the neighbours' median) and ``ratio``.
+
+    Examples
+    --------
+    >>> frame = from_records([{"location": "US-OH", "indicator": "all_drugs",
+    ...     "frequency": "annual", "period_start": f"{y}-01-01", "period_end": f"{y}-12-31",
+    ...     "value": v, "unit": "deaths", "source": "x", "vintage": "2025-01-01"}
+    ...     for y, v in zip(range(2015, 2021), [3050, 4329, 5232, 3980000, 4028, 5204])])
+    >>> implausible(frame)
+       position      value  reference   ratio
+    0         3  3980000.0     4329.0  919.38
+    """
+    empty = pd.DataFrame({"position": pd.Series(dtype=int), "value": pd.Series(dtype=float),
+                          "reference": pd.Series(dtype=float), "ratio": pd.Series(dtype=float)})
+    value = frame["value"].to_numpy(dtype=float)
+    ratio = frame["unit"].map(OUTLIER_RATIO).to_numpy(dtype=float)
+    checked = np.isfinite(value) & np.isfinite(ratio)
+    if not (checked & (value >= OUTLIER_FLOOR)).any():
+        return empty
+    series = ["location", "indicator", "frequency", "estimate", "unit", *dimensions(frame)]
+    group = frame.groupby(series, sort=False, dropna=False).ngroup().to_numpy()
+    order = np.lexsort((frame["period_end"].to_numpy(), group))
+    group, v, ratio = group[order], np.where(checked, value, np.nan)[order], ratio[order]
+    n = len(v)
+    neighbours = np.full((n, 2 * OUTLIER_NEIGHBOURS), np.nan)
+    for k in range(1, OUTLIER_NEIGHBOURS + 1):
+        same = group[k:] == group[:-k] if k < n else np.zeros(0, dtype=bool)
+        neighbours[k:, 2 * k - 2] = np.where(same, v[:-k], np.nan)  # k periods before
+        neighbours[:-k, 2 * k - 1] = np.where(same, v[k:], np.nan)  # k periods after
+    known = np.isfinite(neighbours).sum(axis=1)
+    candidate = (v >= OUTLIER_FLOOR) & (known >= 2)
+    if not candidate.any():
+        return empty
+    reference = np.full(n, np.nan)
+    reference[candidate] = np.nanmedian(neighbours[candidate], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flagged = candidate & (v > ratio * np.maximum(reference, 1.0))
+    positions = order[flagged]
+    out = pd.DataFrame({"position": positions, "value": v[flagged],
+                        "reference": reference[flagged],
+                        "ratio": np.round(v[flagged] / np.maximum(reference[flagged], 1.0), 2)})
+    return out.sort_values("position", ignore_index=True)

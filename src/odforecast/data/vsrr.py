@@ -184,7 +184,8 @@ def read_vsrr(path: str | PathLike[str], *, vintage: str | None = None) -> pd.Da
         name, for: a missing or renamed column, a non-numeric or negative value, a blank value
         no footnote explains (files without a footnote column explain none), an unknown month
         name, a year outside 1900-2100, a period other than "12 month-ending", an unknown
-        indicator label or state code, or a duplicated state x month x indicator row.
+        indicator label or state code, a duplicated state x month x indicator row, or a file
+        with a header but no data rows.
 
     Examples
     --------
@@ -245,6 +246,9 @@ def read_vsrr(path: str | PathLike[str], *, vintage: str | None = None) -> pd.Da
     while n and blank_row[n - 1]:
         n -= 1
     raw = raw.iloc[:n].reset_index(drop=True)
+    if n == 0:
+        raise DataError("no data rows: the file has a header but no data", path=origin, row=1,
+                        hint="download the file again, or check that the export is complete")
     lines = _Lines(text, n)
 
     def fail(mask: np.ndarray | pd.Series, key: str | None, message: str,
@@ -336,10 +340,7 @@ def read_vsrr(path: str | PathLike[str], *, vintage: str | None = None) -> pd.Da
     if vintage is None:
         vintage = _vintage_from_name(path)
     if vintage is None:
-        vintage = str(period_end.max().date()) if n else ""
-        if not vintage:
-            raise DataError("no data rows and no date in the file name to take the vintage "
-                            "from", path=origin, hint="pass vintage='YYYY-MM-DD'")
+        vintage = str(period_end.max().date())
 
     def explain_blank(blank: np.ndarray, key: str, skip: np.ndarray) -> None:
         unexplained = blank & ~suppressed & ~not_shown & ~skip

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.data import schema
-from odforecast.data._parsing import MONTHS, open_text, parse_count, validated
+from odforecast.data._parsing import MONTHS, parse_count, validated
 from odforecast.data.locations import us_code_from_fips, us_code_from_name
 from odforecast.errors import DataError
 
@@ -184,13 +184,168 @@ def _mcd_value(parameters: dict[str, str]) -> str | None:
     return " ".join(values) if values else None
 
 
-def _read_text(path: Path) -> str:
+_FOOTER = re.compile(rb'^[ \t]*"?[ \t]*---[ \t]*"?[ \t]*(?:[\t,]|\r?$)', re.MULTILINE)
+
+
+class _Table:
+    """The table of an export, parsed at once: one categorical column per field position.
+
+    Cells are kept as codes into their column's distinct values (stripped of white space), so
+    a check or a conversion runs once per distinct value (or combination of values), not once
+    per row; a 200 MB export has a few thousand distinct values per column.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.n = len(frame)
+        self.codes: list[np.ndarray] = []
+        self.uniques: list[np.ndarray] = []
+        for j in frame.columns:
+            categorical = frame[j].astype("category")
+            values = [str(v).strip() for v in categorical.cat.categories]
+            codes = categorical.cat.codes.to_numpy()
+            if (codes < 0).any():  # a field missing from a short row reads as ""
+                codes = np.where(codes < 0, len(values), codes)
+                values.append("")
+            self.uniques.append(np.asarray(values, dtype=object))
+            self.codes.append(codes)
+
+    def is_empty(self, j: int) -> np.ndarray:
+        return (self.uniques[j] == "")[self.codes[j]]
+
+    def strings(self, j: int, rows: np.ndarray) -> np.ndarray:
+        return self.uniques[j][self.codes[j][rows]]
+
+    def row(self, i: int) -> list[str]:
+        return [u[c[i]] for u, c in zip(self.uniques, self.codes, strict=True)]
+
+
+def _find_footer(data: bytes, start: int) -> re.Match[bytes] | None:
+    """The footer's first ``---`` line at or after ``start``; :meth:`bytes.find` skips ahead
+    to each ``---`` (a regular expression tried at every line start is slow on 200 MB)."""
+    at = data.find(b"---", start)
+    while at >= 0:
+        line_start = data.rfind(b"\n", start, at) + 1 if at > start else start
+        line_start = max(line_start, start)
+        match = _FOOTER.match(data, line_start)
+        if match:
+            return match
+        at = data.find(b"---", at + 3)
+    return None
+
+
+def _read_bytes(path: Path) -> tuple[bytes, str]:
+    """The file's bytes (without a byte order mark, line ends ``\n`` or ``\r\n``) and encoding."""
+    if not path.is_file():
+        raise DataError("file not found", path=path, hint="check the path")
+    data = path.read_bytes()
     try:
-        return open_text(path, encoding="utf-8-sig")
-    except DataError as err:
-        if "not a utf-8" not in err.reason:
-            raise
-        return open_text(path, encoding="cp1252")
+        data.decode("utf-8")  # checked only; the table is decoded by the CSV parser
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        try:
+            data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"not a cp1252 text file ({exc.reason} at byte {exc.start})",
+                            path=path) from None
+        encoding = "cp1252"
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):  # old Mac line ends
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data, encoding
+
+
+def _read_table(path: Path, origin: str) -> tuple[list[str], str, _Table, np.ndarray,
+                                                   np.ndarray, list[str] | None]:
+    """Header, delimiter, the table, its non-blank rows, each table row's file line, and the
+    footer lines (None without a footer)."""
+    data, encoding = _read_bytes(path)
+    end = data.find(b"\n")
+    first = (data if end < 0 else data[:end]).decode(encoding).rstrip("\r")
+    if not first.strip():
+        raise DataError("empty file; expected a WONDER export with a header line",
+                        path=origin, row=1)
+    delimiter = "\t" if "\t" in first else ","
+    header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+    body_start = len(data) if end < 0 else end + 1
+    match = _find_footer(data, body_start)
+    body_end = match.start() if match else len(data)
+    footer = (data[body_end:].decode(encoding).splitlines()[1:] if match else None)
+    body = data[body_start:body_end]
+    del data
+
+    width = len(header)
+    while True:
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(body), sep=delimiter, header=None, names=range(width),
+                dtype="category", na_filter=False, keep_default_na=False,
+                skip_blank_lines=False, encoding=encoding, engine="c", index_col=False)
+            break
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame({j: pd.Series(dtype="category") for j in range(width)})
+            break
+        except pd.errors.ParserError as exc:
+            wider = re.search(r"Expected \d+ fields in line \d+, saw (\d+)", str(exc))
+            if wider is None or int(wider.group(1)) <= width:
+                raise DataError(f"not a readable export ({str(exc).strip()})",
+                                path=origin) from None
+            width = max(line.count(delimiter.encode()) for line in body.split(b"\n")) + 1
+    table = _Table(frame)
+
+    def records() -> list[list[str]]:
+        return list(csv.reader(io.StringIO(body.decode(encoding), newline=""),
+                               delimiter=delimiter))
+
+    n_lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
+    if table.n == n_lines:
+        lines = np.arange(2, table.n + 2)
+    else:  # a quoted field spans lines: find where each record starts
+        reader = csv.reader(io.StringIO(body.decode(encoding), newline=""), delimiter=delimiter)
+        starts, previous = [], 0
+        for _record in reader:
+            starts.append(previous + 2)
+            previous = reader.line_num
+        lines = np.asarray(starts[:table.n], dtype=int)
+
+    blank = np.ones(table.n, dtype=bool)
+    for j in range(len(table.codes)):
+        blank &= table.is_empty(j)
+    extra = np.zeros(table.n, dtype=bool)
+    for j in range(len(header), len(table.codes)):
+        extra |= ~table.is_empty(j)
+    extra &= ~blank
+    if extra.any():  # rare: count the fields of the offending record as the csv module does
+        i = int(np.flatnonzero(extra)[0])
+        fields = len(records()[i])
+        raise DataError(f"{fields} fields but the header has {len(header)}", path=origin,
+                        row=int(lines[i]))
+    keep = np.flatnonzero(~blank)
+    return header, delimiter, table, keep, lines, footer
+
+
+def _per_combo(table: _Table, columns: list[int], rows: np.ndarray,
+               func) -> tuple[np.ndarray, np.ndarray]:
+    """``func(*cells)`` called once per distinct combination of the cells in ``columns`` on
+    ``rows``: the results (an object array) and, for each row, the index of its result."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    bound = 1
+    for j in columns:
+        size = len(table.uniques[j])
+        if bound * size >= 2**62:  # renumber the combinations seen so far
+            key = pd.factorize(key)[0].astype(np.int64)
+            bound = int(key.max()) + 1
+        key = key * size + table.codes[j][rows]
+        bound *= size
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    results = np.empty(len(first), dtype=object)
+    for u, i in enumerate(first):
+        results[u] = func(*(table.uniques[j][table.codes[j][rows[i]]] for j in columns))
+    return results, inverse.reshape(-1)
+
+
+def _distinct(table: _Table, j: int, rows: np.ndarray) -> list[str]:
+    """The distinct cells of column ``j`` on ``rows``."""
+    return list(table.uniques[j][np.unique(table.codes[j][rows])])
 
 
 def read_wonder(
@@ -259,7 +414,9 @@ def read_wonder(
     odforecast.DataError
         With ``row`` = 1-based file line and ``column`` = the file's column name, for a
         missing ``Deaths`` column, a count that is neither a whole number nor "Suppressed",
-        an impossible year or month, an unknown state, duplicated rows; and when the indicator
+        an impossible year or month, an unknown state, a state name that is not the state of
+        its FIPS code (both named), duplicated rows, a file with no data rows (a header only,
+        or only WONDER's "Total" rows); and when the indicator
         or the vintage cannot be determined, or the query combines MCD codes with AND
         (co-involvement such as cocaine AND fentanyl has no schema indicator).
 
@@ -287,36 +444,8 @@ def read_wonder(
         raise DataError(f"vintage must be an ISO date 'YYYY-MM-DD', got {vintage!r}",
                         path=origin)
 
-    text = _read_text(path)
-    raw_lines = text.splitlines()
-    if not raw_lines or not raw_lines[0].strip():
-        raise DataError("empty file; expected a WONDER export with a header line",
-                        path=origin, row=1)
-    delimiter = "\t" if "\t" in raw_lines[0] else ","
-
-    # -- table ----------------------------------------------------------------------------
-    reader = csv.reader(io.StringIO("\n".join(raw_lines)), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    rows: list[list[str]] = []
-    row_lines: list[int] = []
-    footer_start = len(raw_lines)
-    previous = 1
-    for record in reader:
-        start = previous + 1
-        previous = reader.line_num
-        cells = [c.strip() for c in record]
-        if cells and cells[0].strip('"') == "---":
-            footer_start = start - 1
-            break
-        if not any(cells):
-            continue
-        if len(cells) > len(header) and any(cells[len(header):]):
-            raise DataError(f"{len(cells)} fields but the header has {len(header)}",
-                            path=origin, row=start)
-        rows.append(cells + [""] * (len(header) - len(cells)))
-        row_lines.append(start)
-    footer = (_parse_footer(raw_lines[footer_start + 1:], delimiter)
-              if footer_start < len(raw_lines) else None)
+    header, _delimiter, table, keep, file_lines, footer_lines = _read_table(path, origin)
+    footer = _parse_footer(footer_lines, _delimiter) if footer_lines is not None else None
 
     named = {name: i for i, name in reversed(list(enumerate(header))) if name}
     if "Deaths" not in named:
@@ -325,12 +454,20 @@ def read_wonder(
                         hint="expected a CDC WONDER export (Notes, grouping columns, Deaths, "
                              "Population, rates)")
 
-    def cell(row: list[str], name: str) -> str:
-        return row[named[name]] if name in named else ""
-
     # drop WONDER totals
-    data = [(r, line) for r, line in zip(rows, row_lines, strict=True)
-            if cell(r, "Notes") != "Total"]
+    if "Notes" in named:
+        keep = keep[table.strings(named["Notes"], keep) != "Total"]
+    if not len(keep):
+        raise DataError("no data rows: the file has a header but no data (WONDER's 'Total' "
+                        "rows are not data)", path=origin, row=1,
+                        hint="re-run the WONDER query, or check that the export is complete")
+    lines_out = file_lines[keep]
+
+    def strings(name: str) -> np.ndarray:
+        """The stripped cells of column ``name`` on the data rows ("" if there is none)."""
+        if name not in named:
+            return np.full(len(keep), "", dtype=object)
+        return table.strings(named[name], keep)
 
     # -- footer-derived metadata ------------------------------------------------------------
     parameters = footer["parameters"] if footer else {}
@@ -362,27 +499,31 @@ def read_wonder(
             path=origin, column="MCD - ICD-10 Codes",
             hint="export one query per drug (a single MCD code or an OR list) instead")
 
-    row_indicators: list[str]
+    row_indicators: np.ndarray | str
     if indicator is not None:
         if mcd_column is not None:
-            distinct = {cell(r, mcd_column) for r, _ in data}
+            distinct = set(_distinct(table, named[mcd_column], keep))
             if len(distinct) > 1:
                 raise DataError(f"indicator={indicator!r} given, but the file has several MCD "
                                 f"codes ({', '.join(sorted(distinct))})", path=origin,
                                 column=mcd_column, hint="leave indicator=None to map each code")
-        row_indicators = [indicator] * len(data)
+        row_indicators = indicator
         mcd_label = mcd_value and ",".join(_codes(mcd_value))
     elif mcd_column is not None:
-        row_indicators = []
-        for r, line in data:
-            code = cell(r, mcd_column)
-            mapped = MCD_INDICATORS.get(frozenset(_codes(code)))
-            if mapped is None:
-                raise DataError(f"multiple-cause code {code!r} has no schema indicator; known: "
-                                f"{_known_codes()}", path=origin, row=line, column=mcd_column,
-                                hint="pass indicator= to name the counts")
-            row_indicators.append(mapped)
-        mcd_label = ",".join(sorted({c for r, _ in data for c in _codes(cell(r, mcd_column))}))
+        indicators, indicator_of = _per_combo(
+            table, [named[mcd_column]], keep,
+            lambda code: MCD_INDICATORS.get(frozenset(_codes(code))))
+        mapped = indicators[indicator_of]
+        unknown = pd.isna(mapped)
+        if unknown.any():
+            pos = int(np.flatnonzero(unknown)[0])
+            code = strings(mcd_column)[pos]
+            raise DataError(f"multiple-cause code {code!r} has no schema indicator; known: "
+                            f"{_known_codes()}", path=origin, row=int(lines_out[pos]),
+                            column=mcd_column, hint="pass indicator= to name the counts")
+        row_indicators = mapped
+        mcd_label = ",".join(sorted({c for v in _distinct(table, named[mcd_column], keep)
+                                     for c in _codes(v)}))
     else:
         mcd_label = None
         if mcd_value is not None:
@@ -402,7 +543,7 @@ def read_wonder(
             raise DataError("cannot infer the indicator: no 'Multiple Cause of death Code' "
                             "column and no MCD or overdose restriction in a footer",
                             path=origin, hint="pass indicator= (e.g. indicator='heroin')")
-        row_indicators = [inferred] * len(data)
+        row_indicators = inferred
 
     # -- columns --------------------------------------------------------------------------
     location_column = next((c for c in _LOCATION_COLUMNS if c in named), None)
@@ -429,42 +570,104 @@ def read_wonder(
                         hint="re-run the WONDER query with Group By Year (or Month)")
     frequency = "monthly" if has_month else "annual"
 
-    records: list[dict[str, Any]] = []
-    lines_out: list[int] = []
-    for (r, line), row_indicator in zip(data, row_indicators, strict=True):
-        year, month = _row_period(r, line, cell, named, has_month, origin)
-        start, end = schema.period_bounds(frequency, year, month)
-        labels = f"{cell(r, 'Year')} {cell(r, 'Month')}".lower()
-        deaths_text = cell(r, "Deaths")
-        censored = deaths_text.lower() == "suppressed"
-        value = np.nan if censored else parse_count(deaths_text, path=origin, row=line,
-                                                    column="Deaths")
-        unreliable = any(cell(r, c).lower() == "unreliable" for c in rate_columns)
-        record: dict[str, Any] = {
-            "location": _row_location(r, line, cell, location_column, origin),
-            "indicator": row_indicator,
-            "frequency": frequency,
-            "period_start": start,
-            "period_end": end,
-            "estimate": "reported",
-            "value": value,
-            "unit": "deaths",
-            "censored": censored,
-            "censor_upper": _CENSOR_UPPER if censored else np.nan,
-            "provisional": "(provisional" in labels,
-            "flag": "unreliable" if unreliable else "",
-        }
-        for tidy, name in dimension_columns.items():
-            record[tidy] = cell(r, name)
-        records.append(record)
-        lines_out.append(line)
+    # -- values, once per distinct cell or combination of cells -----------------------------
+    # Each check is the row-by-row function of the previous reader, applied to every distinct
+    # combination of the cells it reads; an error is raised at the first data row (in file
+    # order) that has one, checking the period, then the count, then the location, as before.
+    def positions(*names: str) -> list[int]:
+        return [named[name] for name in names if name in named]
+
+    def as_row(names: tuple[str, ...], values: tuple[str, ...]) -> tuple[list[str], Any]:
+        row = dict(zip(names, values, strict=True))
+        return [], lambda _row, name: row.get(name, "")
+
+    time_names = tuple(n for n in ("Year", "Year Code", "Month", "Month Code") if n in named)
+
+    def period(*values: str) -> tuple[int, int, bool] | DataError:
+        row, cell = as_row(time_names, values)
+        try:
+            year, month = _row_period(row, 0, cell, named, has_month, origin)
+        except DataError as err:
+            return err
+        labels = f"{cell(row, 'Year')} {cell(row, 'Month')}".lower()
+        return year, month, "(provisional" in labels
+
+    def count(text: str) -> float | DataError:
+        if text.lower() == "suppressed":
+            return np.nan
+        try:
+            return parse_count(text, path=origin, row=0, column="Deaths")
+        except DataError as err:
+            return err
+
+    place_names = (() if location_column is None else
+                   tuple(n for n in (location_column, f"{location_column} Code") if n in named))
+
+    def place(*values: str) -> str | DataError:
+        row, cell = as_row(place_names, values)
+        try:
+            return _row_location(row, 0, cell, location_column, origin)
+        except DataError as err:
+            return err
+
+    periods, period_of = _per_combo(table, positions(*time_names), keep, period)
+    deaths, count_of = _per_combo(table, positions("Deaths"), keep, count)
+    places, place_of = (_per_combo(table, positions(*place_names), keep, place)
+                        if location_column is not None
+                        else (np.array(["US"], dtype=object), np.zeros(len(keep), dtype=int)))
+
+    def failed(results: np.ndarray, of: np.ndarray) -> np.ndarray:
+        return np.array([isinstance(v, DataError) for v in results], dtype=bool)[of]
+
+    checks = [(periods, period_of), (deaths, count_of), (places, place_of)]
+    bad = [failed(results, of) for results, of in checks]
+    if (bad[0] | bad[1] | bad[2]).any():
+        pos = int(np.flatnonzero(bad[0] | bad[1] | bad[2])[0])
+        err = next(results[of[pos]] for (results, of), b in zip(checks, bad, strict=True)
+                   if b[pos])
+        raise DataError(err.reason, path=origin, row=int(lines_out[pos]), column=err.column,
+                        hint=err.hint)
+
+    year = np.array([p[0] for p in periods], dtype=int)[period_of]
+    month = np.array([p[1] for p in periods], dtype=int)[period_of]
+    provisional = np.array([p[2] for p in periods], dtype=bool)[period_of]
+    ym = year * 100 + month
+    month_keys, month_codes = np.unique(ym, return_inverse=True)
+    bounds = [schema.period_bounds(frequency, int(k) // 100, int(k) % 100) for k in month_keys]
+    period_start = np.array([b[0] for b in bounds], dtype="datetime64[ns]")[month_codes]
+    period_end = np.array([b[1] for b in bounds], dtype="datetime64[ns]")[month_codes]
+    deaths = deaths.astype(float)[count_of]
+    places = places[place_of]
+    value = deaths.astype(float)
+    censored = np.isnan(value)
+    unreliable = np.zeros(len(keep), dtype=bool)
+    for name in rate_columns:
+        j = named[name]
+        marked = np.array([v.lower() == "unreliable" for v in table.uniques[j]], dtype=bool)
+        unreliable |= marked[table.codes[j][keep]]
+
+    data = {
+        "location": places,
+        "indicator": row_indicators,
+        "frequency": frequency,
+        "period_start": period_start,
+        "period_end": period_end,
+        "estimate": "reported",
+        "value": value,
+        "unit": "deaths",
+        "censored": censored,
+        "censor_upper": np.where(censored, _CENSOR_UPPER, np.nan),
+        "provisional": provisional,
+        "flag": np.where(unreliable, "unreliable", "").astype(object),
+    }
+    for tidy, name in dimension_columns.items():
+        data[tidy] = strings(name)
+    columns = [*schema.COLUMNS, *dimension_columns]
+    frame = pd.DataFrame(data, columns=columns)
 
     dataset = footer["dataset"] if footer else None
     described = CASE_DEFINITIONS[case] + (f", MCD {mcd_label}" if mcd_label else "")
     source = f"CDC WONDER {dataset or 'Multiple Cause of Death'} ({described})"
-    columns = [*schema.COLUMNS, *dimension_columns]
-    frame = pd.DataFrame.from_records(records, columns=columns) if records else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in columns})
     frame["source"] = source
     frame["vintage"] = vintage
 
@@ -473,8 +676,8 @@ def read_wonder(
     if dup.any():
         pos = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero((frame[key] == frame.loc[pos, key]).all(axis=1).to_numpy())[0])
-        raise DataError(f"duplicate row: same grouping values as line {lines_out[first]}",
-                        path=origin, row=lines_out[pos],
+        raise DataError(f"duplicate row: same grouping values as line {int(lines_out[first])}",
+                        path=origin, row=int(lines_out[pos]),
                         hint="each combination of the grouping columns must appear once")
     out = validated(frame, lines_out, origin, columns={"value": "Deaths"})
     out.attrs["wonder"] = {
@@ -553,9 +756,19 @@ def _row_location(row: list[str], line: int, cell, column: str | None, origin: s
     if column is None:
         return "US"
     code = cell(row, f"{column} Code")
+    name = cell(row, column)
     location = us_code_from_fips(code) if code else None
+    if location is not None and name:
+        named_as = us_code_from_name(name)
+        if named_as != location:
+            raise DataError(f"state {name!r} and {column} Code {code!r} disagree: code {code!r} "
+                            f"is {location}, the name is "
+                            f"{named_as or 'not a known state name'}",
+                            path=origin, row=line, column=f"{column} Code",
+                            hint="correct the name or the code (a state's two-digit FIPS "
+                                 "code, e.g. 39 for Ohio)")
     if location is None:
-        location = us_code_from_name(cell(row, column))
+        location = us_code_from_name(name)
     if location is None:
         raise DataError(f"unknown state {cell(row, column)!r} (code {code!r}); expected a US "
                         "state name and its two-digit FIPS code", path=origin, row=line,

@@ -15,11 +15,10 @@ missing cell (:func:`bridge`), and the check itself.
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 
-from odforecast.errors import OdforecastWarning
+from odforecast._warnings import warn
 from odforecast.models.series import Series
 from odforecast.models.transforms import Transform
 
@@ -139,7 +138,6 @@ def check_censored(series: Series, transform: Transform, mean: np.ndarray, sd: n
     more = f" and {bad.size - 5} more" if bad.size > 5 else ""
     text = (f"{model_name}: the fitted level is clearly above the censoring bound at "
             f"{bad.size} censored cell{'s' if bad.size > 1 else ''}: {listed}{more}")
-    warnings.warn(f"series {series.label}: {text}; the fit is not consistent with the "
-                  "suppressed counts (the Bayesian models use the bound in the likelihood)",
-                  OdforecastWarning, stacklevel=2)
+    warn(f"series {series.label}: {text}; the fit is not consistent with the suppressed "
+         "counts (the Bayesian models use the bound in the likelihood)")
     return text
