@@ -43,6 +43,13 @@ def warning_lines(messages: Iterable[str], *, sampler_flags: bool = True) -> lis
     sample longer: e.g. --draws 2000 --tune 2000, and --target-accept 0.995 if there were
     divergences
     odforecast: warning: US heroin: fitted with fallback drift
+
+    A message that already says what to change (the models' own advice) is not given a second
+    piece of advice:
+
+    >>> warning_lines(["bayes fit is not trustworthy: bulk ESS 142 < 400. To fix it, raise "
+    ...                "draws and tune (--draws 2000 --tune 2000)"])[0].count("to fix it")
+    0
     """
     seen: set[str] = set()
     lines = []
@@ -51,7 +58,7 @@ def warning_lines(messages: Iterable[str], *, sampler_flags: bool = True) -> lis
         if not text or _key(text) in seen:
             continue
         seen.add(_key(text))
-        if "not trustworthy" in text and sampler_flags:
+        if "not trustworthy" in text and sampler_flags and "to fix it" not in text.lower():
             text = f"{text}; {SAMPLER_HINT}"
         lines.append(f"odforecast: warning: {text}")
     return lines
