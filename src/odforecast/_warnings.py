@@ -116,6 +116,13 @@ def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool 
     or --draws 1000 --tune 1000 on the command line);
     raise target_accept (now 0.9;
     e.g. 0.99, --target-accept 0.99)
+
+    Each suggestion is higher than the setting the fit ran with:
+
+    >>> fit_advice("3 divergent transitions", {"target_accept": 0.995})
+    'raise target_accept (now 0.995; e.g. 0.999, --target-accept 0.999)'
+    >>> fit_advice("3 divergent transitions", {"target_accept": 0.999})[:50]
+    'divergences persist at target_accept 0.999: the po'
     >>> fit_advice("approximate inference (ADVI), no MCMC diagnostics", {"method": "advi"})
     "use sampler_config={'method': 'nuts'} for a fit with convergence diagnostics"
     """
@@ -130,9 +137,14 @@ def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool 
                       f"--draws {more_draws} --tune {more_tune} on the command line)")
     if re.search(r"\b[1-9][0-9,]* divergen", problems):
         now = float(sampler_config.get("target_accept", 0.8))
-        higher = 0.99 if now < 0.99 else 0.995
-        advice.append(f"raise target_accept (now {now:g}; e.g. {higher:g}, "
-                      f"--target-accept {higher:g})")
+        higher = next((t for t in (0.99, 0.995, 0.999) if t > now), None)
+        if higher is None:  # raising it further only slows the sampler down
+            advice.append(f"divergences persist at target_accept {now:g}: the posterior is "
+                          "hard to explore for these data, so compare with another model "
+                          "(or, for a hierarchical model, pool more locations)")
+        else:
+            advice.append(f"raise target_accept (now {now:g}; e.g. {higher:g}, "
+                          f"--target-accept {higher:g})")
     if quick:
         advice.append("quick mode (ODFORECAST_QUICK=1) is on: turn it off with "
                       "odforecast.set_options(quick=False)")
