@@ -272,3 +272,15 @@ def test_an_indicator_missing_from_a_users_file_is_not_blamed_on_cdc(capsys):
     assert "the file has no synthetic_opioids rows for US-OH" in err
     assert "CDC withholds synthetic_opioids for US-OH" not in err
     assert "if your download was filtered" in err
+
+
+def test_location_all_takes_the_locations_that_have_the_indicator(capsys):
+    """CDC withholds synthetic opioids for PA and LA: `--location all` leaves them out with a
+    note instead of failing on them (the 12-month series of the other locations are kept)."""
+    code, printed, err = run(capsys, "forecast", "--dataset", "states_monthly_12m",
+                             "--indicator", "synthetic_opioids", "--location", "all",
+                             "--model", "naive", "--horizon", "1", "--quiet")
+    assert code == 0, err
+    assert "left out (US-LA, US-PA)" in err
+    diagnostics = printed.split("Fit diagnostics")[1]
+    assert "US-OH" in diagnostics and "US-PA" not in diagnostics

@@ -191,6 +191,16 @@ def _pick(frame: pd.DataFrame, column: str, wanted: list[str] | None, name: str)
     return list(dict.fromkeys(wanted))
 
 
+def _with_indicators(frame: pd.DataFrame, locations: list[str],
+                     indicators: list[str]) -> tuple[list[str], list[str]]:
+    """The locations that have every indicator, and the ones that do not."""
+    have = frame.groupby("location")["indicator"].unique()
+    complete = [loc for loc in locations if set(indicators) <= set(have[loc])]
+    if not complete:
+        raise DataError(f"no location has {' and '.join(indicators)}", column="indicator")
+    return complete, [loc for loc in locations if loc not in complete]
+
+
 def _check_pairs(frame: pd.DataFrame, locations: list[str], indicators: list[str],
                  name: str, *, bundled: bool) -> None:
     """Every location must have every indicator asked for; say so when the publisher withheld
@@ -291,6 +301,12 @@ def series_frame(args: argparse.Namespace) -> pd.DataFrame:
                         column="estimate", hint=f"use --estimate {have.split(', ')[0]}")
     indicators = _pick(estimate, "indicator", args.indicator, name)
     locations = _pick(estimate, "location", args.location, name)
+    if args.location == ["all"]:  # all = every location that has the indicators asked for
+        locations, left_out = _with_indicators(estimate, locations, indicators)
+        if left_out:
+            print(f"odforecast: note: --location all: {len(left_out)} location"
+                  f"{'s' if len(left_out) > 1 else ''} without {' and '.join(indicators)} "
+                  f"left out ({', '.join(left_out)})", file=sys.stderr)
     _check_pairs(estimate, locations, indicators, name, bundled=args.data is None)
     frame = estimate[estimate["indicator"].isin(indicators)
                      & estimate["location"].isin(locations)]
