@@ -173,8 +173,9 @@ def _add_series_arguments(sub: argparse.ArgumentParser) -> None:
                         help="indicator to model (repeatable), e.g. opioids or "
                              "synthetic_opioids; may be left out when the data have only one")
     series.add_argument("--location", action="append",
-                        help="location (repeatable), e.g. US or US-OH, or all; may be left "
-                             "out when the data have only one")
+                        help="location (repeatable), e.g. US or US-OH, or all (every location "
+                             "that has the indicators); may be left out when the data have "
+                             "only one")
     series.add_argument("--estimate", choices=["reported", "predicted"], default="reported",
                         help="use reported counts or CDC's delay-adjusted predictions")
     series.add_argument("--start", metavar="DATE",
