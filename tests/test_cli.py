@@ -115,7 +115,9 @@ def test_forecast_with_the_bayesian_model(capsys, tmp_path):
     assert "2 chains x 100 draws after 150 tuning steps" in err
     assert err.count("not trustworthy") == 1 and "odforecast: warning: " in err
     warning = next(line for line in err.splitlines() if "not trustworthy" in line)
-    assert "--draws" in warning and "--target-accept" in warning and ".py" not in warning
+    assert "--draws" in warning and ".py" not in warning
+    assert ("--target-accept" in warning) == ("divergen" in warning)  # advised only then
+    assert warning.lower().count("to fix it") == 1  # the model's advice, not a second one
     table = pd.read_csv(out_csv)
     assert len(table) == 6 and (table["lower_95"] < table["upper_95"]).all()
 
