@@ -17,8 +17,10 @@ a local linear trend on the log death rate (level :math:`\\ell`, growth :math:`\
 else 0), optional regressors :math:`x` and changepoints :math:`c_k`, population
 :math:`P` as offset, and a negative-binomial count for each observed window :math:`W_i`
 (censored at CDC's bound for suppressed cells).  For 12-month-ending data the steps are
-12-month blocks and a latent monthly path interpolates them; every shown window enters
-:func:`~odforecast.models.bayes.twelve_month.window_loglik` (each month once) instead.
+12-month blocks, observed directly by default; with
+``model_config={"twelve_month_likelihood": "windows"}`` a latent monthly path interpolates
+them and every shown window enters
+``odforecast.models.bayes.twelve_month.window_loglik`` (each month once) instead.
 """
 
 from __future__ import annotations

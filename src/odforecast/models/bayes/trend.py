@@ -14,8 +14,10 @@ class BayesianTrend(BayesModel):
     The log death rate follows a damped local linear trend (random-walk level and growth
     rate), with optional changepoints, regressors and a population offset; counts are
     negative-binomial, suppressed cells are censored at CDC's bound, annual totals sum the latent
-    steps, and every shown 12-month-ending count is observed as the sum of 12 latent months, each
-    death once (:func:`~odforecast.models.bayes.twelve_month.window_loglik`).  See
+    steps, and 12-month-ending counts are observed in non-overlapping 12-month blocks (the
+    default) or, with ``model_config={"twelve_month_likelihood": "windows"}``, every shown
+    window as the sum of 12 latent months, each death once
+    (``odforecast.models.bayes.twelve_month.window_loglik``).  See
     :mod:`odforecast.models.bayes.model` for the equations and ``docs/bayes.md`` for the priors.
 
     Parameters
