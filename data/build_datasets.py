@@ -214,7 +214,8 @@ SPECS = [
          "Feb 2025, for all_drugs, opioids and synthetic_opioids, reported and predicted "
          "(censored where CDC suppressed <10)", "CDC / NCHS (VSRR)", VSRR_URL, US_GOV, (VSRR,),
          build_states_monthly_12m,
-         ["US-NY excludes New York City (US-NYC); odforecast.data.transform.merge_nyc() adds them up.",
+         ["US-NY excludes New York City (US-NYC); "
+          "odforecast.data.transform.merge_nyc() adds them up.",
           "Rows flagged not_shown were withheld by CDC for low data quality (value NaN)."]),
     Spec("canada_annual",
          "Canada: apparent opioid toxicity deaths by year, national and provincial, 2016-2025 "
