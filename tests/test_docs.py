@@ -6,7 +6,8 @@
 * ``test_pycon_examples`` runs every ```` ```pycon ```` block of a page as a doctest (input and
   the output shown), in order, in one namespace per page.
 * ``test_python_examples`` runs every ```` ```python ```` block of a page, in order, in one
-  namespace per page.  Signatures and pseudo-code use ```` ```{code-block} python ```` instead,
+  namespace per page, in quick mode (``odforecast.set_options(quick=True)``).  Signatures and
+  pseudo-code use ```` ```{code-block} python ```` instead,
   which is highlighted the same way and not run.
 
 So an example that no longer matches the API fails CI.  The examples run in a temporary
@@ -84,10 +85,15 @@ def test_pycon_examples(page, in_tmp):
 
 @pytest.mark.parametrize("page", _pages("python"), ids=lambda p: p.name)
 def test_python_examples(page, in_tmp):
+    """In quick mode, as the notebooks run: these blocks show no output to compare, so the
+    full-size calibrations (NUTS, minutes) would only test the same calls more slowly."""
+    import odforecast
+
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for line, code in _blocks(page, "python"):
         try:
-            exec(compile(code, f"{page.name}:{line}", "exec"), namespace)
+            with odforecast.set_options(quick=True):
+                exec(compile(code, f"{page.name}:{line}", "exec"), namespace)
         except Exception as exc:
             raise AssertionError(f"{page.name}, code block at line {line} failed: "
                                  f"{type(exc).__name__}: {exc}\n{code}") from exc
