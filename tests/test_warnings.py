@@ -84,3 +84,21 @@ def test_user_filters_always_and_error_are_obeyed():
             with pytest.raises(odforecast.OdforecastWarning, match="test_warnings: error"):
                 _fit_like_call("test_warnings: error")
 
+
+
+def test_fit_advice_names_flags_only_where_the_command_has_them():
+    # reproduce/project (and Python users) have no --draws: their advice was to pass it anyway
+    from odforecast._warnings import command_line_flags, fit_advice
+    from odforecast.cli._models import SAMPLER_FLAGS
+
+    problems = "max R-hat 1.04 > 1.01; 3 divergent transitions"
+    config = {"draws": 300, "tune": 400, "target_accept": 0.95}
+    python = fit_advice(problems, config)
+    assert "--" not in python
+    assert "sampler_config={'draws': 1000, 'tune': 1000}" in python
+    assert "sampler_config={'target_accept': 0.99}" in python
+    with command_line_flags({key: flag for flag, key in SAMPLER_FLAGS.items()}):
+        cli = fit_advice(problems, config)
+    assert "--draws 1000 --tune 1000" in cli and "--target-accept 0.99" in cli
+    assert "sampler_config" not in cli
+    assert fit_advice(problems, config) == python  # the flags end with the command

@@ -35,7 +35,7 @@ import run as accuracy  # noqa: E402  (series, origins and settings of the accur
 
 from odforecast.errors import OdforecastWarning  # noqa: E402
 from odforecast.evaluate import BacktestResult, compare  # noqa: E402
-from odforecast.evaluate.backtesting import _score  # noqa: E402
+from odforecast.evaluate.backtesting import score_forecast  # noqa: E402
 from odforecast.models import BayesianTrend  # noqa: E402
 from odforecast.models.bayes.config import ANNUAL_MODEL_CONFIG  # noqa: E402
 from odforecast.models.series import prepare_series  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> None:
                                        random_seed=accuracy.SEED).fit(train)
             fc = fitted.forecast(accuracy.HORIZON, n_samples=accuracy.N_SAMPLES,
                                  random_seed=accuracy.SEED)
-            tables[name].append(_score(fc, full, stamp, name, accuracy.SEED))
+            tables[name].append(score_forecast(fc, full, stamp, name, accuracy.SEED))
             flags = [str(w.message) for w in caught if issubclass(w.category, OdforecastWarning)]
             c = fitted.convergence
             print(f"  {origin} {name}: {time.perf_counter() - tic:.0f} s; R-hat "

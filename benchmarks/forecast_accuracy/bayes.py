@@ -33,7 +33,7 @@ import run  # noqa: E402  (the shared series, origins and table helpers of run.p
 from odforecast.data.transform import merge_nyc  # noqa: E402
 from odforecast.errors import OdforecastWarning  # noqa: E402
 from odforecast.evaluate import compare  # noqa: E402
-from odforecast.evaluate.backtesting import BacktestResult, _score  # noqa: E402
+from odforecast.evaluate.backtesting import BacktestResult, score_forecast  # noqa: E402
 from odforecast.models import BayesianTrend, HierarchicalBayes  # noqa: E402
 from odforecast.models.series import prepare_series  # noqa: E402
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
             fc, conv, _flags = fit_forecast(BayesianTrend(sampler_config=SAMPLER,
                                                            random_seed=run.SEED), train)
             walls["bayes"] += time.perf_counter() - started
-            tables["bayes"].append(_score(fc, full, stamp, "bayes", run.SEED))
+            tables["bayes"].append(score_forecast(fc, full, stamp, "bayes", run.SEED))
             convergence.append({"model": "bayes", "origin": origin, **conv})
         for indicator, rows in states.groupby("indicator"):
             if "hierarchical" not in models:
@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> None:
             keep = [loc for loc in fc.locations if (loc, indicator) in full
                     and (loc != "US" or complete)
                     and not (loc == "US-NY" and {"US-NY", "US-NYC"} <= set(states["location"]))]
-            tables["hierarchical"].append(_score(fc.sel(location=keep), full, stamp,
-                                                 "hierarchical", run.SEED))
+            tables["hierarchical"].append(score_forecast(fc.sel(location=keep), full, stamp,
+                                                         "hierarchical", run.SEED))
             convergence.append({"model": "hierarchical", "indicator": indicator,
                                 "origin": origin, **conv})
         print(f"origin {origin}: " + ", ".join(f"{m} {w:.0f} s" for m, w in walls.items())

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run
 
 from odforecast.evaluate import BacktestResult, compare
-from odforecast.evaluate.backtesting import _score
+from odforecast.evaluate.backtesting import score_forecast
 from odforecast.models import Ensemble
 from odforecast.models.ensemble.weights import inverse_wis_weights, stacking_weights
 from odforecast.models.series import prepare_series
@@ -50,7 +50,7 @@ def main() -> None:
             for name, w in variants.items():
                 fit.weights = w
                 fc = fit.forecast(12, n_samples=1000, random_seed=0)
-                rows[name].append(_score(fc, full, pd.Timestamp(origin), name, 0))
+                rows[name].append(score_forecast(fc, full, pd.Timestamp(origin), name, 0))
             print(pd.DataFrame({n: {f"{k[0]}|{k[1]}": np.round(v, 2) for k, v in w.items()}
                                 for n, w in variants.items() if n in ("inverse_wis", "stacking")}),
                   flush=True)

@@ -20,13 +20,16 @@ from __future__ import annotations
 import re
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from odforecast.errors import OdforecastWarning
 
-__all__ = ["fit_advice", "warn"]
+__all__ = ["command_line_flags", "fit_advice", "warn"]
 
 #: Files under this folder are odforecast's own; a warning is attributed to the first frame
 #: outside it.  The trailing separator keeps e.g. ``odforecast_extras/`` outside.
@@ -93,7 +96,45 @@ def _match(pattern: Any, text: str) -> bool:
     return pattern.match(text) is not None
 
 
-def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool = False) -> str:
+#: Sampler setting -> command-line flag, while a command that has such flags runs (set with
+#: :func:`command_line_flags`); empty for Python users and for commands without them.
+_FLAGS: ContextVar[Mapping[str, str]] = ContextVar("odforecast_flags",
+                                                  default=MappingProxyType({}))
+
+
+@contextmanager
+def command_line_flags(flags: Mapping[str, str]) -> Iterator[None]:
+    """Within, :func:`fit_advice` names these command-line flags besides the settings.
+
+    Only a command that has the flags sets them (the command line's ``forecast`` and
+    ``backtest``), so ``reproduce``, ``project`` and Python users are never told to pass a
+    flag they cannot pass.  The flags are a context variable: fits run in the same thread (or
+    a copied context) see them; work sent to another process does not and is advised in
+    setting names only.
+
+    Parameters
+    ----------
+    flags
+        Setting -> flag, e.g. ``{"draws": "--draws"}``.
+
+    Examples
+    --------
+    >>> from odforecast._warnings import command_line_flags, fit_advice
+    >>> with command_line_flags({"target_accept": "--target-accept"}):
+    ...     fit_advice("3 divergent transitions", {"target_accept": 0.9})
+    'raise target_accept (now 0.9; e.g. --target-accept 0.99)'
+    >>> fit_advice("3 divergent transitions", {"target_accept": 0.9})
+    "raise target_accept (now 0.9; e.g. sampler_config={'target_accept': 0.99})"
+    """
+    token = _FLAGS.set(MappingProxyType(dict(flags)))
+    try:
+        yield
+    finally:
+        _FLAGS.reset(token)
+
+
+def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool = False,
+               flags: Mapping[str, str] | None = None) -> str:
     r"""What to change when MCMC diagnostics flag a fit: the settings to raise, with values.
 
     Parameters
@@ -104,23 +145,38 @@ def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool 
         The settings the fit ran with (``draws``, ``tune``, ``target_accept``, ``method``).
     quick
         Whether quick mode shortened the run.
+    flags
+        Setting -> command-line flag of the command that runs the fit; the suggestions then
+        name the flags instead of the settings.  ``None`` (the default) takes those of
+        :func:`command_line_flags` — none unless a command that has them set them — so a
+        command without such flags (``reproduce``, ``project``) and a Python user are told
+        the ``sampler_config`` settings.
 
     Examples
     --------
     >>> from odforecast._warnings import fit_advice
-    >>> advice = fit_advice("R-hat 1.030 > 1.01; 2 divergent transitions",
-    ...                     {"draws": 200, "tune": 300, "target_accept": 0.9})
-    >>> print(advice.replace("; ", ";\n").replace(", or", ",\nor"))
+    >>> problems = "R-hat 1.030 > 1.01; 2 divergent transitions"
+    >>> print(fit_advice(problems, {"draws": 200, "tune": 300, "target_accept": 0.9}
+    ...                  ).replace("; ", ";\n"))
     raise draws and tune (now 200 and 300;
-    e.g. sampler_config={'draws': 1000, 'tune': 1000},
-    or --draws 1000 --tune 1000 on the command line);
+    e.g. sampler_config={'draws': 1000, 'tune': 1000});
     raise target_accept (now 0.9;
-    e.g. 0.99, --target-accept 0.99)
+    e.g. sampler_config={'target_accept': 0.99})
+
+    On the command line of ``forecast``, which has the flags:
+
+    >>> cli = {"draws": "--draws", "tune": "--tune", "target_accept": "--target-accept"}
+    >>> print(fit_advice(problems, {"draws": 200, "tune": 300, "target_accept": 0.9},
+    ...                  flags=cli).replace("; ", ";\n"))
+    raise draws and tune (now 200 and 300;
+    e.g. --draws 1000 --tune 1000);
+    raise target_accept (now 0.9;
+    e.g. --target-accept 0.99)
 
     Each suggestion is higher than the setting the fit ran with:
 
-    >>> fit_advice("3 divergent transitions", {"target_accept": 0.995})
-    'raise target_accept (now 0.995; e.g. 0.999, --target-accept 0.999)'
+    >>> fit_advice("3 divergent transitions", {"target_accept": 0.995}, flags=cli)
+    'raise target_accept (now 0.995; e.g. --target-accept 0.999)'
     >>> fit_advice("3 divergent transitions", {"target_accept": 0.999})[:50]
     'divergences persist at target_accept 0.999: the po'
     >>> fit_advice("approximate inference (ADVI), no MCMC diagnostics", {"method": "advi"})
@@ -128,13 +184,13 @@ def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool 
     """
     if sampler_config.get("method") == "advi":
         return "use sampler_config={'method': 'nuts'} for a fit with convergence diagnostics"
+    flags = _FLAGS.get() if flags is None else flags
     advice = []
     if re.search(r"R-hat|ESS", problems):
         draws, tune = int(sampler_config["draws"]), int(sampler_config["tune"])
-        more_draws, more_tune = max(1000, 2 * draws), max(1000, 2 * tune)
+        more = {"draws": max(1000, 2 * draws), "tune": max(1000, 2 * tune)}
         advice.append(f"raise draws and tune (now {draws} and {tune}; e.g. "
-                      f"sampler_config={{'draws': {more_draws}, 'tune': {more_tune}}}, or "
-                      f"--draws {more_draws} --tune {more_tune} on the command line)")
+                      f"{_settings(more, flags)})")
     if re.search(r"\b[1-9][0-9,]* divergen", problems):
         now = float(sampler_config.get("target_accept", 0.8))
         higher = next((t for t in (0.99, 0.995, 0.999) if t > now), None)
@@ -143,9 +199,17 @@ def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool 
                           "hard to explore for these data, so compare with another model "
                           "(or, for a hierarchical model, pool more locations)")
         else:
-            advice.append(f"raise target_accept (now {now:g}; e.g. {higher:g}, "
-                          f"--target-accept {higher:g})")
+            advice.append(f"raise target_accept (now {now:g}; e.g. "
+                          f"{_settings({'target_accept': higher}, flags)})")
     if quick:
         advice.append("quick mode (ODFORECAST_QUICK=1) is on: turn it off with "
                       "odforecast.set_options(quick=False)")
     return "; ".join(advice) or "run longer chains"
+
+
+def _settings(values: Mapping[str, Any], flags: Mapping[str, str]) -> str:
+    """``--draws 1000 --tune 1000`` when every setting has a flag, else
+    ``sampler_config={'draws': 1000, 'tune': 1000}``."""
+    if all(key in flags for key in values):
+        return " ".join(f"{flags[key]} {value}" for key, value in values.items())
+    return f"sampler_config={dict(values)!r}"

@@ -162,9 +162,12 @@ def test_untrustworthy_runs_are_flagged(national_fit):
 
 
 def test_untrustworthy_fit_warns(national_annual):
-    with pytest.warns(OdforecastWarning, match=r"not trustworthy: .*To fix it, raise draws"):
+    with pytest.warns(OdforecastWarning, match=r"not trustworthy: .*To fix it, raise draws") as w:
         BayesianTrend(sampler_config={"draws": 30, "tune": 30, "chains": 1},
                       random_seed=2).fit(national_annual)
+    # a Python user (or the reproduce command) is told the settings, not command-line flags
+    advice = next(str(r.message) for r in w if "not trustworthy" in str(r.message))
+    assert "sampler_config={'draws': 1000, 'tune': 1000}" in advice and "--draws" not in advice
 
 
 def test_save_and_load_reproduce_forecasts(national_fit, tmp_path):

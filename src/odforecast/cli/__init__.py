@@ -24,7 +24,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["--version"])  # doctest: +SKIP
     odforecast 0.1.0
     """
+    from contextlib import nullcontext
+
+    from odforecast._warnings import command_line_flags
     from odforecast.cli._messages import print_warnings
+    from odforecast.cli._models import SAMPLER_FLAGS
     from odforecast.cli._parser import build_parser
     from odforecast.options import set_options
 
@@ -32,10 +36,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # --quiet turns progress off for everything the command runs (fits, backtests, sampling)
     quiet = set_options(progress=False) if args.quiet else set_options()
+    # only these commands have the sampler flags: a fit's advice names them there, and the
+    # settings (sampler_config) elsewhere
+    flags = args.command in ("forecast", "backtest")
+    advice = (command_line_flags({key: flag for flag, key in SAMPLER_FLAGS.items()}) if flags
+              else nullcontext())
     notices: list[str] = []  # the forecast's own warnings (metadata["warnings"])
     with warnings.catch_warnings(record=True) as caught:
         try:
-            with quiet:
+            with quiet, advice:
                 code = _dispatch(parser, subparsers, args, notices)
         except OdforecastError as err:
             if args.debug:
@@ -45,7 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # e.g. `odforecast data show us_annual | head`
             return 0
         finally:
-            flags = args.command in ("forecast", "backtest")
             print_warnings([str(w.message) for w in caught] + notices, sampler_flags=flags)
     return code
 

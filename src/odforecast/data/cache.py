@@ -127,6 +127,18 @@ def atomic_write(path: str | PathLike[str], data: bytes, *,
     b'hello\\n'
     """
     final = Path(path)
+    with _temp_file(final, data, check) as tmp:
+        os.replace(tmp, final)
+    _fsync_dir(final.parent)
+    return final
+
+
+@contextlib.contextmanager
+def _temp_file(final: Path, data: bytes,
+               check: Callable[[Path], object] | None) -> Iterator[Path]:
+    """A temporary file beside ``final`` (its directory created if needed) holding ``data``,
+    flushed, ``fsync``-ed and given to ``check``; the body renames it into place.  On any
+    exception, in ``check`` or in the body, the temporary file is deleted."""
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
@@ -137,13 +149,11 @@ def atomic_write(path: str | PathLike[str], data: bytes, *,
             os.fsync(fh.fileno())
         if check is not None:
             check(tmp)
-        os.replace(tmp, final)
+        yield tmp
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(final.parent)
-    return final
 
 
 def _blob_name(entry: Path, digest: str) -> str:
@@ -250,7 +260,6 @@ def write(path: str | PathLike[str], data: bytes, *, source_url: str, vintage: s
     from odforecast import __version__
 
     final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(data).hexdigest()
     blob = final.with_name(_blob_name(final, digest))
     meta: dict[str, Any] = {
@@ -266,29 +275,17 @@ def write(path: str | PathLike[str], data: bytes, *, source_url: str, vintage: s
         **(extra or {}),
     }
     text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
-    fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if check is not None:  # outside the lock: parsing may take a while
-            check(tmp)
-        with _writer_lock(final):
-            try:
-                previous: Path | None = data_path(final)
-            except DataError:
-                previous = None
-            # Same content, same name: replacing an identical data file is harmless.
-            os.replace(tmp, blob)
-            _fsync_dir(final.parent)
-            atomic_write(sidecar_path(final), text.encode("utf-8"))
-            _remove_unused(final, keep=blob, previous=previous)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    # check runs before the lock is taken: parsing may take a while
+    with _temp_file(final, data, check) as tmp, _writer_lock(final):
+        try:
+            previous: Path | None = data_path(final)
+        except DataError:
+            previous = None
+        # Same content, same name: replacing an identical data file is harmless.
+        os.replace(tmp, blob)
+        _fsync_dir(final.parent)
+        atomic_write(sidecar_path(final), text.encode("utf-8"))
+        _remove_unused(final, keep=blob, previous=previous)
     return meta
 
 

@@ -5,7 +5,9 @@ from odforecast.evaluate.backtesting import (
     BacktestResult,
     backtest,
     compare,
+    fit_and_forecast,
     rolling_origins,
+    score_forecast,
 )
 from odforecast.evaluate.scores import (
     coverage,
@@ -27,6 +29,7 @@ __all__ = [
     "compare",
     "coverage",
     "crps_sample",
+    "fit_and_forecast",
     "interval_score",
     "mae",
     "mape",
@@ -35,5 +38,6 @@ __all__ = [
     "pit",
     "relative_wis",
     "rolling_origins",
+    "score_forecast",
     "wis",
 ]

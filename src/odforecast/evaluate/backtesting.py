@@ -33,7 +33,8 @@ from odforecast.models.series import prepare_series
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from matplotlib.figure import Figure
 
-__all__ = ["HUB_LEVELS", "BacktestResult", "backtest", "compare", "rolling_origins"]
+__all__ = ["HUB_LEVELS", "BacktestResult", "backtest", "compare", "fit_and_forecast",
+           "rolling_origins", "score_forecast"]
 
 #: The 23 quantile levels of the US COVID-19 and FluSight forecast hubs.
 #: The hubverse quantile levels (the one list: :data:`odforecast.levels.HUBVERSE_QUANTILES`).
@@ -262,8 +263,8 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
         def done(index: int, result: tuple[Any, float]) -> None:
             report.step(f"origin {dates[index].date()} in {duration(result[1])}")
 
-        runs = run_tasks(executor, _fit_and_forecast, tasks, on_done=done)
-        tables = [_score(fc, full, origin, name, seed) for (fc, _), origin in
+        runs = run_tasks(executor, fit_and_forecast, tasks, on_done=done)
+        tables = [score_forecast(fc, full, origin, name, seed) for (fc, _), origin in
                   zip(runs, dates, strict=True)]
         result = BacktestResult(pd.concat(tables, ignore_index=True), name)
         report.finish(f"mean WIS {result.scores['wis'].mean():,.0f}, coverage of the 95% "
@@ -271,31 +272,109 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
     return result
 
 
-def _fit_and_forecast(model: Model, train: pd.DataFrame, horizon: int, n_samples: int,
-                      seed: int) -> tuple[Any, float]:
-    """One origin: the forecast and the seconds it took.  Quiet: the backtest reports, and
-    fits running in parallel workers must not write over each other."""
+def fit_and_forecast(model: Model, train: pd.DataFrame, horizon: int, n_samples: int,
+                     random_seed: int) -> tuple[Any, float]:
+    """One backtest origin: fit ``model`` to ``train`` and forecast, quietly.
+
+    What :func:`~odforecast.backtest` runs at each origin (and the ensemble's weight learning
+    for each member): no progress lines, since the backtest reports and fits running in
+    parallel workers must not write over each other.  A module-level function, so process
+    executors can pickle it.
+
+    Parameters
+    ----------
+    model
+        Any odforecast model (unfitted).
+    train
+        The tidy data up to the origin (cut by the caller: nothing after it may reach the fit).
+    horizon
+        Periods ahead.
+    n_samples
+        Sample paths.
+    random_seed
+        Seed of the forecast.
+
+    Returns
+    -------
+    tuple
+        The :class:`~odforecast.Forecast` and the seconds the fit and forecast took.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.evaluate import fit_and_forecast
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported' and period_end <= '2017-12-31'")
+    >>> forecast, seconds = fit_and_forecast(odforecast.Naive(), us, 2, 200, 0)
+    >>> forecast.samples.sizes["time"], seconds > 0
+    (2, True)
+    """
     started = time.perf_counter()
     with silenced():
-        forecast = model.fit(train).forecast(horizon, n_samples=n_samples, random_seed=seed)
+        forecast = model.fit(train).forecast(horizon, n_samples=n_samples,
+                                             random_seed=random_seed)
     return forecast, time.perf_counter() - started
 
 
-def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) -> pd.DataFrame:
+def score_forecast(forecast, series: Mapping, origin: pd.Timestamp, model_name: str,
+                   random_seed: int) -> pd.DataFrame:
+    """Score one origin's forecast against what happened: the rows of a backtest's table.
+
+    Every forecast cell with an observed, uncensored value is scored (withheld and censored
+    cells are not); the columns are those of the ``scores`` of :class:`BacktestResult`.  The
+    scale of ``ase`` (MASE) is the mean absolute seasonal change of the series up to
+    ``origin``.
+
+    Parameters
+    ----------
+    forecast
+        A :class:`~odforecast.Forecast` from the data up to ``origin``.
+    series
+        The full series, ``(location, indicator)`` -> :class:`~odforecast.models.series.Series`
+        (as :func:`~odforecast.models.series.prepare_series` gives them, by ``key``); forecast
+        series without an entry are skipped.
+    origin
+        The last period end the forecast was fitted to.
+    model_name
+        The ``model`` column.
+    random_seed
+        Seed of the randomised PIT (ties and discrete counts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scored series x horizon; empty when nothing could be scored.
+
+    Examples
+    --------
+    >>> import odforecast, pandas as pd
+    >>> from odforecast.evaluate import fit_and_forecast, score_forecast
+    >>> from odforecast.models.series import prepare_series
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> origin = pd.Timestamp("2017-12-31")
+    >>> forecast, _ = fit_and_forecast(odforecast.Naive(), us[us["period_end"] <= origin],
+    ...                                2, 200, 0)
+    >>> full = {s.key: s for s in prepare_series(us)}
+    >>> table = score_forecast(forecast, full, origin, "naive", 0)
+    >>> print(table[["origin", "horizon", "truth", "cover_95"]].to_string(index=False))
+        origin  horizon   truth  cover_95
+    2017-12-31        1 46802.0      True
+    2017-12-31        2 49860.0      True
+    """
     samples = forecast.samples
     rows = []
     levels = np.array(HUB_LEVELS)
     for location in samples["location"].values:
         for indicator in samples["indicator"].values:
             key = (str(location), str(indicator))
-            if key not in full:  # the location x indicator grid need not be rectangular
+            if key not in series:  # the location x indicator grid need not be rectangular
                 continue
-            series = full[key]
+            one = series[key]
             paths = samples.sel(location=location, indicator=indicator).values  # (sample, time)
             times = pd.DatetimeIndex(samples["time"].values)
-            truth = pd.Series(series.values, index=series.time).reindex(times)
-            censored = pd.Series(series.censored, index=series.time).reindex(times,
-                                                                             fill_value=False)
+            truth = pd.Series(one.values, index=one.time).reindex(times)
+            censored = pd.Series(one.censored, index=one.time).reindex(times, fill_value=False)
             keep = truth.notna().to_numpy() & ~censored.to_numpy()
             if not keep.any():
                 continue
@@ -303,14 +382,14 @@ def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) 
             ens = paths[:, keep].T  # (time, sample)
             q = np.quantile(ens, levels, axis=1).T  # (time, level)
             w = scores.wis(y, levels, q, decompose=True)
-            insample = series.truncate(origin).values
-            m = 12 if series.frequency == "monthly" else 1
+            insample = one.truncate(origin).values
+            m = 12 if one.frequency == "monthly" else 1
             seasonal_changes = np.abs(insample[m:] - insample[:-m])  # NaN across withheld cells
             scale = (np.nanmean(seasonal_changes) if np.isfinite(seasonal_changes).any()
                      else np.nan)
             median = np.median(ens, axis=1)
             table = pd.DataFrame({
-                "location": str(location), "indicator": str(indicator), "model": name,
+                "location": str(location), "indicator": str(indicator), "model": model_name,
                 "origin": origin.date().isoformat(),
                 "horizon": np.flatnonzero(keep) + 1, "period_end": times[keep],
                 "truth": y, "mean": ens.mean(axis=1), "median": median,
@@ -320,7 +399,7 @@ def _score(forecast, full: Mapping, origin: pd.Timestamp, name: str, seed: int) 
                 "ae": np.abs(y - median),
                 "ape": np.where(y > 0, 100 * np.abs(y - median) / np.where(y > 0, y, 1), np.nan),
                 "ase": np.abs(y - median) / scale if scale and np.isfinite(scale) else np.nan,
-                "pit": scores.pit(y, ens, random_seed=seed),
+                "pit": scores.pit(y, ens, random_seed=random_seed),
             })
             for p in _INTERVALS:
                 lo, hi = np.quantile(ens, interval_bounds(p / 100), axis=1)

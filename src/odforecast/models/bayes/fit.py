@@ -475,9 +475,23 @@ class BayesFit(FittedModel):
         """Monthly log expected deaths for the ``horizon`` months after the origin of a
         12-month-ending series: the trend continues by 12-month steps and months in between
         are interpolated log-linearly between step middles, as in the fitted monthly path."""
+        return self._interpolated_log_rates(i, np.arange(1, horizon + 1), draws, rng,
+                                            exog_future)
+
+    def _interpolated_log_rates(self, i: int, months: np.ndarray, draws, rng,
+                                exog_future) -> np.ndarray:
+        """Monthly log death rates ``(n, len(months))`` of a 12-month-ending series at
+        ``months`` (counted from the last observed month, 0; from -11 to the horizon at most).
+
+        The model's steps are 12-month blocks: the two observed ones (the last and the one
+        before, with their regressor effects) and enough future ones, drawn from the latent
+        trend (``rng``) with the future regressors.  A block's log rate is assigned to its
+        middle month and months in between are interpolated linearly (a smooth trend within
+        the year); a twelfth of the block and the month's population make it a monthly rate.
+        """
         d = self.design
         last = pd.Timestamp(d.grid[d.last_step[i]])
-        n_blocks = horizon // 12 + 2
+        n_blocks = int(months[-1]) // 12 + 2
         block_ends = future_periods(last, "annual", n_blocks)
         future = _latent_paths(draws, i, n_blocks, rng) + self._exog_effect(
             i, block_ends, exog_future, draws)
@@ -489,11 +503,11 @@ class BayesFit(FittedModel):
                                               draws, observed=True)
         levels = np.concatenate([known, future], axis=1)  # blocks -1, 0, 1, ..., n_blocks
         middles = 12.0 * np.arange(-1, n_blocks + 1) - 5.5  # middle month of each block
-        months = np.arange(1, horizon + 1)  # month 0 is the origin
         upper = np.searchsorted(middles, months, side="right")
         weight = (months - middles[upper - 1]) / 12.0
         block_log = levels[:, upper - 1] * (1 - weight) + levels[:, upper] * weight
-        dates = future_periods(last, "monthly", horizon)
+        dates = pd.DatetimeIndex([(last.to_period("M") + int(m)).to_timestamp(how="end")
+                                  .normalize() for m in months])
         return block_log - np.log(12.0) + self._log_population(i, dates)[None, :]
 
     def _past_months(self, i: int, recent: np.ndarray, alpha: np.ndarray,
@@ -559,34 +573,12 @@ class BayesFit(FittedModel):
     #    "blocks", the default) ----------------------------------------------------------------
     def _monthly_log_rates(self, i: int, horizon: int, draws, rng, exog_future):
         """Monthly log death rates for the 12 observed months before the forecast and the
-        ``horizon`` months after, for a 12-month-ending series.
-
-        The model's steps are 12-month blocks; a block's log rate is assigned to its middle
-        month and months in between are interpolated linearly (a smooth trend within the
-        year).  Returns ``(tail, future)`` with shapes ``(n, 12)`` and ``(n, horizon)``.
+        ``horizon`` months after, for a 12-month-ending series (interpolated between the
+        12-month blocks, as :meth:`_interpolated_log_rates` says).  Returns ``(tail, future)``
+        with shapes ``(n, 12)`` and ``(n, horizon)``.
         """
-        d = self.design
-        last = pd.Timestamp(d.grid[d.last_step[i]])
-        n_blocks = horizon // 12 + 2
-        block_ends = future_periods(last, "annual", n_blocks)
-        future = _latent_paths(draws, i, n_blocks, rng) + self._exog_effect(
-            i, block_ends, exog_future, draws)
-        previous_end = (last.to_period("M") - 12).to_timestamp(how="end").normalize()
-        known_ends = pd.DatetimeIndex([previous_end, last])
-        known = np.stack([draws["level_last"][:, i] - draws["slope_prev"][:, i],
-                          draws["level_last"][:, i]], axis=1)
-        if d.last_step[i] >= 1:
-            known = known + self._exog_effect(i, known_ends, None, draws, observed=True)
-        levels = np.concatenate([known, future], axis=1)  # blocks -1, 0, 1, ..., n_blocks
-        middles = 12.0 * np.arange(-1, n_blocks + 1) - 5.5  # middle month of each block
-        months = np.arange(-11, horizon + 1)  # month 0 is the last observed month
-        upper = np.searchsorted(middles, months, side="right")
-        weight = (months - middles[upper - 1]) / 12.0
-        block_log = levels[:, upper - 1] * (1 - weight) + levels[:, upper] * weight
-        all_dates = pd.DatetimeIndex(
-            [(last.to_period("M") + int(m)).to_timestamp(how="end").normalize()
-             for m in months])
-        monthly = block_log - np.log(12.0) + self._log_population(i, all_dates)[None, :]
+        monthly = self._interpolated_log_rates(i, np.arange(-11, horizon + 1), draws, rng,
+                                               exog_future)
         return monthly[:, :12], monthly[:, 12:]
 
     def _latest_months(self, i: int, tail: np.ndarray, draws,

@@ -142,10 +142,10 @@ def _member_origin(label: str, model: Model, train: pd.DataFrame, origin: pd.Tim
                    horizon: int, n_samples: int, seed: int) -> Any:
     """One member at one origin (module level so process executors can pickle it)."""
     from odforecast.errors import OdforecastError
-    from odforecast.evaluate.backtesting import _fit_and_forecast
+    from odforecast.evaluate.backtesting import fit_and_forecast
 
     try:
-        return _fit_and_forecast(model, train, horizon, n_samples, seed)[0]
+        return fit_and_forecast(model, train, horizon, n_samples, seed)[0]
     except OdforecastError as exc:
         text = (f"learning the ensemble weights: member {label} could not be fitted to the "
                 f"data up to the backtest origin {origin.date()} ({exc})")
@@ -162,7 +162,7 @@ def member_backtests(members: Sequence[Model], labels: Sequence[str], data: pd.D
     """Backtest every member at ``origins`` on ``data`` (the training data only) and score it
     exactly as :func:`odforecast.evaluate.backtest` would with ``random_seed=seed``."""
     from odforecast.data.schema import validate
-    from odforecast.evaluate.backtesting import _score
+    from odforecast.evaluate.backtesting import score_forecast
     from odforecast.models.series import prepare_series
 
     frame = validate(data, origin="ensemble training data")
@@ -178,7 +178,7 @@ def member_backtests(members: Sequence[Model], labels: Sequence[str], data: pd.D
     for i, (task, fc) in enumerate(zip(tasks, forecasts, strict=True)):
         label, origin = task[0], task[3]
         m, o = divmod(i, len(origins))
-        tables.append(_score(fc, full, origin, label, seed))
+        tables.append(score_forecast(fc, full, origin, label, seed))
         for key, series in full.items():
             member_paths, truth = _cells(fc, series)
             if truth is not None:
@@ -200,7 +200,8 @@ def member_backtests(members: Sequence[Model], labels: Sequence[str], data: pd.D
 
 
 def _cells(forecast: Any, series: Series) -> tuple[np.ndarray, np.ndarray | None]:
-    """A forecast's paths ``(time, sample)`` and the truth at the cells ``_score`` scores
+    """A forecast's paths ``(time, sample)`` and the truth at the cells
+    :func:`~odforecast.evaluate.score_forecast` scores
     (observed and not censored); ``(empty, None)`` when there are none."""
     samples = forecast.samples
     if series.location not in samples["location"].values \
