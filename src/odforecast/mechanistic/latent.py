@@ -138,11 +138,13 @@ def interpolation(knots: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 
 def continue_paths(knots: np.ndarray, sigma: np.ndarray, phi: float, n_new: int,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, df: float | None = None) -> np.ndarray:
     """Continue knot paths ``(n_draws, n_knots)`` by ``n_new`` quarters of the same process.
 
     The growth at the end is the last increment; each new quarter's growth is ``phi`` times
-    the previous one plus ``sigma`` (per draw) times a standard normal.
+    the previous one plus ``sigma`` (per draw) times a standard normal, or, with ``df``, a
+    Student-t variate with ``df`` degrees of freedom (same scale, heavier tails: supply jumps
+    such as the 2020 surge or the 2023 fall, which a Gaussian calls rare).
 
     Examples
     --------
@@ -156,7 +158,8 @@ def continue_paths(knots: np.ndarray, sigma: np.ndarray, phi: float, n_new: int,
     n_draws = knots.shape[0]
     growth = knots[:, -1] - knots[:, -2]
     level = knots[:, -1].copy()
-    eps = rng.standard_normal((n_draws, n_new))
+    eps = rng.standard_normal((n_draws, n_new)) if df is None else \
+        rng.standard_t(df, (n_draws, n_new))
     new = np.empty((n_draws, n_new))
     for h in range(n_new):
         growth = phi * growth + sigma * eps[:, h]

@@ -146,12 +146,12 @@ def scenario_factors(scenario: Any, months: pd.DatetimeIndex, n: int,
 
 
 def _knot_paths(knots: np.ndarray, sigma: np.ndarray, phi: float, times: np.ndarray,
-                rng: np.random.Generator) -> np.ndarray:
+                rng: np.random.Generator, df: float | None = None) -> np.ndarray:
     """Monthly values at ``times`` of knot paths continued as far as needed."""
     knot_times = T0 + KNOT_STEP * np.arange(knots.shape[1])
     needed = math.ceil((times[-1] - knot_times[-1]) / KNOT_STEP - 1e-9)
     if needed > 0:
-        knots = continue_paths(knots, sigma, phi, needed, rng)
+        knots = continue_paths(knots, sigma, phi, needed, rng, df)
         knot_times = T0 + KNOT_STEP * np.arange(knots.shape[1])
     return knots @ interpolation(knot_times, times).T
 
@@ -180,7 +180,8 @@ def project_months(fit: Any, idx: np.ndarray, end: pd.Period, scenarios: Sequenc
     draws = fit.posterior.derived
     phi = fit.basis.phi
     log_lam = _knot_paths(draws["knots_lethality"][idx], draws["sigma_lethality"][idx], phi,
-                          times, _part_rng(latent_rng, "lethality"))
+                          times, _part_rng(latent_rng, "lethality"),
+                          fit.model.supply_innovation_df)
     log_rx = _knot_paths(draws["knots_rx"][idx], draws["sigma_rx"][idx], phi, times,
                          _part_rng(latent_rng, "rx"))
     if lethality == "rao_trend":

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from odforecast.models.ensemble.model import Ensemble
     from odforecast.models.ensemble.weights import PastScores
 
-__all__ = ["EnsembleFit", "allocate"]
+__all__ = ["EnsembleFit", "allocate", "mix_forecasts"]
 
 
 def allocate(weights: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
@@ -37,6 +37,83 @@ def allocate(weights: np.ndarray, n_samples: int, rng: np.random.Generator) -> n
     if short:
         counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
     return rng.permutation(np.repeat(np.arange(len(counts)), counts))
+
+
+def mix_forecasts(forecasts: Sequence[Forecast], weights: Sequence[float] | None = None, *,
+                  random_seed: int = 0, metadata: dict[str, Any] | None = None) -> Forecast:
+    """A weighted mixture of forecasts of the same series and periods, path by path.
+
+    Path ``i`` of the mixture is path ``i`` of one member, chosen by :func:`allocate`; with a
+    ``scenario`` dimension the same member is chosen in every scenario, so the mixture's
+    scenarios stay paired path by path as each member's are.  Scenarios not projected by
+    every member are left out.
+
+    Parameters
+    ----------
+    forecasts
+        Forecasts with the same locations, indicators, periods and frequency.
+    weights
+        One non-negative weight per forecast (normalised); None: equal weights.
+    random_seed
+        Seed of the allocation of paths to members.
+    metadata
+        Metadata of the mixture (default: the weights).
+
+    Returns
+    -------
+    Forecast
+        As many paths as the smallest member has.
+
+    Raises
+    ------
+    odforecast.FitError
+        If the forecasts cover different series, periods or frequencies, or share no
+        scenario.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> low = odforecast.Naive().fit(us).forecast(3, n_samples=100, random_seed=0)
+    >>> high = odforecast.Drift().fit(us).forecast(3, n_samples=100, random_seed=0)
+    >>> mixed = mix_forecasts([low, high], [0.75, 0.25], random_seed=0)
+    >>> mixed.samples.sizes["sample"], mixed.metadata["weights"]
+    (100, [0.75, 0.25])
+    """
+    from odforecast.forecast import Forecast
+
+    if not forecasts:
+        raise FitError("mix_forecasts needs at least one forecast")
+    w = np.full(len(forecasts), 1.0) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (len(forecasts),) or not np.all(np.isfinite(w)) or np.any(w < 0) \
+            or w.sum() <= 0:
+        raise FitError(f"weights must be {len(forecasts)} non-negative numbers, not all 0; "
+                       f"got {weights!r}")
+    w = w / w.sum()
+    first = forecasts[0].samples
+    samples = [fc.samples for fc in forecasts]
+    if "scenario" in first.dims:
+        common = [s for s in first["scenario"].values
+                  if all("scenario" in x.dims and s in x["scenario"].values for x in samples)]
+        if not common:
+            raise FitError("the forecasts share no scenario")
+        samples = [x.sel(scenario=common) for x in samples]
+    n = min(x.sizes["sample"] for x in samples)
+    for k, (fc, x) in enumerate(zip(forecasts, samples, strict=True)):
+        if fc.frequency != forecasts[0].frequency or x.dims != samples[0].dims or any(
+                not np.array_equal(x[d].values, samples[0][d].values)
+                for d in x.dims if d != "sample"):
+            raise FitError(f"forecast {k} covers other series, periods or frequency than "
+                           "forecast 0, so their paths cannot be mixed")
+    member = allocate(w, n, np.random.default_rng(random_seed))
+    stacked = np.stack([x.isel(sample=slice(0, n)).values for x in samples])
+    axis = samples[0].dims.index("sample")
+    picked = np.moveaxis(stacked, axis + 1, 1)[member, np.arange(n)]  # (sample, rest...)
+    mixed = samples[0].isel(sample=slice(0, n)).copy(data=np.moveaxis(picked, 0, axis))
+    meta = {"weights": [round(float(v), 6) for v in w]} if metadata is None else metadata
+    return Forecast(mixed, frequency=forecasts[0].frequency,
+                    observed=forecasts[0].observed, metadata=meta)
 
 
 def member_seed(seed: int, index: int) -> int:
