@@ -22,7 +22,7 @@ import pandas as pd
 from odforecast._progress import Progress, duration
 from odforecast.errors import DataError, ScenarioError
 
-__all__ = ["DEFAULT_MODELS", "DEFAULT_SCENARIOS", "Projection", "project"]
+__all__ = ["DEFAULT_MODELS", "DEFAULT_SCENARIOS", "ENSEMBLE", "Projection", "project"]
 
 #: Models a projection fits by default.
 DEFAULT_MODELS: tuple[str, ...] = ("mechanistic", "arima", "bayes")
@@ -35,6 +35,10 @@ DEFAULT_SCENARIOS: tuple[str, ...] = ("supply_shock_like_2023", "supply_rebound"
 
 _MODEL_LABELS = {"mechanistic": "mechanistic (supply process)", "arima": "ARIMA",
                  "bayes": "Bayesian trend"}
+
+#: Label of the equal-weight mixture of the models' paths (a row of the table, not a model
+#: one can ask for alone).
+ENSEMBLE = "ensemble"
 
 
 @dataclass
@@ -203,7 +207,7 @@ def project(*, models: Sequence[str] = DEFAULT_MODELS,
             scenarios: Sequence[Any] = DEFAULT_SCENARIOS, years: int = 10,
             n_samples: int = 2000, random_seed: int = 0, progress: bool | None = None,
             out: str | Path | None = None, mechanistic_config: dict[str, Any] | None = None,
-            shock_half_life_months: Any = None) -> Projection:
+            shock_half_life_months: Any = None, ensemble: bool = True) -> Projection:
     """Project annual US opioid deaths for the next ``years`` years from the newest bundled
     data, under the status quo and scenarios, with every model.
 
@@ -233,6 +237,13 @@ def project(*, models: Sequence[str] = DEFAULT_MODELS,
     shock_half_life_months
         Persistence of ``supply_shock_like_2023`` (None: persistent; a number or a
         distribution).
+    ensemble
+        With two or more models, add the ``ensemble`` rows: an equal-weight mixture of the
+        models' sample paths (:func:`~odforecast.models.ensemble.fit.mix_forecasts`), for the
+        scenarios every model projects.  In the vintage backtest
+        (``benchmarks/projection_vintages``) its 80 % intervals covered 0.76 of the next five
+        annual totals against 0.57-0.81 for the single models, at a WIS within 2 % of the
+        best of them.
 
     Returns
     -------
@@ -321,6 +332,9 @@ def project(*, models: Sequence[str] = DEFAULT_MODELS,
                     usable.append(_dilute(s, share))
                 fc = fit.forecast(years, usable, n_samples=n_samples, random_seed=random_seed)
             forecasts[name] = fc
+        if ensemble and len(forecasts) > 1:
+            forecasts[ENSEMBLE], more_notes = _ensemble(forecasts, random_seed)
+            notes += more_notes
         table = _table(forecasts, first_year, last_year)
         report.finish(f"{len(forecasts)} models x {len(chosen)} scenarios")
     result = Projection(table, forecasts, observed, {s.name: s for s in chosen}, notes,
@@ -328,6 +342,19 @@ def project(*, models: Sequence[str] = DEFAULT_MODELS,
     if out is not None:
         result.write(out)
     return result
+
+
+def _ensemble(forecasts: dict[str, Any], random_seed: int) -> tuple[Any, list[str]]:
+    """Equal-weight mixture of the models' paths; notes the scenarios some model lacks."""
+    from odforecast.models.ensemble.fit import mix_forecasts
+
+    members = list(forecasts)
+    mixed = mix_forecasts(list(forecasts.values()), random_seed=random_seed, metadata={
+        "ensemble": {"members": members, "weights": [1 / len(members)] * len(members),
+                     "weights_method": "equal"}})
+    notes = [f"{s}: not in the ensemble (not projected by every model)"
+             for s in forecasts[members[0]].scenarios if s not in mixed.scenarios]
+    return mixed, notes
 
 
 def _illicit_share(fit: Any, data: pd.DataFrame) -> float:

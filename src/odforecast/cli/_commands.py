@@ -228,7 +228,8 @@ def cmd_project(args: argparse.Namespace) -> None:
     check_output_folder(args.out)  # before any fitting
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     result = project(models=models, scenarios=args.scenario or DEFAULT_SCENARIOS,
-                     years=args.years, n_samples=args.n_samples, random_seed=args.seed)
+                     years=args.years, n_samples=args.n_samples, random_seed=args.seed,
+                     ensemble=not args.no_ensemble)
     print()
     print(result.format_table())
     paths = result.write(args.out)

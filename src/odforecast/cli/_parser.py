@@ -143,6 +143,9 @@ def _add_project_parser(commands) -> None:
                          help="a preset name or a scenario file (.json/.yaml), repeatable; "
                               "default: the supply presets estimated from the mechanistic fit "
                               "and the SOURCE and Australian analogues")
+    project.add_argument("--no-ensemble", action="store_true",
+                         help="leave out the ensemble rows (the equal mixture of the models' "
+                              "sample paths)")
     project.add_argument("--years", type=int, default=10, help="years to project (default 10)")
     project.add_argument("--n-samples", type=int, default=2000, help="sample paths")
     project.add_argument("--seed", type=int, default=0,

@@ -11,9 +11,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
 
 __all__ = ["plot_projection"]
 
-_COLOURS = {"mechanistic": "tab:red", "arima": "tab:blue", "bayes": "tab:green"}
+_COLOURS = {"mechanistic": "tab:red", "arima": "tab:blue", "bayes": "tab:green",
+            "ensemble": "black"}
 _LABELS = {"mechanistic": "mechanistic (supply process)", "arima": "ARIMA",
-           "bayes": "Bayesian trend"}
+           "bayes": "Bayesian trend", "ensemble": "ensemble (equal mixture)"}
 
 
 def plot_projection(result: Any) -> Figure:
@@ -52,21 +53,32 @@ def plot_projection(result: Any) -> Figure:
     for model in result.forecasts:
         rows = annual[(annual["model"] == model) & (annual["scenario"] == "status_quo")]
         colour = _COLOURS.get(model)
+        label = f"{_LABELS.get(model, model)}: status quo (median, 80 %, 95 %)"
+        if model == "ensemble":  # outlined, so the members' fans stay readable beneath it
+            left.plot(rows["year"], rows["median"], color=colour, lw=2, ls="--",
+                      label=f"{_LABELS[model]}: status quo (median, 80 %)")
+            for bound in ("lower_80", "upper_80"):
+                left.plot(rows["year"], rows[bound], color=colour, lw=0.8, ls=(0, (2, 2)))
+            continue
         left.fill_between(rows["year"], rows["lower_95"], rows["upper_95"], color=colour,
                           alpha=0.10, lw=0)
         left.fill_between(rows["year"], rows["lower_80"], rows["upper_80"], color=colour,
                           alpha=0.22, lw=0)
-        left.plot(rows["year"], rows["median"], color=colour, lw=2,
-                  label=f"{_LABELS.get(model, model)}: status quo (median, 80 %, 95 %)")
+        left.plot(rows["year"], rows["median"], color=colour, lw=2, label=label)
         top = max(top, float(rows["upper_80"].max()))
-    left.set_ylim(0, top * 1.08)
+    # the decade's upper 80 % bounds can reach several times the peak: clip there so the
+    # observed series stays legible (the right panel shows the totals' whole intervals)
+    peak = float(obs["value"].max())
+    clipped = top > 2.0 * peak
+    left.set_ylim(0, min(top, 2.0 * peak) * 1.08)
     left.set_xlim(2005, result.last_year + 0.5)
     left.axvline(result.first_year - 0.5, color="grey", ls=":", lw=1)
     left.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     left.xaxis.set_major_locator(MaxNLocator(integer=True))
     left.set_xlabel("year")
     left.set_ylabel("US opioid overdose deaths per year")
-    left.set_title(f"Status quo, {result.first_year}-{result.last_year}", fontsize=11)
+    left.set_title(f"Status quo, {result.first_year}-{result.last_year}"
+                   + (" (bands clipped at twice the peak)" if clipped else ""), fontsize=11)
     left.grid(alpha=0.3)
     left.legend(loc="upper left", fontsize=8, frameon=False)
 
