@@ -19,7 +19,11 @@ LAST_OBSERVED_2024 = 54_924
 @pytest.fixture(scope="module")
 def projection():
     """Every model, quick mode (the mechanistic model by Laplace, Bayesian short chains)."""
-    with odforecast.set_options(quick=True):
+    import warnings
+
+    with odforecast.set_options(quick=True), warnings.catch_warnings():
+        # quick mode's short Bayesian chains are flagged as not converged, as they should be
+        warnings.simplefilter("ignore", odforecast.OdforecastWarning)
         return odforecast.project(n_samples=400, random_seed=2, progress=False)
 
 
@@ -27,7 +31,7 @@ def test_table_has_every_model_and_scenario(projection):
     table = projection.table
     assert projection.first_year == 2025 and projection.last_year == 2034
     models = table["model"].unique().tolist()
-    assert models == ["mechanistic", "arima", "bayes"]
+    assert models == ["mechanistic", "arima", "bayes", "ensemble"]
     mech = table[table["model"] == "mechanistic"].set_index("scenario")
     assert mech.index.tolist() == ["status_quo", "supply_shock_like_2023", "supply_rebound",
                                    "source_low_fentanyl", "source_high_fentanyl",
@@ -46,6 +50,27 @@ def test_table_has_every_model_and_scenario(projection):
     # presets order the totals: shock < status quo < rebound
     assert mech.loc["supply_shock_like_2023", "median_2025_2034"] < sq["median_2025_2034"] \
         < mech.loc["supply_rebound", "median_2025_2034"]
+
+
+def test_ensemble_is_an_equal_mixture_of_whole_paths_with_paired_scenarios(projection):
+    members = ["mechanistic", "arima", "bayes"]
+    mixed = projection.forecasts["ensemble"].samples.sel(location="US", indicator="opioids")
+    assert mixed.sizes["sample"] == 400
+    source = []
+    for i in range(mixed.sizes["sample"]):
+        path = mixed.isel(sample=i).values  # (scenario, time)
+        found = [m for m in members if np.array_equal(
+            projection.forecasts[m].samples.sel(location="US", indicator="opioids",
+                                                scenario=mixed["scenario"].values)
+            .isel(sample=i).values, path)]
+        assert len(found) == 1  # every scenario of path i from one member: still paired
+        source.append(found[0])
+    counts = pd.Series(source).value_counts()
+    assert sorted(counts.index) == sorted(members) and counts.max() - counts.min() <= 1
+    # the ensemble's median lies between its members' medians
+    table = projection.table.set_index(["model", "scenario"])["median_2025_2034"]
+    medians = [table[m, "status_quo"] for m in members]
+    assert min(medians) <= table["ensemble", "status_quo"] <= max(medians)
 
 
 def test_statistical_models_get_the_interdiction_on_the_illicit_share(projection):
@@ -69,7 +94,7 @@ def test_outputs_are_written_atomically(projection, tmp_path):
     assert set(annual["year"]) == set(range(2025, 2035))
     hub = pd.read_csv(out / "hubverse.csv")
     assert set(hub["model_id"]) == {"odforecast-mechanistic", "odforecast-arima",
-                                    "odforecast-bayes"}
+                                    "odforecast-bayes", "odforecast-ensemble"}
     assert paths[3].read_bytes()[:4] == b"\x89PNG" and paths[3].stat().st_size > 30_000
     text = projection.format_table()
     assert "supply_shock_like_2023" in text and "2025-2034" in text
@@ -128,3 +153,4 @@ def test_cli_project_writes_the_folder(capsys, tmp_path):
     assert code == 0 and "source_low_fentanyl" in printed and "2025-2029" in printed
     table = pd.read_csv(out / "projection.csv")
     assert table["scenario"].tolist() == ["status_quo", "source_low_fentanyl"]
+    assert "ensemble" not in printed  # one model: nothing to mix

@@ -193,6 +193,24 @@ def test_forecast_shape_labels_and_seed(fit_latest):
     assert 0.6 * 54_924 < median_2025 < 1.1 * 54_924
 
 
+def test_student_t_supply_innovations_widen_the_decade_tails_not_the_first_year(fit_latest):
+    import copy
+
+    def status_quo(df):
+        fit = copy.copy(fit_latest)
+        fit.model = copy.copy(fit_latest.model)
+        fit.model.supply_innovation_df = df
+        fc = fit.forecast(10, n_samples=1000, random_seed=7, buckets=False)
+        return fc.samples.sel(indicator="opioids", location="US").values
+
+    gaussian, heavy = status_quo(None), status_quo(3.0)
+    # 2025 is mostly published months and the fitted level: the tails barely reach it
+    assert np.median(heavy[:, 0]) == pytest.approx(np.median(gaussian[:, 0]), rel=0.03)
+    # by 2034 the supply jumps a Student-t allows widen the 90 % band
+    spread = [np.subtract(*np.quantile(x[:, -1], [0.95, 0.05])) for x in (gaussian, heavy)]
+    assert spread[1] > 1.15 * spread[0]
+
+
 def test_zero_effect_scenario_equals_status_quo_path_for_path(fit_latest):
     base = fit_latest.forecast(5, n_samples=N, random_seed=4)
     zero = fit_latest.forecast(5, Interdiction("zero", effect=0.0, onset=None),
@@ -296,6 +314,8 @@ def test_forecast_arguments_agree_with_the_other_families(fit_latest):
     ({"vintage": "2099-01-01"}, "vintage"),
     ({"calibration": "mcmc"}, "calibration"),
     ({"growth_half_life": -1.0}, "growth_half_life"),
+    ({"supply_innovation_df": 1.0}, "supply_innovation_df"),
+    ({"supply_innovation_df": "heavy"}, "supply_innovation_df"),
     ({"sampler_config": {"drawz": 5}}, "sampler_config"),
     ({"sampler_config": {"draws": 0}}, "draws"),
 ])
