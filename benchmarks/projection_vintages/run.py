@@ -86,27 +86,50 @@ def score_paths(paths: np.ndarray, years: list[int], observed: pd.Series, first_
 
 
 def run_mechanistic(vintage: pd.Timestamp, half_life: float | None, calibration: str,
-                    observed: pd.Series, data: pd.DataFrame) -> tuple[list[dict], dict]:
+                    data: pd.DataFrame, dfs: list[float | None], sampler_config: dict | None
+                    ) -> tuple[dict[float | None, tuple[np.ndarray, list[int]]], dict]:
+    """Calibrate once at ``vintage``; project with each supply-innovation ``df`` (the
+    projection only: the fit is the same).  Returns ``{df: (paths, years)}`` and the fit's
+    diagnostics."""
     first_year = vintage.year
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OdforecastWarning)
         model = MechanisticOpioidModel(vintage=str(vintage.date()), growth_half_life=half_life,
-                                       calibration=calibration, random_seed=SEED)
+                                       calibration=calibration, sampler_config=sampler_config,
+                                       random_seed=SEED)
         started = time.perf_counter()
         fit = model.fit(data, progress=False)
         seconds = time.perf_counter() - started
     horizon = first_year + YEARS_AHEAD - fit.forecast_start
-    fc = fit.forecast(horizon, n_samples=N_SAMPLES, random_seed=SEED, buckets=False)
+    out = {}
+    for df in dfs:
+        fit.model.supply_innovation_df = df
+        fc = fit.forecast(horizon, n_samples=N_SAMPLES, random_seed=SEED, buckets=False)
+        out[df] = future_paths(fc, first_year)
+    info = {k: v for k, v in fit.posterior.diagnostics.items() if not isinstance(v, list)}
+    info.update(seconds=round(seconds, 1), data_end=str(fit.cal.end))
+    return out, info
+
+
+def future_paths(fc, first_year: int) -> tuple[np.ndarray, list[int]]:
+    """The forecast's US opioid paths of the years from ``first_year`` on, and those years."""
     paths = fc.samples.sel(location="US", indicator="opioids").values
     years = list(pd.DatetimeIndex(fc.samples["time"].values).year)
     keep = [i for i, y in enumerate(years) if y >= first_year]
-    scored = score_paths(paths[:, keep], [years[i] for i in keep], observed, first_year)
-    info = {k: v for k, v in fit.posterior.diagnostics.items() if not isinstance(v, list)}
-    info.update(seconds=round(seconds, 1), data_end=str(fit.cal.end))
-    return scored, info
+    return paths[:, keep], [years[i] for i in keep]
 
 
-def run_statistical(name: str, vintage: pd.Timestamp, observed: pd.Series) -> list[dict]:
+def mixture(paths: list[np.ndarray], seed: int) -> np.ndarray:
+    """Equal-weight mixture of the members' sample paths (whole paths, as
+    :class:`odforecast.Ensemble` mixes them)."""
+    from odforecast.models.ensemble.fit import allocate
+
+    n = min(p.shape[0] for p in paths)
+    member = allocate(np.full(len(paths), 1.0 / len(paths)), n, np.random.default_rng(seed))
+    return np.stack(paths)[member, np.arange(n)]
+
+
+def run_statistical(name: str, vintage: pd.Timestamp) -> tuple[np.ndarray, list[int]]:
     from odforecast.models import ARIMA, BayesianTrend, Drift
 
     train = annual_training(vintage)
@@ -118,10 +141,7 @@ def run_statistical(name: str, vintage: pd.Timestamp, observed: pd.Series) -> li
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OdforecastWarning)
         fc = model.fit(train).forecast(horizon, n_samples=N_SAMPLES, random_seed=SEED)
-    paths = fc.samples.sel(location="US", indicator="opioids").values
-    years = list(pd.DatetimeIndex(fc.samples["time"].values).year)
-    keep = [i for i, y in enumerate(years) if y >= first_year]
-    return score_paths(paths[:, keep], [years[i] for i in keep], observed, first_year)
+    return future_paths(fc, first_year)
 
 
 def summarise(scores: pd.DataFrame) -> pd.DataFrame:
@@ -136,42 +156,84 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half-lives", default=None,
                         help="comma-separated growth half-lives (years; 'none' = undamped) "
                              "of the mechanistic model; default: the model's default")
+    parser.add_argument("--innovation-dfs", default=None,
+                        help="comma-separated degrees of freedom of the projected supply "
+                             "innovations ('none' = Gaussian); default: the model's default")
+    parser.add_argument("--target-accept", type=float, default=None,
+                        help="NUTS target acceptance of the mechanistic calibration")
+    parser.add_argument("--ensembles", default="mechanistic+arima+bayes",
+                        help="comma-separated equal-weight mixtures of model labels joined "
+                             "by '+' (scored beside the models; '' for none)")
+    parser.add_argument("--from-paths", action="store_true",
+                        help="score the paths saved by an earlier run (results/paths.npz) "
+                             "instead of refitting")
     parser.add_argument("--calibration", default="nuts", choices=("nuts", "laplace"))
     parser.add_argument("--vintages", default=",".join(VINTAGES))
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args(argv)
     models = args.models.split(",")
     vintages = [pd.Timestamp(v) for v in args.vintages.split(",")]
-    from odforecast.mechanistic.model import GROWTH_HALF_LIFE
+    from odforecast.mechanistic.model import GROWTH_HALF_LIFE, SUPPLY_INNOVATION_DF
 
-    half_lives = ([GROWTH_HALF_LIFE] if args.half_lives is None else
-                  [None if h == "none" else float(h) for h in args.half_lives.split(",")])
+    def numbers(text: str | None, default: float | None) -> list[float | None]:
+        return [default] if text is None else [None if h == "none" else float(h)
+                                               for h in text.split(",")]
+
+    half_lives = numbers(args.half_lives, GROWTH_HALF_LIFE)
+    dfs = numbers(args.innovation_dfs, SUPPLY_INNOVATION_DF)
+    sampler = None if args.target_accept is None else {"target_accept": args.target_accept}
     observed = truth()
     data = calibration_frame()
+    out = Path(args.out)
     started = time.time()
     print(f"# projection vintages: {platform.node()}, {os.cpu_count()} CPUs, load "
           f"{os.getloadavg()[0]:.1f}, odforecast {odforecast.__version__}, "
           f"{time.strftime('%Y-%m-%d %H:%M')}", file=sys.stderr)
-    rows, fits = [], []
-    for vintage in vintages:
-        for name in models:
-            variants = half_lives if name == "mechanistic" else [None]
-            for hl in variants:
-                label = name if name != "mechanistic" or len(half_lives) == 1 else \
-                    f"mechanistic_hl{hl}"
+    fits = []
+    paths: dict[tuple[str, str], tuple[np.ndarray, list[int]]] = {}
+    if args.from_paths:
+        with np.load(out / "paths.npz") as saved:
+            for key in saved.files:
+                if key.endswith("|years"):
+                    continue
+                label, vintage = key.split("|")
+                paths[label, vintage] = (saved[key], list(saved[f"{key}|years"]))
+    else:
+        for vintage in vintages:
+            v = str(vintage.date())
+            for name in models:
                 t0 = time.time()
-                if name == "mechanistic":
-                    scored, info = run_mechanistic(vintage, hl, args.calibration, observed,
-                                                   data)
-                    fits.append({"model": label, "vintage": str(vintage.date()), **info})
-                else:
-                    scored = run_statistical(name, vintage, observed)
-                for row in scored:
-                    rows.append({"model": label, "vintage": str(vintage.date()), **row})
-                print(f"{vintage.date()} {label}: {time.time() - t0:.0f} s, WIS "
-                      f"{np.mean([r['wis'] for r in scored]):,.0f}", file=sys.stderr)
+                if name != "mechanistic":
+                    paths[name, v] = run_statistical(name, vintage)
+                    print(f"{v} {name}: {time.time() - t0:.0f} s", file=sys.stderr)
+                    continue
+                for hl in half_lives:
+                    projected, info = run_mechanistic(vintage, hl, args.calibration, data, dfs,
+                                                      sampler)
+                    for df, value in projected.items():
+                        label = "mechanistic" + (f"_hl{hl}" if len(half_lives) > 1 else "") \
+                            + (f"_t{df}" if len(dfs) > 1 else "")
+                        paths[label, v] = value
+                        fits.append({"model": label, "vintage": v, **info})
+                    print(f"{v} mechanistic hl {hl}: {time.time() - t0:.0f} s",
+                          file=sys.stderr)
+        out.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(out / "paths.npz", **{
+            f"{label}|{v}{suffix}": value for (label, v), (p, years) in paths.items()
+            for suffix, value in (("", p), ("|years", np.array(years)))})
+    for recipe in filter(None, args.ensembles.split(",")):
+        members = recipe.split("+")
+        for v in sorted({v for _, v in paths}):
+            if all((m, v) in paths for m in members):
+                years = paths[members[0], v][1]
+                if any(paths[m, v][1] != years for m in members):
+                    raise SystemExit(f"{recipe} at {v}: members project different years")
+                paths[recipe, v] = (mixture([paths[m, v][0] for m in members], SEED), years)
+    rows = []
+    for (label, v), (p, years) in paths.items():
+        for row in score_paths(p, years, observed, pd.Timestamp(v).year):
+            rows.append({"model": label, "vintage": v, **row})
     scores = pd.DataFrame(rows)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     scores.to_csv(out / "scores.csv", index=False)
     summary = summarise(scores)
