@@ -239,7 +239,7 @@ def project(*, models: Sequence[str] = DEFAULT_MODELS,
         distribution).
     ensemble
         With two or more models, add the ``ensemble`` rows: an equal-weight mixture of the
-        models' sample paths (:func:`~odforecast.models.ensemble.fit.mix_forecasts`), for the
+        models' sample paths (:func:`~odforecast.models.ensemble.mix_forecasts`), for the
         scenarios every model projects.  In the vintage backtest
         (``benchmarks/projection_vintages``) its 80 % intervals covered 0.76 of the next five
         annual totals against 0.57-0.81 for the single models, at a WIS within 2 % of the
@@ -346,7 +346,7 @@ def project(*, models: Sequence[str] = DEFAULT_MODELS,
 
 def _ensemble(forecasts: dict[str, Any], random_seed: int) -> tuple[Any, list[str]]:
     """Equal-weight mixture of the models' paths; notes the scenarios some model lacks."""
-    from odforecast.models.ensemble.fit import mix_forecasts
+    from odforecast.models.ensemble import mix_forecasts
 
     members = list(forecasts)
     mixed = mix_forecasts(list(forecasts.values()), random_seed=random_seed, metadata={

@@ -43,7 +43,7 @@ def mix_forecasts(forecasts: Sequence[Forecast], weights: Sequence[float] | None
                   random_seed: int = 0, metadata: dict[str, Any] | None = None) -> Forecast:
     """A weighted mixture of forecasts of the same series and periods, path by path.
 
-    Path ``i`` of the mixture is path ``i`` of one member, chosen by :func:`allocate`; with a
+    Path ``i`` of the mixture is path ``i`` of one member, chosen by ``allocate``; with a
     ``scenario`` dimension the same member is chosen in every scenario, so the mixture's
     scenarios stay paired path by path as each member's are.  Scenarios not projected by
     every member are left out.
