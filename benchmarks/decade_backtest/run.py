@@ -39,7 +39,7 @@ import pandas as pd
 import odforecast
 from odforecast.errors import OdforecastWarning
 from odforecast.evaluate import BacktestResult, backtest, compare, rolling_origins
-from odforecast.models import ARIMA, BayesianTrend, Drift, Naive
+from odforecast.models import ARIMA, BayesianTrend, Drift, Ensemble, Naive
 
 HERE = Path(__file__).resolve().parent
 ORIGINS = ("2005", "2014")
@@ -57,6 +57,9 @@ MODELS: dict[str, tuple[Callable[[], odforecast.models.Model], str]] = {
     "bayes": (lambda: BayesianTrend(random_seed=SEED), "BayesianTrend() defaults"),
     "arima_plugin": (lambda: ARIMA(parameter_uncertainty=False),
                      "ARIMA(parameter_uncertainty=False): estimates plugged in (as before)"),
+    "ensemble": (lambda: Ensemble([ARIMA(), BayesianTrend(random_seed=SEED), Drift()],
+                                  weights="equal", random_seed=SEED),
+                 "Ensemble([ARIMA(), BayesianTrend(), Drift()], weights='equal')"),
 }
 DEFAULT_MODELS = ",".join(MODELS)
 

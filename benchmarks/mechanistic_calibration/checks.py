@@ -65,7 +65,8 @@ def main() -> int:
     print("## 80 % posterior predictive coverage")
     print(table.round(3).to_string())
     print("## not covered:")
-    print(pd.concat([annual, last])[lambda f: ~f["covered"]].round(0).to_string())
+    missed = pd.concat([annual, last])[lambda f: ~f["covered"]]
+    print(missed.round(dict.fromkeys(("observed", "median", "lower", "upper"), 0)).to_string())
     fc = fit.forecast(12, frequency="12m_ending", n_samples=2000, random_seed=1)
     first = float(fc.samples.sel(indicator="opioids").isel(time=0).median())
     last_obs = float(fit.cal.windows["opioids"].iloc[-1])
