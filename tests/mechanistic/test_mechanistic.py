@@ -158,6 +158,22 @@ def test_latest_fit_follows_the_2023_fall_and_predictive_bands_cover_the_data(fi
     assert abs(first / last_observed - 1) < 0.10
 
 
+def test_compilations_are_kept_for_the_next_process(fit_latest):
+    """XLA's compiled programs go to odforecast's cache folder, so a calibration in a new
+    process skips most compilation (newest-but-one vintage: 152 s, then 94 s)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from odforecast.data.cache import cache_dir
+
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        pytest.skip("the user's own JAX cache is left alone")
+    folder = Path(sys.modules["jax"].config.jax_compilation_cache_dir)
+    assert folder == cache_dir() / "jax"
+    assert folder.is_dir() and any(folder.iterdir())  # the Laplace fit's programs
+
+
 def test_small_nuts_calibration_runs_and_reports_convergence(data):
     import warnings
 

@@ -32,4 +32,17 @@ def import_jax() -> Any:
         raise FitError("the mechanistic calibration needs JAX and numpyro "
                        "(pip install jax numpyro)") from exc
     jax.config.update("jax_enable_x64", True)
+    _use_compilation_cache(jax)
     return jax
+
+
+def _use_compilation_cache(jax: Any) -> None:
+    """Keep XLA's compiled programs in odforecast's cache folder (``jax/`` under
+    :func:`odforecast.data.cache.cache_dir`), so a calibration in a new process reuses the
+    compilation of an earlier one of the same shapes.  A cache the user configured
+    (``JAX_COMPILATION_CACHE_DIR`` or ``jax.config``) is left alone."""
+    if jax.config.jax_compilation_cache_dir or os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return
+    from odforecast.data.cache import cache_dir
+
+    jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "jax"))
