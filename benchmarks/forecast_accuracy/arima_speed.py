@@ -36,15 +36,19 @@ from odforecast.models.arima import _one_blas_thread, _sarimax  # noqa: E402
 from odforecast.models.parameter_draws import MIN_ROOT  # noqa: E402
 
 
-def statsmodels_paths(self, state, horizon, n_samples, rng, exog_future):
-    """``ARIMA._sample_series`` before the change (kept verbatim for the comparison)."""
+def statsmodels_paths(self, state, horizon, n_samples, rng, exog_future, *,
+                      loop_draws: bool = True):
+    """``ARIMA._sample_series`` before the change (kept verbatim for the comparison);
+    ``loop_draws=False`` draws the parameters as now (the same vectors from the same seed even
+    when some are rejected), to compare the path simulators alone."""
     transform, z, exog, spec, params, draws = state
     model = _sarimax(z, exog, *spec)
     if draws is None:
         thetas, sizes = params[None, :], [n_samples]
     else:
         n_blocks = min(self.parameter_draws, n_samples)
-        thetas = _loop_sample(draws, n_blocks, rng)
+        thetas = (_loop_sample(draws, n_blocks, rng) if loop_draws
+                  else draws.sample(n_blocks, rng))
         sizes = [len(part) for part in np.array_split(np.arange(n_samples), n_blocks)]
     blocks = []
     with warnings.catch_warnings(), _one_blas_thread():

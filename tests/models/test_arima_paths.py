@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import cache
 
 import numpy as np
 import pytest
@@ -36,12 +37,19 @@ def _with_seizures():
     return train, exog, exog[exog.index > "2024-02-29"].to_numpy()[:6]
 
 
-@pytest.mark.parametrize("case", [_florida, _with_seizures], ids=["withheld", "regressor"])
-def test_each_block_matches_the_analytic_forecast_of_its_parameters(case):
-    data, exog, future = case()
-    horizon = 12 if future is None else len(future)
+@cache
+def _fit(case: str):
+    """The plug-in ARIMA(1, 1, 0) state of a case, fitted once per test session."""
+    data, exog, future = {"withheld": _florida, "regressor": _with_seizures}[case]()
     state = ARIMA(order=(1, 1, 0), parameter_uncertainty=False).fit(
         data, exog=exog).results[0].state
+    return state, future
+
+
+@pytest.mark.parametrize("case", ["withheld", "regressor"])
+def test_each_block_matches_the_analytic_forecast_of_its_parameters(case):
+    state, future = _fit(case)
+    horizon = 12 if future is None else len(future)
     _, z, x, spec, params, _ = state
     # a second block with another AR coefficient, constant or slope, and 4x the variance
     other = params.copy()
@@ -67,9 +75,7 @@ def test_each_block_matches_the_analytic_forecast_of_its_parameters(case):
 
 
 def test_a_model_with_regressors_needs_their_future_values():
-    data, exog, _ = _with_seizures()
-    state = ARIMA(order=(1, 1, 0), parameter_uncertainty=False).fit(
-        data, exog=exog).results[0].state
+    state, _ = _fit("regressor")
     _, z, x, spec, params, _ = state
     with pytest.raises(ValueError, match="future values"):
         simulate_paths(_sarimax(z, x, *spec), params[None, :], [10], 6,
