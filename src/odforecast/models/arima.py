@@ -5,8 +5,10 @@ Order selection follows Hyndman & Khandakar (2008), the algorithm behind R's
 differencing ``D`` from the strength of seasonality, then a stepwise search over ``(p, q)(P, Q)``
 and the constant, minimising AICc.  Counts are modelled on the log scale (square root if the
 series has zeros); sample paths are simulated on that scale and transformed back, so every path
-is non-negative and the mean is not biased by the back-transform.  Parameter uncertainty is not
-propagated (as in ``auto.arima``); the backtest measures whether the intervals are calibrated.
+is non-negative and the mean is not biased by the back-transform.  Unlike ``auto.arima``, the
+paths include the uncertainty of the estimated parameters: each block of paths has its own
+parameter vector (:mod:`odforecast.models.parameter_draws`), and all paths are simulated at once
+in NumPy from the state-space form (:mod:`odforecast.models.arima_paths`).
 
 For CDC's 12-month-ending series the model sees a moving annual sum: consecutive values overlap
 by 11 months, so the series is smooth and has no seasonality left.  ARIMA treats it as an ordinary
@@ -50,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from odforecast.errors import DataError
+from odforecast.models.arima_paths import simulate_paths
 from odforecast.models.base import PerSeriesModel
 from odforecast.models.baselines import Drift, Naive
 from odforecast.models.missing import check_censored
@@ -236,15 +239,10 @@ class ARIMA(PerSeriesModel):
             n_blocks = min(self.parameter_draws, n_samples)
             thetas = draws.sample(n_blocks, rng)
             sizes = [len(part) for part in np.array_split(np.arange(n_samples), n_blocks)]
-        blocks = []
         with warnings.catch_warnings(), _one_blas_thread():
             warnings.simplefilter("ignore")
-            for theta, size in zip(thetas, sizes, strict=True):
-                result = model.filter(theta)
-                sims = result.simulate(horizon, repetitions=size, anchor="end",
-                                       exog=exog_future, rng=rng)
-                blocks.append(np.asarray(sims).reshape(horizon, size).T)
-        return transform.inverse(np.concatenate(blocks, axis=0))
+            paths = simulate_paths(model, thetas, sizes, horizon, rng, exog_future)
+        return transform.inverse(paths)
 
     # -- automatic order selection --------------------------------------------------------------
     def _search(self, z: np.ndarray, exog: np.ndarray | None, m: int):

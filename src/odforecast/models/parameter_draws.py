@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["MIN_ROOT", "ParameterDraws", "min_root", "sampling_distribution"]
+__all__ = ["MIN_ROOT", "ParameterDraws", "min_root", "min_roots", "sampling_distribution"]
 
 
 #: Candidates with an AR or MA root of modulus below this are rejected, as R's ``auto.arima``
@@ -42,22 +42,61 @@ MIN_ROOT = 1.01
 
 
 def min_root(names: list[str], params: np.ndarray) -> float:
-    """Smallest modulus of the roots of the (seasonal x non-seasonal) AR and MA polynomials."""
-    smallest = np.inf
+    """Smallest modulus of the roots of the (seasonal x non-seasonal) AR and MA polynomials.
+
+    Examples
+    --------
+    >>> min_root(["ar.L1", "ma.L1", "sigma2"], np.array([0.5, -0.8, 1.0]))
+    1.25
+    """
+    return float(min_roots(names, np.asarray(params, dtype=float)[None, :])[0])
+
+
+def min_roots(names: list[str], params: np.ndarray) -> np.ndarray:
+    """:func:`min_root` of each row of ``params`` (shape ``(n, len(names))``), at once.
+
+    The roots of ``1 + a_1 x + ... + a_k x^k`` are the reciprocals of the eigenvalues of the
+    companion matrix of ``x^k + a_1 x^(k-1) + ... + a_k``, which is monic whatever the
+    coefficients, so the rows go through one batched eigenvalue call (``np.roots`` per row
+    was most of the time of a parameter draw).
+
+    Examples
+    --------
+    >>> rows = np.array([[0.5, -0.8, 1.0], [0.0, 0.0, 1.0]])
+    >>> min_roots(["ar.L1", "ma.L1", "sigma2"], rows).tolist()
+    [1.25, inf]
+    """
+    params = np.atleast_2d(np.asarray(params, dtype=float))
+    smallest = np.full(len(params), np.inf)
     for kind, sign in (("ar", -1.0), ("ma", 1.0)):
-        poly = np.ones(1)
+        poly = np.ones((len(params), 1))
         for prefix in (f"{kind}.L", f"{kind}.S.L"):  # seasonal names carry the full lag
-            coefs = {int(n[len(prefix):]): v for n, v in zip(names, params, strict=True)
+            coefs = {int(n[len(prefix):]): i for i, n in enumerate(names)
                      if n.startswith(prefix)}
             if coefs:
-                factor = np.zeros(max(coefs) + 1)
-                factor[0] = 1.0
-                for lag, value in coefs.items():
-                    factor[lag] = sign * value
-                poly = np.polymul(poly, factor)  # coefficients by increasing lag
-        if len(poly) > 1 and np.any(poly[1:] != 0):
-            smallest = min(smallest, float(np.min(np.abs(np.roots(poly[::-1])))))
+                factor = np.zeros((len(params), max(coefs) + 1))
+                factor[:, 0] = 1.0
+                for lag, column in coefs.items():
+                    factor[:, lag] = sign * params[:, column]
+                poly = _polymul(poly, factor)  # coefficients by increasing lag
+        degree = poly.shape[1] - 1
+        if degree == 0:
+            continue
+        companion = np.zeros((len(params), degree, degree))
+        companion[:, 0, :] = -poly[:, 1:]
+        companion[:, np.arange(1, degree), np.arange(degree - 1)] = 1.0
+        largest = np.abs(np.linalg.eigvals(companion)).max(axis=1)
+        with np.errstate(divide="ignore"):
+            smallest = np.minimum(smallest, 1.0 / largest)  # 1 / 0: no finite root
     return smallest
+
+
+def _polymul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise product of polynomials given by increasing powers."""
+    out = np.zeros((len(a), a.shape[1] + b.shape[1] - 1))
+    for j in np.flatnonzero(np.any(b != 0, axis=0)):
+        out[:, j:j + a.shape[1]] += a * b[:, j:j + 1]
+    return out
 
 
 class ParameterDraws:
@@ -113,8 +152,12 @@ class ParameterDraws:
         mean, names = self.params[:-1], self.names[:-1]
         values, vectors = np.linalg.eigh(self.cov)
         root = vectors * np.sqrt(np.clip(values, 0, None))  # root @ root.T == cov
-        for i in range(n):
-            for _ in range(max_tries):
+        # every block's first try at once; the few rejected ones are redrawn one by one
+        thetas = mean + np.sqrt(scale)[:, None] * (rng.standard_normal((n, len(mean))) @ root.T)
+        accepted = min_roots(names, thetas) >= MIN_ROOT
+        out[accepted, :-1] = thetas[accepted]
+        for i in np.flatnonzero(~accepted):
+            for _ in range(max_tries - 1):
                 theta = mean + np.sqrt(scale[i]) * (root @ rng.standard_normal(len(mean)))
                 if min_root(names, theta) >= MIN_ROOT:
                     out[i, :-1] = theta
