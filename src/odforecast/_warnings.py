@@ -179,6 +179,13 @@ def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool 
     'raise target_accept (now 0.995; e.g. --target-accept 0.999)'
     >>> fit_advice("3 divergent transitions", {"target_accept": 0.999})[:50]
     'divergences persist at target_accept 0.999: the po'
+
+    Quick mode is named with both ways to turn it off (a command line can only use the
+    environment):
+
+    >>> advice = fit_advice("bulk ESS 120 < 400", {"draws": 200, "tune": 300}, quick=True)
+    >>> "ODFORECAST_QUICK=0" in advice and "set_options(quick=False)" in advice
+    True
     >>> fit_advice("approximate inference (ADVI), no MCMC diagnostics", {"method": "advi"})
     "use sampler_config={'method': 'nuts'} for a fit with convergence diagnostics"
     """
@@ -201,9 +208,9 @@ def fit_advice(problems: str, sampler_config: Mapping[str, Any], *, quick: bool 
         else:
             advice.append(f"raise target_accept (now {now:g}; e.g. "
                           f"{_settings({'target_accept': higher}, flags)})")
-    if quick:
-        advice.append("quick mode (ODFORECAST_QUICK=1) is on: turn it off with "
-                      "odforecast.set_options(quick=False)")
+    if quick:  # a command line can only have set it through the environment
+        advice.append("quick mode is on: turn it off with ODFORECAST_QUICK=0 in the "
+                      "environment, or odforecast.set_options(quick=False) in Python")
     return "; ".join(advice) or "run longer chains"
 
 
