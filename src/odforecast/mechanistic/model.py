@@ -124,9 +124,8 @@ class MechanisticOpioidModel(Model):
                                or not math.isfinite(hl) or hl <= 0):
             raise ParameterError(f"must be a positive number of years or None (undamped); "
                                  f"got {hl!r}", parameter="growth_half_life")
-        df = self.supply_innovation_df
-        if df is not None and (isinstance(df, bool) or not isinstance(df, int | float)
-                               or not math.isfinite(df) or df <= 1):
+        df = check_number(self.supply_innovation_df, "supply_innovation_df", allow_none=True)
+        if df is not None and df <= 1:
             raise ParameterError(f"must be a number of degrees of freedom above 1 or None "
                                  f"(Gaussian); got {df!r}", parameter="supply_innovation_df")
         check_choice(self.calibration, "calibration", ("auto", "nuts", "laplace"))

@@ -100,20 +100,41 @@ def mix_forecasts(forecasts: Sequence[Forecast], weights: Sequence[float] | None
             raise FitError("the forecasts share no scenario")
         samples = [x.sel(scenario=common) for x in samples]
     n = min(x.sizes["sample"] for x in samples)
-    for k, (fc, x) in enumerate(zip(forecasts, samples, strict=True)):
-        if fc.frequency != forecasts[0].frequency or x.dims != samples[0].dims or any(
-                not np.array_equal(x[d].values, samples[0][d].values)
-                for d in x.dims if d != "sample"):
-            raise FitError(f"forecast {k} covers other series, periods or frequency than "
-                           "forecast 0, so their paths cannot be mixed")
+    samples = [x.isel(sample=slice(0, n)) for x in samples]
+    labels = [f"forecast {k}" for k in range(len(forecasts))]
+    if any(fc.frequency != forecasts[0].frequency for fc in forecasts):
+        raise FitError("the forecasts have different frequencies, so their paths cannot be "
+                       "mixed")
+    _check_same_cells(samples, labels)
     member = allocate(w, n, np.random.default_rng(random_seed))
-    stacked = np.stack([x.isel(sample=slice(0, n)).values for x in samples])
-    axis = samples[0].dims.index("sample")
-    picked = np.moveaxis(stacked, axis + 1, 1)[member, np.arange(n)]  # (sample, rest...)
-    mixed = samples[0].isel(sample=slice(0, n)).copy(data=np.moveaxis(picked, 0, axis))
+    choice = np.broadcast_to(member[:, None, None],
+                             (n, first.sizes["location"], first.sizes["indicator"]))
+    mixed = samples[0].copy(data=_pick_paths(samples, choice))
     meta = {"weights": [round(float(v), 6) for v in w]} if metadata is None else metadata
     return Forecast(mixed, frequency=forecasts[0].frequency,
                     observed=forecasts[0].observed, metadata=meta)
+
+
+def _check_same_cells(samples: Sequence[Any], labels: Sequence[str]) -> None:
+    """Raise unless every sample array has the first one's dimensions and coordinates (the
+    number of paths aside): paths of different series or periods cannot be mixed."""
+    first = samples[0]
+    for label, x in zip(labels[1:], samples[1:], strict=True):
+        if x.dims != first.dims or any(not np.array_equal(x[d].values, first[d].values)
+                                       for d in first.dims if d != "sample"):
+            raise FitError(f"{labels[0]} and {label} forecast different series or periods, "
+                           "so their paths cannot be mixed")
+
+
+def _pick_paths(samples: Sequence[Any], choice: np.ndarray) -> np.ndarray:
+    """Values of the mixture: path ``i`` of ``(location, indicator)`` from member
+    ``choice[i, location, indicator]``, the same member at every time and in every scenario
+    (the canonical dimensions: ``[scenario,] sample, location, indicator, time``)."""
+    stacked = np.stack([x.values for x in samples])  # (member, [scenario,] sample, ...)
+    index = choice[..., None]  # (sample, location, indicator, time=1)
+    if samples[0].dims[0] == "scenario":
+        index = index[None]
+    return np.take_along_axis(stacked, index[None], axis=0)[0]
 
 
 def member_seed(seed: int, index: int) -> int:
@@ -282,16 +303,9 @@ class EnsembleFit(FittedModel):
                                   random_seed=member_seed(request.seed, k),
                                   exog_future=request.exog_future)
                      for k, fit in enumerate(self.members.values())]
-        first = forecasts[0].samples
-        for label, fc in zip(self.labels[1:], forecasts[1:], strict=True):
-            if fc.samples.dims != first.dims or any(
-                    not np.array_equal(fc.samples[d].values, first[d].values)
-                    for d in first.dims if d != "sample"):
-                raise FitError(f"members {self.labels[0]} and {label} forecast different "
-                               "series or periods, so their paths cannot be mixed",
-                               ) from None
-        stacked = np.stack([fc.samples.values for fc in forecasts])  # (member, [scn,] sample, ...)
-        sample_axis = first.dims.index("sample")
+        samples = [fc.samples for fc in forecasts]
+        first = samples[0]
+        _check_same_cells(samples, [f"member {label}" for label in self.labels])
         n_loc, n_ind = first.sizes["location"], first.sizes["indicator"]
         choice = np.zeros((request.n_samples, n_loc, n_ind), dtype=int)
         locations = [str(v) for v in first["location"].values]
@@ -301,12 +315,8 @@ class EnsembleFit(FittedModel):
                 rng = np.random.default_rng(series_seed(request.seed, s.location, s.indicator))
                 choice[:, locations.index(s.location), indicators.index(s.indicator)] = \
                     allocate(self.weights[s.key], request.n_samples, rng)
-        index = choice[..., None]  # (sample, location, indicator, time=1)
-        if sample_axis == 1:  # a scenario comparison: the same choice for every scenario
-            index = index[None]
-        mixed = np.take_along_axis(stacked, index[None], axis=0)[0]
-        samples = first.copy(data=mixed)
-        return SampledPaths(samples, forecasts[0].frequency, self.data,
+        mixed = first.copy(data=_pick_paths(samples, choice))
+        return SampledPaths(mixed, forecasts[0].frequency, self.data,
                             self._metadata(forecasts))
 
     def _metadata(self, forecasts: Sequence[Forecast]) -> dict[str, Any]:
