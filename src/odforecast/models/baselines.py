@@ -121,7 +121,10 @@ class Naive(_Baseline):
 class Drift(_Baseline):
     """Random walk with drift: the average historical change continues.
 
-    Slope uncertainty is included: each path draws its own slope from its sampling distribution.
+    Parameter uncertainty is included: each path draws its own spread and slope from their
+    posterior under a flat prior (the spread from its chi-squared distribution, the slope given
+    the spread), so the forecast intervals are Student-t ones, wider than the plug-in normal
+    ones on short series.
 
     Parameters
     ----------
@@ -165,14 +168,20 @@ class Drift(_Baseline):
         sigma = _walk_sigma(steps, spans, slope)
         last = float(z[np.isfinite(z)][-1])
         check = self._censor_check(series, t, z, sigma, slope)
-        return (t, last, slope, sigma, elapsed, _gap(z)), {
+        dof = max(len(steps) - 1, 1)  # the slope is estimated from the changes
+        return (t, last, slope, sigma, elapsed, dof, _gap(z)), {
             "transform": t.kind, "slope": slope, "sigma": sigma, "censor_check": check}
 
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
-        t, last, slope, sigma, elapsed, gap = state
-        slopes = rng.normal(slope, sigma / np.sqrt(elapsed), size=(n_samples, 1))
-        steps = rng.normal(0.0, sigma, size=(n_samples, gap + horizon))
+        t, last, slope, sigma, elapsed, dof, gap = state
+        # the exact predictive of a random walk with drift under the flat prior on (slope,
+        # log sigma): each path draws its spread, sigma^2 = SSR / chi2(dof), then its slope
+        # given that spread; plugging in the estimated spread left out its own uncertainty
+        # (decade backtest: 80 % intervals covered 0.66 of the outcomes at horizons 6-10)
+        sigmas = sigma * np.sqrt(dof / rng.chisquare(dof, size=(n_samples, 1)))
+        slopes = rng.normal(slope, sigmas / np.sqrt(elapsed))
+        steps = rng.normal(0.0, 1.0, size=(n_samples, gap + horizon)) * sigmas
         h = np.arange(gap + 1, gap + horizon + 1)  # periods after the last shown value
         return t.inverse(last + slopes * h + np.cumsum(steps, axis=1)[:, gap:])
 
