@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_SAMPLER_CONFIG",
     "available_samplers",
     "merge_config",
+    "resolve_sampler",
 ]
 
 #: Priors, on yearly scales (converted to the latent step inside the model).
@@ -65,7 +66,11 @@ DEFAULT_SAMPLER_CONFIG: dict[str, Any] = {
     "chains": 2,
     "cores": 2,
     "target_accept": 0.99,  # the small national models diverge at 0.9-0.95 (measured here)
-    "nuts_sampler": "auto",  # the fastest installed: nutpie, then numpyro, then pymc
+    # "auto": the fastest installed, numpyro, then nutpie, then pymc (numpyro's compiled
+    # programs are kept on disk, so a fit in a new process skips most of the compiling:
+    # benchmarks/bayes_speed; docs/bayes.md "Sampler and compilation cache"); for data with
+    # suppressed (censored) cells nutpie, which JAX cannot stand in for (resolve_sampler)
+    "nuts_sampler": "auto",
     # the sampler's live bar: "auto" = on in a terminal when odforecast's progress option is
     # on (odforecast.set_options), off in logs; True / False force it
     "progressbar": "auto",
@@ -92,8 +97,21 @@ _SAMPLERS = ("nutpie", "numpyro", "pymc", "blackjax")
 
 
 def available_samplers() -> list[str]:
-    """NUTS implementations importable here, fastest first (nutpie measured fastest here)."""
-    found = [name for name in ("nutpie", "numpyro") if importlib.util.find_spec(name)]
+    """NUTS implementations importable here, fastest first; ``nuts_sampler="auto"`` takes the
+    first.
+
+    numpyro leads: PyMC compiles the model to JAX for it, and odforecast keeps XLA's compiled
+    programs on disk (:func:`odforecast._jax.jax_cache_dir`), so a fit of the same model shapes
+    in a later process skips most of the compiling; nutpie's numba compilation is redone in
+    every process (measured in benchmarks/bayes_speed).  ``"blackjax"`` is never picked
+    automatically: PyMC's bridge to it fails with blackjax 1.6 and later (pymc issue #8367).
+
+    Examples
+    --------
+    >>> available_samplers()[-1]  # PyMC's own NUTS, always there
+    'pymc'
+    """
+    found = [name for name in ("numpyro", "nutpie") if importlib.util.find_spec(name)]
     return [*found, "pymc"]
 
 
@@ -113,7 +131,7 @@ def _check_sampler(config: dict[str, Any]) -> None:
                              f"{config['method']!r}", parameter="method")
     sampler = config["nuts_sampler"]
     if sampler == "auto":
-        config["nuts_sampler"] = available_samplers()[0]
+        pass  # resolved by resolve_sampler once the data are known
     elif sampler not in _SAMPLERS:
         raise ParameterError(f"unknown nuts_sampler {sampler!r}; choose from "
                              f"{', '.join(('auto', *_SAMPLERS))}", parameter="nuts_sampler")
@@ -121,3 +139,28 @@ def _check_sampler(config: dict[str, Any]) -> None:
         raise ParameterError(f"nuts_sampler {sampler!r} is not installed; available here: "
                              f"{', '.join(available_samplers())}", parameter="nuts_sampler")
     check_sampler_settings(config, ("draws", "tune", "chains", "cores", "advi_iterations"))
+
+
+def resolve_sampler(config: Mapping[str, Any], *, censored: bool) -> dict[str, Any]:
+    """``config`` with ``nuts_sampler="auto"`` replaced by the sampler that runs: the first of
+    :func:`available_samplers`, except numpyro when the data have censored (suppressed) cells.
+
+    A censored negative-binomial count enters the likelihood through its CDF, the regularised
+    incomplete beta function, whose gradient in its shape parameters JAX does not implement
+    ("Betainc gradient with respect to a and b not supported"), so such models go to nutpie
+    (or PyMC's NUTS).  An explicit choice is kept as it is.
+
+    Examples
+    --------
+    >>> resolve_sampler({"nuts_sampler": "auto"}, censored=False)["nuts_sampler"]
+    'numpyro'
+    >>> resolve_sampler({"nuts_sampler": "auto"}, censored=True)["nuts_sampler"]
+    'nutpie'
+    >>> resolve_sampler({"nuts_sampler": "pymc"}, censored=False)["nuts_sampler"]
+    'pymc'
+    """
+    resolved = dict(config)
+    if resolved["nuts_sampler"] == "auto":
+        usable = [name for name in available_samplers() if not (censored and name == "numpyro")]
+        resolved["nuts_sampler"] = usable[0]
+    return resolved
