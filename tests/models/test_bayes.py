@@ -156,7 +156,8 @@ def test_default_sampler_is_numpyro_with_its_programs_kept_on_disk(national_fit,
     """sampler "auto" is numpyro, and XLA's compiled programs go to odforecast's cache folder,
     so a fit of the same shapes in a new process skips most compiling (national 12-month
     fit: 30 s, then 14 s; benchmarks/bayes_speed).  Data with suppressed cells go to nutpie:
-    JAX cannot differentiate the censored likelihood."""
+    JAX cannot differentiate the censored likelihood (the rule on the number of series is
+    in resolve_sampler's doctest)."""
     import os
     import sys
     from pathlib import Path

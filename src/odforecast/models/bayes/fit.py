@@ -157,7 +157,7 @@ class BayesModel(Model):
         design = build_design(series, population=self._population(series), exog=exog,
                               twelve_month=model_config["twelve_month_likelihood"])
         changepoints = self._changepoint_steps(design)
-        sampler_config = resolve_sampler(sampler_config,
+        sampler_config = resolve_sampler(sampler_config, n_series=design.n_series,
                                          censored=bool(design.obs_censored.any()))
         seed = resolve_seed(self.random_seed)
         from odforecast._progress import Progress, sampler_progressbar
