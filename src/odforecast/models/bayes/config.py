@@ -101,8 +101,8 @@ _SAMPLERS = ("nutpie", "numpyro", "pymc", "blackjax")
 #: second process (warm caches, 2 cores under load 2-3; benchmarks/bayes_speed) numpyro fitted
 #: the national 12-month model in 14 s against nutpie's 23 s (compiling is most of it, and
 #: numpyro's is cached on disk), but the 49-state hierarchical model in 106 s against 64 s:
-#: same 63 leapfrog steps per draw, each ~2.4x dearer in JAX.  Interpolating the difference
-#: linearly puts the break-even near 9 series.
+#: same 63 leapfrog steps per draw, each ~2.4x dearer in JAX.  On the first 8 states (same
+#: script, load ~3.5) numpyro was still ahead: 41 s against 48 s.
 NUMPYRO_MAX_SERIES = 8
 
 
