@@ -33,6 +33,11 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|---:|---|---:|")
     for origin in args.origins.split(","):
         data = frame[frame["period_end"] <= origin]
+        shown = data.groupby("location")["value"].transform(lambda v: v.notna().any())
+        if not shown.all():  # e.g. Alabama: no opioid window shown before 2018
+            print(f"  {origin}: dropped (no shown value yet): "
+                  f"{', '.join(sorted(data.loc[~shown, 'location'].unique()))}", flush=True)
+            data = data[shown]
         load = os.getloadavg()[0]
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:

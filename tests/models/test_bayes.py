@@ -275,6 +275,8 @@ def _rows(values, **extra):
 @pytest.mark.parametrize(("data", "needle"), [
     (lambda: _rows([10.5, 12, 13, 14]), "non-integer counts"),
     (lambda: _rows([0.0, 0, 0, 0]), "all zeros"),
+    # every cell not shown (Alabama's opioid windows before 2018), not "all zeros"
+    (lambda: _rows([np.nan] * 4, flag="not_shown"), "no shown value.*drop it"),
     (lambda: _rows([np.nan] * 4, censored=True, censor_upper=9.0), "entirely censored"),
 ])
 def test_bad_series_are_refused_before_sampling(data, needle):
