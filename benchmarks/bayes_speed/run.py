@@ -3,22 +3,31 @@ divergences and peak memory, side by side with a straightforward plain-PyMC refe
 
 Each case runs in a fresh subprocess (so peak memory is per model and nothing is shared in
 memory); all cases share one fresh PyTensor ``base_compiledir`` that a tiny warm-up model has
-primed, so every case pays its own model-specific compilation (C for PyMC's NUTS, numba for
-nutpie) but not the one-off build of PyTensor's generic helpers.
+primed, so every case pays its own model-specific compilation (numba for nutpie and PyMC's NUTS,
+XLA for numpyro) but not the one-off build of PyTensor's generic helpers.  Each case also gets
+its own empty odforecast cache folder (``ODFORECAST_CACHE_DIR``, where the library keeps XLA's
+compiled programs); with ``--second-process`` each case then runs again in a new process with
+the same folders, as a user's second session would (warm on-disk caches).
 
     .venv/bin/python benchmarks/bayes_speed/run.py --quick      # smoke test, ~2 min
     .venv/bin/python benchmarks/bayes_speed/run.py              # full run (waits for load < 1)
     .venv/bin/python benchmarks/bayes_speed/run.py --cases ours,national_12m --no-wait
+    .venv/bin/python benchmarks/bayes_speed/run.py --cases ours_numpyro,ours_nutpie,\
+        national_12m,national_12m_nutpie --second-process   # cold, then warm on-disk caches
 
 Cases (``--cases``, comma separated; default: all of them in this order):
 
 reference      plain PyMC 6, written below: non-centred negative-binomial log-rate random walk,
                49 jurisdictions x 133 latent months, EVERY shown 12-month-ending value observed
                as NegBin of its 12-month sum (overlapping windows; ~4,700 observations), nutpie.
-ours           HierarchicalBayes (nutpie) on the same data.
+ours           HierarchicalBayes (library default sampler: nutpie for 49 series) on the same data.
+ours_nutpie    HierarchicalBayes with nuts_sampler="nutpie".
+ours_numpyro   HierarchicalBayes with nuts_sampler="numpyro".
 ours_pymc      HierarchicalBayes with nuts_sampler="pymc" (PyMC's own NUTS).
 national_12m   BayesianTrend, defaults, us_monthly_12m opioids reported: construction -> fit ->
                forecast(12).
+               (default sampler: numpyro for one series)
+national_12m_nutpie  the same with nuts_sampler="nutpie".
 national_annual BayesianTrend, defaults, us_annual opioids reported: construction -> fit ->
                forecast(1) (one year = 12 months).
 profile        gradient cost per model (logp+dlogp evaluations per second, numba as nutpie
@@ -39,12 +48,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SEED = 20250301
-ALL_CASES = ["reference", "ours", "ours_pymc", "national_12m", "national_annual"]
+ALL_CASES = ["reference", "ours", "ours_numpyro", "ours_pymc", "national_12m",
+             "national_12m_nutpie", "national_annual"]
 LABELS = {
     "reference": "reference: plain PyMC RW, all 12m windows (nutpie)",
-    "ours": "HierarchicalBayes (nutpie)",
-    "ours_pymc": "HierarchicalBayes (PyMC NUTS)",
+    "ours": "HierarchicalBayes",
+    "ours_nutpie": "HierarchicalBayes",
+    "ours_numpyro": "HierarchicalBayes",
+    "ours_pymc": "HierarchicalBayes",
     "national_12m": "BayesianTrend US 12m-ending, end-to-end",
+    "national_12m_nutpie": "BayesianTrend US 12m-ending, end-to-end",
     "national_annual": "BayesianTrend US annual, end-to-end",
 }
 
@@ -285,20 +298,22 @@ def _install_timers() -> _Timers:
     return timers
 
 
-def _fit_result(fitted, timers: _Timers, wall: float, sampler: str) -> dict:
+def _fit_result(fitted, timers: _Timers, wall: float) -> dict:
     conv = fitted.convergence
+    sampler = fitted.sampler_config["nuts_sampler"]
     detail = summarise(fitted.idata, fitted.pooled_vars())
     sampling_attr = float(fitted.idata["posterior"].attrs.get("sampling_time", float("nan")))
     build = timers.t.get("build", 0.0)
     if sampler == "nutpie":
         compile_s = build + timers.t.get("nutpie_compile", 0.0)
         sampling = timers.t.get("nutpie_sample", sampling_attr)
-    else:  # PyMC NUTS: compile + initial point + step setup + trace conversion, all but sampling
+    else:  # PyMC NUTS and numpyro: graph work, compilation, initial point, trace conversion
+        # (sampling_time: numpyro's run, including the jit of its sampler on a cold cache)
         compile_s = build + timers.t.get("pm_sample", 0.0) - sampling_attr
         sampling = sampling_attr
     d = fitted.design
     return {
-        **detail,
+        **detail, "sampler": sampler,
         # the library's own verdict (its convergence dict), used for the table:
         "ess_bulk_min": conv["ess_bulk_min"], "ess_tail_min": conv["ess_tail_min"],
         "r_hat_max": conv["r_hat_max"], "divergences": conv["divergences"],
@@ -312,36 +327,38 @@ def _fit_result(fitted, timers: _Timers, wall: float, sampler: str) -> dict:
     }
 
 
-def case_ours(quick: bool, sampler: str = "nutpie") -> dict:
+def case_ours(quick: bool, sampler: str | None = None) -> dict:
     timers = _install_timers()
     from odforecast.models import HierarchicalBayes
 
     size = sizes(quick)
     frame = states_frame(size["n_states"])
     config = {k: size[k] for k in ("draws", "tune", "chains")}
-    if sampler != "nutpie":
+    if sampler is not None:  # else the library's default ("auto")
         config["nuts_sampler"] = sampler
     t0 = time.perf_counter()
     model = HierarchicalBayes(sampler_config=config, random_seed=SEED,
                               population=population_frame())
     fitted = model.fit(frame)
     wall = time.perf_counter() - t0
-    return _fit_result(fitted, timers, wall, sampler)
+    return _fit_result(fitted, timers, wall)
 
 
-def case_national(quick: bool, dataset: str, horizon: int) -> dict:
+def case_national(quick: bool, dataset: str, horizon: int, sampler: str | None = None) -> dict:
     timers = _install_timers()
     from odforecast.models import BayesianTrend
 
     frame = national_frame(dataset)
     size = sizes(quick)
-    config = None if not quick else {k: size[k] for k in ("draws", "tune")}
+    config = {} if not quick else {k: size[k] for k in ("draws", "tune")}
+    if sampler is not None:
+        config["nuts_sampler"] = sampler
     t0 = time.perf_counter()
-    fitted = BayesianTrend(sampler_config=config, random_seed=SEED).fit(frame)
+    fitted = BayesianTrend(sampler_config=config or None, random_seed=SEED).fit(frame)
     t_fit = time.perf_counter()
     forecast = fitted.forecast(horizon, random_seed=SEED)
     wall = time.perf_counter() - t0
-    result = _fit_result(fitted, timers, wall, "nutpie")
+    result = _fit_result(fitted, timers, wall)
     result.update(forecast_seconds=wall - t_fit, forecast_periods=int(horizon),
                   forecast_rows=len(forecast.to_frame()))
     return result
@@ -409,8 +426,11 @@ def case_warmup(quick: bool) -> dict:
 CASES = {
     "reference": case_reference,
     "ours": case_ours,
+    "ours_nutpie": lambda quick: case_ours(quick, "nutpie"),
+    "ours_numpyro": lambda quick: case_ours(quick, "numpyro"),
     "ours_pymc": lambda quick: case_ours(quick, "pymc"),
     "national_12m": lambda quick: case_national(quick, "us_monthly_12m", 12),
+    "national_12m_nutpie": lambda quick: case_national(quick, "us_monthly_12m", 12, "nutpie"),
     "national_annual": lambda quick: case_national(quick, "us_annual", 1),
     "profile": case_profile,
     "warmup": case_warmup,
@@ -472,13 +492,24 @@ def fmt(value, spec: str) -> str:
     return format(value, spec)
 
 
+def label(r: dict) -> str:
+    """The case's label, with the sampler it ran and, for --second-process, which process."""
+    text = LABELS.get(r["case"], r["case"])
+    if r.get("sampler"):
+        text += f" ({r['sampler']})"
+    if r.get("process_number"):
+        text += (", 1st process (cold caches)" if r["process_number"] == 1
+                 else ", 2nd process (warm caches)")
+    return text
+
+
 def table(results: list[dict]) -> str:
     head = ("| model | wall s | compile s | sampling s | min ESS bulk | max R-hat | "
             "divergences | ESS/s | peak MB | converged? |")
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         if "error" in r:
-            lines.append(f"| {LABELS.get(r['case'], r['case'])} | failed: {r['error']} "
+            lines.append(f"| {label(r)} | failed: {r['error']} "
                          "| | | | | | | | |")
             continue
         ok = "yes" if converged(r) else "no"
@@ -488,7 +519,7 @@ def table(results: list[dict]) -> str:
                   f"{r['sampling'] * r['iterations_total'] / max(r['iterations_done'], 1):.0f}"
                   " s of sampling projected)")
         lines.append(
-            f"| {LABELS.get(r['case'], r['case'])} | {fmt(r['wall'], '.1f')} | "
+            f"| {label(r)} | {fmt(r['wall'], '.1f')} | "
             f"{fmt(r['compile'], '.1f')} | {fmt(r['sampling'], '.1f')} | "
             f"{fmt(r['ess_bulk_min'], '.0f')} | {fmt(r['r_hat_max'], '.3f')} | "
             f"{fmt(r['divergences'], 'd')} | {fmt(r['ess_bulk_min'] / r['wall'], '.1f')} | "
@@ -506,7 +537,8 @@ def details(results: list[dict]) -> str:
             continue
         weakest = ", ".join(f"{label} {value:.0f}" for value, label in r["weakest"][:4])
         lines.append(
-            f"| {r['case']} | {r['series']} x {r['latent_steps']} | {r['observations']} | "
+            f"| {r['case']}{' #' + str(r['process_number']) if r.get('process_number') else ''}"
+            f" | {r['series']} x {r['latent_steps']} | {r['observations']} | "
             f"{r['free_parameters']} | {fmt(r['process_wall'], '.1f')} | "
             f"{fmt(r['imports'], '.1f')} | {fmt(r['ess_tail_min'], '.0f')} | "
             f"{fmt(r.get('tree_depth_mean'), '.2f')} | {fmt(r.get('leapfrog_mean'), '.0f')} | "
@@ -534,17 +566,19 @@ def code_identity() -> str:
     return f"odforecast {src} at {head} ({state}); models/bayes/*.py sha256 {digest}"
 
 
-def machine() -> str:
-    from importlib.metadata import version
+def _version_or_none(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    names = ("pymc", "pytensor", "nutpie", "arviz", "numba", "numpy")
-    versions = ", ".join(f"{n} {version(n)}" for n in names)
     try:
-        import numpyro  # noqa: F401
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
 
-        numpyro_state = "installed"
-    except ImportError:
-        numpyro_state = "not installed (numpyro/JAX NUTS not measured)"
+
+def machine() -> str:
+
+    names = ("pymc", "pytensor", "nutpie", "numpyro", "jax", "arviz", "numba", "numpy")
+    versions = ", ".join(f"{n} {_version_or_none(n)}" for n in names)
     cpu = "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -556,7 +590,7 @@ def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GB RAM, Python "
             f"{platform.python_version()}, {platform.system()} {platform.release()}; "
-            f"{versions}; numpyro {numpyro_state}")
+            f"{versions}")
 
 
 def main() -> None:
@@ -571,6 +605,9 @@ def main() -> None:
     parser.add_argument("--reference-time-limit", type=float, default=1800.0,
                         help="stop the reference's sampling after this many seconds and report "
                              "the partial run (0: no limit)")
+    parser.add_argument("--second-process", action="store_true",
+                        help="run each case again in a new process with the same (now warm) "
+                             "PyTensor and odforecast caches")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--result-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -600,16 +637,21 @@ def main() -> None:
           flush=True)
     results = []
     for case in cases:
-        print(f"running {case} ...", flush=True)
-        result = run_case(case, args.quick, env)
-        results.append(result)
-        if "error" in result:
-            print(f"  {case} FAILED: {result['error']}", flush=True)
-        elif case != "profile":
-            print(f"  {case}: wall {result['wall']:.1f} s, min bulk ESS "
-                  f"{result['ess_bulk_min']:.0f}, max R-hat {result['r_hat_max']:.3f}, "
-                  f"divergences {result['divergences']}, peak {result['peak_mb']:.0f} MB",
-                  flush=True)
+        # an empty odforecast cache (XLA's programs) per case; the 2nd process reuses it
+        case_env = {**env, "ODFORECAST_CACHE_DIR": tempfile.mkdtemp(prefix="bayes_speed_odf_")}
+        runs = (1, 2) if args.second_process and case != "profile" else (None,)
+        for number in runs:
+            print(f"running {case}{f' (process {number})' if number else ''} ...", flush=True)
+            result = run_case(case, args.quick, case_env)
+            result["process_number"] = number
+            results.append(result)
+            if "error" in result:
+                print(f"  {case} FAILED: {result['error']}", flush=True)
+            elif case != "profile":
+                print(f"  {case}: wall {result['wall']:.1f} s, min bulk ESS "
+                      f"{result['ess_bulk_min']:.0f}, max R-hat {result['r_hat_max']:.3f}, "
+                      f"divergences {result['divergences']}, peak {result['peak_mb']:.0f} MB, "
+                      f"load at start {result['load_at_start']:.2f}", flush=True)
     total = time.perf_counter() - started
     rows = [r for r in results if r["case"] != "profile"]
     print()

@@ -18,8 +18,10 @@ __all__ = [
     "ANNUAL_SAMPLER_CONFIG",
     "DEFAULT_MODEL_CONFIG",
     "DEFAULT_SAMPLER_CONFIG",
+    "NUMPYRO_MAX_SERIES",
     "available_samplers",
     "merge_config",
+    "resolve_sampler",
 ]
 
 #: Priors, on yearly scales (converted to the latent step inside the model).
@@ -65,7 +67,11 @@ DEFAULT_SAMPLER_CONFIG: dict[str, Any] = {
     "chains": 2,
     "cores": 2,
     "target_accept": 0.99,  # the small national models diverge at 0.9-0.95 (measured here)
-    "nuts_sampler": "auto",  # the fastest installed: nutpie, then numpyro, then pymc
+    # "auto": numpyro for up to NUMPYRO_MAX_SERIES series (its compiled programs are kept on
+    # disk, so a fit in a new process skips most of the compiling), nutpie for more series
+    # (it samples them ~2.4x faster) or for data with suppressed (censored) cells, then pymc;
+    # see resolve_sampler, benchmarks/bayes_speed, docs/bayes.md "Sampler and compilation cache"
+    "nuts_sampler": "auto",
     # the sampler's live bar: "auto" = on in a terminal when odforecast's progress option is
     # on (odforecast.set_options), off in logs; True / False force it
     "progressbar": "auto",
@@ -91,9 +97,31 @@ ANNUAL_SAMPLER_CONFIG: dict[str, Any] = {"draws": 2000, "tune": 2000}
 _SAMPLERS = ("nutpie", "numpyro", "pymc", "blackjax")
 
 
+#: ``nuts_sampler="auto"`` uses numpyro for at most this many series, nutpie for more.  In a
+#: second process (warm caches, 2 cores under load 2-3; benchmarks/bayes_speed) numpyro fitted
+#: the national 12-month model in 14 s against nutpie's 23 s (compiling is most of it, and
+#: numpyro's is cached on disk), but the 49-state hierarchical model in 106 s against 64 s:
+#: same 63 leapfrog steps per draw, each ~2.4x dearer in JAX.  On the first 8 states (same
+#: script, load ~3.5) numpyro was still ahead: 41 s against 48 s.
+NUMPYRO_MAX_SERIES = 8
+
+
 def available_samplers() -> list[str]:
-    """NUTS implementations importable here, fastest first (nutpie measured fastest here)."""
-    found = [name for name in ("nutpie", "numpyro") if importlib.util.find_spec(name)]
+    """NUTS implementations importable here, in the order ``nuts_sampler="auto"`` prefers them
+    (see :func:`resolve_sampler` for when it passes over numpyro).
+
+    numpyro leads: PyMC compiles the model to JAX for it, and odforecast keeps XLA's compiled
+    programs on disk (:func:`odforecast._jax.jax_cache_dir`), so a fit of the same model shapes
+    in a later process skips most of the compiling; nutpie's numba compilation is largely redone
+    in every process (measured in benchmarks/bayes_speed).  ``"blackjax"`` is never picked
+    automatically: PyMC's bridge to it fails with blackjax 1.6 and later (pymc issue #8367).
+
+    Examples
+    --------
+    >>> available_samplers()[-1]  # PyMC's own NUTS, always there
+    'pymc'
+    """
+    found = [name for name in ("numpyro", "nutpie") if importlib.util.find_spec(name)]
     return [*found, "pymc"]
 
 
@@ -113,7 +141,7 @@ def _check_sampler(config: dict[str, Any]) -> None:
                              f"{config['method']!r}", parameter="method")
     sampler = config["nuts_sampler"]
     if sampler == "auto":
-        config["nuts_sampler"] = available_samplers()[0]
+        pass  # resolved by resolve_sampler once the data are known
     elif sampler not in _SAMPLERS:
         raise ParameterError(f"unknown nuts_sampler {sampler!r}; choose from "
                              f"{', '.join(('auto', *_SAMPLERS))}", parameter="nuts_sampler")
@@ -121,3 +149,34 @@ def _check_sampler(config: dict[str, Any]) -> None:
         raise ParameterError(f"nuts_sampler {sampler!r} is not installed; available here: "
                              f"{', '.join(available_samplers())}", parameter="nuts_sampler")
     check_sampler_settings(config, ("draws", "tune", "chains", "cores", "advi_iterations"))
+
+
+def resolve_sampler(config: Mapping[str, Any], *, n_series: int,
+                    censored: bool) -> dict[str, Any]:
+    """``config`` with ``nuts_sampler="auto"`` replaced by the sampler that runs: the first of
+    :func:`available_samplers`, passing over numpyro for more than :data:`NUMPYRO_MAX_SERIES`
+    series or when the data have censored (suppressed) cells.
+
+    A censored negative-binomial count enters the likelihood through its CDF, the regularised
+    incomplete beta function, whose gradient in its shape parameters JAX does not implement
+    ("Betainc gradient with respect to a and b not supported"), so such models go to nutpie
+    (or PyMC's NUTS).  An explicit choice is kept as it is.
+
+    Examples
+    --------
+    >>> resolve_sampler({"nuts_sampler": "auto"}, n_series=1, censored=False)["nuts_sampler"]
+    'numpyro'
+    >>> resolve_sampler({"nuts_sampler": "auto"}, n_series=49, censored=False)["nuts_sampler"]
+    'nutpie'
+    >>> resolve_sampler({"nuts_sampler": "auto"}, n_series=1, censored=True)["nuts_sampler"]
+    'nutpie'
+    >>> resolve_sampler({"nuts_sampler": "pymc"}, n_series=1, censored=False)["nuts_sampler"]
+    'pymc'
+    """
+    resolved = dict(config)
+    if resolved["nuts_sampler"] == "auto":
+        skip_numpyro = censored or n_series > NUMPYRO_MAX_SERIES
+        usable = [name for name in available_samplers()
+                  if not (skip_numpyro and name == "numpyro")]
+        resolved["nuts_sampler"] = usable[0]
+    return resolved

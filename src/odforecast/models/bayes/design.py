@@ -144,6 +144,9 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
         if np.any(values != np.round(values)):
             raise DataError(f"series {s.label} has non-integer counts; the negative-binomial "
                             "model needs whole numbers of deaths", hint="round or use ARIMA")
+        if values.size == 0 and not s.censored.any():
+            raise DataError(f"series {s.label} has no shown value (every cell missing): "
+                            "nothing to fit", hint="drop it, or start the data later")
         if (~s.censored).sum() == 0:
             raise DataError(f"series {s.label} is entirely censored (suppressed): nothing to "
                             "fit", hint="drop it, or aggregate it with neighbours")

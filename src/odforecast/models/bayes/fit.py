@@ -31,6 +31,7 @@ from odforecast.models.bayes.config import (
     DEFAULT_MODEL_CONFIG,
     DEFAULT_SAMPLER_CONFIG,
     merge_config,
+    resolve_sampler,
 )
 from odforecast.models.bayes.design import Design, build_design
 from odforecast.models.bayes.twelve_month import kalman_level_update, recent_months
@@ -156,6 +157,8 @@ class BayesModel(Model):
         design = build_design(series, population=self._population(series), exog=exog,
                               twelve_month=model_config["twelve_month_likelihood"])
         changepoints = self._changepoint_steps(design)
+        sampler_config = resolve_sampler(sampler_config, n_series=design.n_series,
+                                         censored=bool(design.obs_censored.any()))
         seed = resolve_seed(self.random_seed)
         from odforecast._progress import Progress, sampler_progressbar
         from odforecast.models.bayes.model import build_model
@@ -215,10 +218,27 @@ def _run_inference(model, config: dict[str, Any], seed: int):
             return idata
         kwargs = {k: config[k] for k in ("draws", "tune", "chains", "cores", "target_accept",
                                          "nuts_sampler", "progressbar")}
+        if config["nuts_sampler"] in ("numpyro", "blackjax"):
+            from odforecast._jax import import_jax
+
+            # before PyMC imports JAX: a CPU device per chain (parallel chains), 64-bit, and
+            # XLA's programs kept on disk for the next process (odforecast._jax)
+            import_jax()
+            # PyMC's own checks repeat the diagnostics odforecast computes (_convergence) and
+            # cost seconds on the deterministics
+            kwargs["compute_convergence_checks"] = False
         try:
             idata = pm.sample(random_seed=seed, **kwargs)
         except Exception as exc:  # a sampler crash is reported, not hidden
-            raise FitError(f"sampling failed ({config['nuts_sampler']}): {exc}") from exc
+            hint = ""
+            if config["nuts_sampler"] == "blackjax" and "progress_bar" in str(exc):
+                hint = (" -- PyMC's bridge to blackjax fails with blackjax 1.6 and later "
+                        "(pymc issue #8367); use sampler_config={'nuts_sampler': 'numpyro'} "
+                        "or 'nutpie'")
+            elif "Betainc gradient" in str(exc):  # see config.resolve_sampler
+                hint = (" -- JAX cannot differentiate the likelihood of censored (suppressed) "
+                        "counts; use sampler_config={'nuts_sampler': 'nutpie'} (or 'auto')")
+            raise FitError(f"sampling failed ({config['nuts_sampler']}): {exc}{hint}") from exc
         idata.attrs["inference"] = f"NUTS ({config['nuts_sampler']})"
         return idata
 
