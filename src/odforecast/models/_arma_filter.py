@@ -14,15 +14,22 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _sandwich(a: np.ndarray, p: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """a @ p @ a.T"""
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     r = a.shape[0]
-    ap = np.zeros((r, r))
+    out = np.zeros((r, r))
     for i in range(r):
         for k in range(r):
-            if a[i, k] != 0.0:
+            if a[i, k] != 0.0:  # transitions are mostly zeros (companion form)
                 for j in range(r):
-                    ap[i, j] += a[i, k] * p[k, j]
+                    out[i, j] += a[i, k] * b[k, j]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _sandwich(a: np.ndarray, p: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """a @ p @ a.T"""
+    ap = _matmul(a, p)
+    r = a.shape[0]
     out = np.zeros((r, r))
     for i in range(r):
         for j in range(r):
@@ -30,18 +37,6 @@ def _sandwich(a: np.ndarray, p: np.ndarray) -> np.ndarray:  # pragma: no cover -
             for k in range(r):
                 s += ap[i, k] * a[j, k]
             out[i, j] = s
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    r = a.shape[0]
-    out = np.zeros((r, r))
-    for i in range(r):
-        for k in range(r):
-            if a[i, k] != 0.0:
-                for j in range(r):
-                    out[i, j] += a[i, k] * b[k, j]
     return out
 
 
