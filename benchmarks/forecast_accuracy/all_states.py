@@ -1,0 +1,153 @@
+"""Forecast accuracy on **every** bundled state series, gaps and suppressed cells included.
+
+``run.py`` scores the 90 series that CDC shows completely; this script scores every
+jurisdiction x indicator series of the bundled ``states_monthly_12m`` dataset (estimate
+"reported": all_drugs, opioids, synthetic_opioids; 50 states, DC and New York City), as a
+user gets them: withheld windows and suppressed (censored) counts stay in the data, and the
+models handle them (ARIMA's Kalman filter and the baselines treat them as missing values; see
+docs/models.md, "Withheld windows and suppressed counts").  A forecast cell is scored only
+where the truth is shown and not censored (``odforecast.evaluate.backtest``).
+
+A series enters when it has at least ``--min-shown`` shown values up to the first origin (fewer
+would make every model fall back or refuse); the script prints how many do not and why.
+statsforecast's models refuse missing values, so the peers run only on the series with no
+withheld or censored cell in the whole span; the table gives both groups of cells.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/forecast_accuracy/all_states.py                 # ~10 min
+    .venv/bin/python benchmarks/forecast_accuracy/all_states.py --n-origins 2 --models naive,drift
+
+Writes ``results/scores_all_states.csv.gz`` (one row per model x series x origin x horizon).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run  # noqa: E402  (origins, models, scoring, statsforecast helpers)
+
+import odforecast  # noqa: E402
+from odforecast.evaluate import BacktestResult, compare  # noqa: E402
+
+
+def load_states(min_shown: int, first_origin: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every reported state series with enough shown values by ``first_origin``; and one row
+    per series saying whether it was used, its gaps, and whether the peers can run on it."""
+    data = odforecast.load_dataset("states_monthly_12m")
+    data = data[(data["estimate"] == "reported") & (data["location"] != "US")]
+    data = data.sort_values(["location", "indicator", "period_end"]).reset_index(drop=True)
+    shown = data["value"].notna() & ~data["censored"]
+    before = data["period_end"] <= pd.Timestamp(first_origin)
+    groups = data.assign(shown=shown, shown_before=shown & before).groupby(
+        ["location", "indicator"])
+    info = groups.agg(n=("period_end", "size"), shown=("shown", "sum"),
+                      shown_by_first_origin=("shown_before", "sum"),
+                      censored=("censored", "sum"))
+    info["withheld"] = info["n"] - info["shown"] - info["censored"]
+    info["used"] = info["shown_by_first_origin"] >= min_shown
+    info["complete"] = (info["shown"] == info["n"])
+    keep = data.set_index(["location", "indicator"]).index.isin(info.index[info["used"]])
+    return data[keep].reset_index(drop=True), info
+
+
+def table(results: list[BacktestResult], walls: dict[str, float], cells: str) -> pd.DataFrame:
+    out = compare(results, baseline=run.BASELINE)
+    n = {r.model: len(r.scores) for r in results}
+    return pd.DataFrame({
+        "cells": cells, "model": out["model"], "n": out["model"].map(n), "WIS": out["wis"],
+        "rel. WIS vs naive": out[f"rel_wis_vs_{run.BASELINE}"], "cov50": out["cover_50"],
+        "cov80": out["cover_80"], "cov95": out["cover_95"],
+        "fit+forecast s": [walls.get(m, np.nan) for m in out["model"]]})
+
+
+def subset(result: BacktestResult, keys: pd.Index) -> BacktestResult:
+    s = result.scores
+    inside = s.set_index(["location", "indicator"]).index.isin(keys)
+    return BacktestResult(s[inside].reset_index(drop=True), result.model)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default="naive,drift,arima",
+                        help="odforecast models (of run.py's: naive, drift, arima, ensemble)")
+    parser.add_argument("--n-origins", type=int, default=5,
+                        help="the last N of run.py's 13 origins (default 5: 2022-01 ... 2024-01)")
+    parser.add_argument("--min-shown", type=int, default=24,
+                        help="shown values a series needs by the first origin (default 24)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    if run.BASELINE not in names:
+        names.insert(0, run.BASELINE)
+    origins = run.origins_every(6)[-args.n_origins:]
+    started = time.perf_counter()
+    print(f"machine: {run.machine_info()}", flush=True)
+    data, info = load_states(args.min_shown, origins[0])
+    used = info[info["used"]]
+    print(f"series: {len(info)} reported state series in states_monthly_12m; {len(used)} have "
+          f">= {args.min_shown} shown values by {origins[0]} and are used "
+          f"({len(info) - len(used)} are not: "
+          + ", ".join(f"{loc} {ind} ({int(r.shown_by_first_origin)})"
+                      for (loc, ind), r in info[~info["used"]].iterrows()) + ")", flush=True)
+    print(f"  used series with withheld windows: {int((used['withheld'] > 0).sum())}, with "
+          f"censored counts: {int((used['censored'] > 0).sum())}, complete (peers can run): "
+          f"{int(used['complete'].sum())}", flush=True)
+    print(f"origins: {len(origins)} ({', '.join(origins)}), horizons 1-{run.HORIZON}, "
+          f"{run.N_SAMPLES} paths, seed {run.SEED}", flush=True)
+
+    clock = run.FitClock()
+    results: list[BacktestResult] = []
+    walls: dict[str, float] = {}
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for name in names:
+            cls, pooled = run.OURS[name]
+            model = cls()
+            result, fit, _ = run.run_ours(model, data, origins, pool if pooled else None,
+                                          clock, model.name)
+            results.append(result)
+            walls[model.name] = fit
+            print(f"  {model.name}: {fit:.1f} s fit+forecast", flush=True)
+    cells = {r.model: set(map(tuple, r.scores[run.KEY].to_numpy().tolist())) for r in results}
+    if any(c != cells[run.BASELINE] for c in cells.values()):
+        raise RuntimeError("the models were not scored on the same cells")
+    print(f"cells per model: {len(cells[run.BASELINE])}", flush=True)
+
+    complete_keys = used.index[used["complete"]]
+    gappy_keys = used.index[~used["complete"]]
+    frames = [table(results, walls, f"all {len(used)} series"),
+              table([subset(r, gappy_keys) for r in results], {},
+                    f"{len(gappy_keys)} series with gaps")]
+    on_complete = [subset(r, complete_keys) for r in results]
+    if not args.no_peers:
+        complete = data[data.set_index(["location", "indicator"]).index.isin(complete_keys)]
+        frame = run.sf_frame(complete)
+        run.sf_warm_up(frame)
+        for name in ("AutoARIMA", "AutoETS"):
+            quantiles, fit = run.run_sf(name, frame, origins, log=False, n_jobs=args.jobs)
+            on_complete.append(run.score_quantiles(quantiles, complete, f"sf_{name}"))
+            walls[f"sf_{name}"] = fit
+            print(f"  sf_{name}: {fit:.1f} s fit+forecast, complete series only", flush=True)
+    frames.append(table(on_complete, {k: v for k, v in walls.items() if k.startswith("sf_")},
+                        f"{len(complete_keys)} complete series"))
+    out = pd.concat(frames, ignore_index=True)
+    print()
+    print(run.markdown(out, {**run.FMT, "n": "d"}))
+    (HERE / "results").mkdir(exist_ok=True)
+    run.write_scores(results, HERE / "results" / "scores_all_states.csv.gz")
+    print(f"\ntotal wall time {time.perf_counter() - started:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
