@@ -166,7 +166,7 @@ def build_density(cal: CalibrationData, basis: LatentBasis) -> Density:
     >>> density.layout.size  # 6 structural + 2 x (1 + 51 modes) latent + 2 noise
     112
     """
-    from odforecast.mechanistic._jax import import_jax
+    from odforecast._jax import import_jax
 
     jax = import_jax()  # before any other JAX import: it sets the CPU device count
     import jax.numpy as jnp

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from odforecast._jax import import_jax
 from odforecast.errors import FitError, ParameterError
-from odforecast.mechanistic._jax import import_jax
 from odforecast.mechanistic.density import Density
 from odforecast.models.params import check_sampler_settings, merge_settings
 
