@@ -379,8 +379,10 @@ def _start_params(model, names: list[str], warm: _Candidate | None) -> np.ndarra
         return default
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ll_guess = model.loglike(guess)
-        ll_default = model.loglike(default) if _admissible(names, default) else -np.inf
+        # the likelihood the ranking fit then maximises (arma_likelihood: statsmodels' numbers)
+        ll_guess = concentrated_loglike(model, guess)[0]
+        ll_default = (concentrated_loglike(model, default)[0] if _admissible(names, default)
+                      else -np.inf)
     return guess if np.isfinite(ll_guess) and ll_guess > ll_default else default
 
 
