@@ -20,6 +20,10 @@ __all__ = ["Transform", "choose_transform"]
 class Transform:
     """``log`` (counts all > 0), ``sqrt`` (counts with zeros) or ``none``.
 
+    ``none`` models the counts as they are, so a Gaussian model can put some of its
+    predictive below zero; a count cannot be negative, so :meth:`inverse` sets such values to
+    zero (the predictive is censored at zero: its quantiles above zero are unchanged).
+
     Examples
     --------
     >>> import numpy as np
@@ -43,12 +47,13 @@ class Transform:
         return np.asarray(y, dtype=float)
 
     def inverse(self, z: np.ndarray) -> np.ndarray:
-        """Back to counts; every result is >= 0 for log and sqrt (sqrt reflects z < 0)."""
+        """Back to counts, every result >= 0: exp for log, the square for sqrt (it reflects
+        z < 0), and for none values below zero set to zero (censoring at zero)."""
         if self.kind == "log":
             return np.exp(z)
         if self.kind == "sqrt":
             return np.square(z)
-        return np.asarray(z, dtype=float)
+        return np.maximum(np.asarray(z, dtype=float), 0.0)
 
 
 def choose_transform(kind: str, values: np.ndarray, label: str) -> Transform:
