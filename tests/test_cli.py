@@ -59,6 +59,16 @@ def test_forecast_writes_table_hubverse_and_plot(capsys, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
 
 
+def test_forecast_with_the_default_ensemble_shows_its_members_and_weights(capsys):
+    code, out, _ = run(capsys, "forecast", "--dataset", "us_monthly_12m", "--indicator",
+                       "synthetic_opioids", "--location", "US", "--model", "ensemble",
+                       "--horizon", "3", "--n-samples", "200")
+    assert code == 0
+    assert "weight arima_log" in out and "weight arima_sqrt" in out
+    assert "0.50" in out.split("Fit diagnostics")[1]
+    assert "past WIS" not in out  # equal weights: no backtest, no empty columns
+
+
 def test_forecast_is_reproducible_from_the_seed(capsys, tmp_path):
     outputs = []
     for name in ("a.csv", "b.csv"):

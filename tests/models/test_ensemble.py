@@ -197,9 +197,9 @@ def test_bad_parameters_fail_at_the_start_of_fit(params, parameter, text, us):
 
 def test_too_short_a_series_for_the_weight_origins_says_what_to_do(us):
     with pytest.raises(odforecast.DataError, match="too few to learn ensemble weights"):
-        Ensemble(["naive", "drift"], weight_origins=40, weight_horizon=6).fit(us)
+        Ensemble(["naive", "drift"], "inverse_wis", weight_origins=40, weight_horizon=6).fit(us)
     with pytest.raises(odforecast.DataError, match="leaves nothing to score"):
-        Ensemble(["naive", "drift"], weight_origins=[ORIGIN]).fit(us)
+        Ensemble(["naive", "drift"], "inverse_wis", weight_origins=[ORIGIN]).fit(us)
 
 
 def test_a_member_that_cannot_fit_at_a_weight_origin_is_named():
@@ -208,14 +208,14 @@ def test_a_member_that_cannot_fit_at_a_weight_origin_is_named():
     # drift needs 3 observations; the data up to 2000 hold 2
     with pytest.raises(odforecast.DataError, match=r"member drift could not be fitted to the "
                        r"data up to the backtest origin 2000-12-31 .*weights='equal'") as info:
-        Ensemble(["naive", "drift"], weight_origins=["2000-12-31"]).fit(annual)
+        Ensemble(["naive", "drift"], "inverse_wis", weight_origins=["2000-12-31"]).fit(annual)
     assert info.value.column == "weight_origins"
 
 
 def test_inside_a_backtest_later_data_cannot_reach_the_weights(us_full):
     # the test: poison everything after the backtest origin (x 10); the ensemble's
     # forecast from that origin - its weights, members and paths - is unchanged
-    model = Ensemble([Naive(), Drift()], weight_origins=1, weight_horizon=6,
+    model = Ensemble([Naive(), Drift()], "inverse_wis", weight_origins=1, weight_horizon=6,
                      weight_samples=200)
     poisoned = us_full.copy()
     poisoned.loc[poisoned["period_end"] > ORIGIN, "value"] *= 10
@@ -278,10 +278,28 @@ def test_scenarios_reach_every_member_and_a_refusal_is_the_members_own(inverse):
 def test_ensemble_passes_the_model_contract():
     us = odforecast.load_dataset("us_annual")
     us = us[us["indicator"].isin(["opioids", "heroin"]) & (us["estimate"] == "reported")]
-    check_model(Ensemble(["naive", "drift"], weight_origins=1, weight_samples=100,
+    check_model(Ensemble(["naive", "drift"], "inverse_wis", weight_origins=1, weight_samples=100,
                          random_seed=0), us, horizon=3)
 
 
 def test_registry_and_package_export():
-    assert odforecast.get_model("ensemble").member_models()[1] == ["arima", "drift", "naive"]
+    models, labels = odforecast.get_model("ensemble").member_models()
+    assert labels == ["arima_log", "arima_sqrt"]
+    assert [m.transform for m in models] == ["log", "sqrt"]
     assert odforecast.Ensemble is Ensemble
+
+
+def test_the_default_is_the_equal_mixture_of_arima_on_two_scales(us):
+    # DEFAULT_MEMBERS, DEFAULT_WEIGHTS (chosen by benchmarks/forecast_accuracy): no backtest
+    fitted = Ensemble(random_seed=0).fit(us)
+    assert fitted.past is None
+    assert fitted.weights[("US", "opioids")].tolist() == [0.5, 0.5]
+    assert [f.diagnostics.loc[0, "transform"] for f in fitted.members.values()] == ["log",
+                                                                                   "sqrt"]
+    fc = fitted.forecast(6, n_samples=1000, random_seed=4)
+    assert fc.metadata["ensemble"]["members"] == ["arima_log", "arima_sqrt"]
+    # each path comes from one member: half of them are exactly the log member's own paths
+    own = fitted.members["arima_log"].forecast(6, n_samples=1000, random_seed=member_seed(4, 0))
+    own = own.samples.values[:, 0, 0]
+    mixed = fc.samples.values[:, 0, 0]
+    assert (mixed == own).all(axis=1).sum() == 500

@@ -188,8 +188,10 @@ def _diagnostics_text(fitted: Any) -> str:
                         "n_missing", "n_censored", "transform", "order", "aicc",
                         "ljung_box_p", "fallback", "r_hat_max", "ess_bulk_min", "ess_tail_min",
                         "divergences", "trustworthy") if c in diag.columns]
-    # an ensemble's weights and its members' past WIS, one column per member
-    members = [c for c in diag.columns if c.startswith(("weight_", "past_wis_"))]
+    # an ensemble's weights and its members' past WIS, one column per member (no past WIS
+    # when the weights were not learnt: equal or given)
+    members = [c for c in diag.columns if c.startswith("weight_")
+               or (c.startswith("past_wis_") and diag[c].notna().any())]
     headers = {**DIAGNOSTIC_HEADERS,
                **{c: c.replace("weight_", "weight ").replace("past_wis_", "past WIS ")
                   for c in members}}
