@@ -115,10 +115,10 @@ def main(argv: list[str] | None = None) -> None:
             cls, pooled = run.OURS[name]
             model = cls()
             result, fit, _ = run.run_ours(model, data, origins, pool if pooled else None,
-                                          clock, model.name)
+                                          clock, name)
             results.append(result)
-            walls[model.name] = fit
-            print(f"  {model.name}: {fit:.1f} s fit+forecast", flush=True)
+            walls[name] = fit
+            print(f"  {name}: {fit:.1f} s fit+forecast", flush=True)
     cells = {r.model: set(map(tuple, r.scores[run.KEY].to_numpy().tolist())) for r in results}
     if any(c != cells[run.BASELINE] for c in cells.values()):
         raise RuntimeError("the models were not scored on the same cells")
