@@ -1,7 +1,8 @@
 """Baseline forecasters: naive persistence, drift and seasonal naive, with sample paths.
 
-They work on the same transformed scale as ARIMA (log, or square root for series with zeros) so
-their paths are non-negative, and their noise is Gaussian with the residual standard deviation
+They work on a transformed scale (log, or square root for series with zeros; unlike ARIMA's,
+their ``"auto"`` is the log for 12-month-ending series too) so their paths are non-negative,
+and their noise is Gaussian with the residual standard deviation
 (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed., section 5.5).
 
 Withheld and censored cells after a series' first shown value are missing values
