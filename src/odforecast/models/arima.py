@@ -15,12 +15,12 @@ For CDC's 12-month-ending series the model sees a moving annual sum: consecutive
 by 11 months, so the series is smooth and has no seasonality left.  ARIMA treats it as an ordinary
 series (no seasonal terms); the strong autocorrelation induced by the overlap is absorbed by the
 differencing and the MA terms, and forecasts are again 12-month-ending counts.  Its default
-transform is the square root, not the log (``transform="auto"``, :data:`AUTO_TRANSFORM`): on
-the 13-origin, 90-series benchmark (``benchmarks/forecast_accuracy``) the log made the mean WIS
-7 % worse (157.4 against 146.5), because the log scale extrapolates a rise or fall of a
-smooth annual sum exponentially over the 12 months ahead; annual series keep the log, which
-the decade backtest needs (``benchmarks/decade_backtest``: the square root made its WIS 1.5x
-worse).
+transform is the square root, not the log (``transform="auto"``,
+:data:`~odforecast.models.arima.AUTO_TRANSFORM`): on the 13-origin, 90-series benchmark
+(``benchmarks/forecast_accuracy``) the log made the mean WIS 7 % worse (157.4 against 146.5),
+because the log scale extrapolates a rise or fall of a smooth annual sum exponentially over
+the 12 months ahead; annual series keep the log, which the decade backtest needs
+(``benchmarks/decade_backtest``: the square root made its WIS 1.5x worse).
 
 Speed. The search ranks candidates by the same SARIMAX Gaussian likelihood, computed in a
 cheaper but equivalent form: the scale is concentrated out (``concentrate_scale=True``, whose
@@ -97,8 +97,8 @@ class ARIMA(PerSeriesModel):
     transform
         ``"auto"``: the square root for 12-month-ending series, the log for others (square
         root if the series has zeros) — chosen by benchmark, see the module docstring and
-        :data:`AUTO_TRANSFORM`; or ``"log"``, ``"sqrt"``, ``"none"`` (counts modelled as they
-        are; paths below zero are set to zero, see
+        :data:`~odforecast.models.arima.AUTO_TRANSFORM`; or ``"log"``, ``"sqrt"``, ``"none"``
+        (counts modelled as they are; paths below zero are set to zero, see
         :class:`~odforecast.models.transforms.Transform`).
     max_p, max_q, max_P, max_Q, max_d, max_D
         Limits of the automatic search.
