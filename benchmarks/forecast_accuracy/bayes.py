@@ -40,12 +40,12 @@ from odforecast.models.series import prepare_series  # noqa: E402
 SAMPLER = {"draws": 1000, "tune": 1000, "chains": 2}
 
 
-def fit_forecast(model, train: pd.DataFrame):
+def fit_forecast(model, train: pd.DataFrame, forecast_seed: int = run.SEED):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OdforecastWarning)
         fitted = model.fit(train)
     flagged = [str(w.message) for w in caught if issubclass(w.category, OdforecastWarning)]
-    fc = fitted.forecast(run.HORIZON, n_samples=run.N_SAMPLES, random_seed=run.SEED)
+    fc = fitted.forecast(run.HORIZON, n_samples=run.N_SAMPLES, random_seed=forecast_seed)
     return fc, fitted.convergence, flagged
 
 

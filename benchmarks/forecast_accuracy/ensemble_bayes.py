@@ -1,0 +1,102 @@
+"""An equal-weight ensemble with a Bayesian member: ARIMA on the log and square-root scales and
+``BayesianTrend``, on the same series, origins (every 12 months) and horizons as run.py.
+
+Each member is fitted once per origin to all 90 series (BayesianTrend jointly, as in
+bayes.py), its 1,000 paths are scored on their own, and the mixtures are drawn path by path
+from the members' forecasts (``odforecast.models.ensemble.mix_forecasts``, equal weights: what
+``Ensemble(members, weights="equal")`` does, without fitting every member twice).  The table
+compares them with run.py's models and peers (``results/scores.csv.gz``) on the common cells;
+BayesianTrend's convergence is reported per origin.
+
+    .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py            # ~20 min
+    .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --quick    # 2 origins
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run  # noqa: E402
+from bayes import SAMPLER, compare_with_run, fit_forecast  # noqa: E402
+
+from odforecast.evaluate.backtesting import BacktestResult, score_forecast  # noqa: E402
+from odforecast.models import ARIMA, BayesianTrend  # noqa: E402
+from odforecast.models.ensemble import mix_forecasts  # noqa: E402
+from odforecast.models.ensemble.fit import member_seed  # noqa: E402
+from odforecast.models.series import prepare_series  # noqa: E402
+
+#: The mixtures scored, by label: member labels, equal weights.
+MIXTURES = {"ens_log_sqrt": ("arima_log", "arima_sqrt"),
+            "ens_sqrt_bayes": ("arima_sqrt", "bayes"),
+            "ens_log_sqrt_bayes": ("arima_log", "arima_sqrt", "bayes")}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", type=Path, default=run.ROOT.parent / "shared" / "data")
+    parser.add_argument("--quick", action="store_true", help="2 origins, 72 months apart")
+    args = parser.parse_args(argv)
+    data, how = run.load_series(args.raw)
+    origins = run.origins_every(72 if args.quick else 12)
+    full = {s.key: s for s in prepare_series(data)}
+    print(how)
+    print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
+          f"NUTS {SAMPLER}; {run.machine_info()}", flush=True)
+    tables: dict[str, list[pd.DataFrame]] = {}
+    walls: dict[str, float] = {}
+    convergence = []
+    for origin in origins:
+        stamp = pd.Timestamp(origin)
+        train = data[data["period_end"] <= stamp]
+        forecasts = {}
+        # each member's paths from its own seed, as Ensemble draws them (member_seed)
+        for k, (label, model) in enumerate((("arima_log", ARIMA(transform="log")),
+                                            ("arima_sqrt", ARIMA(transform="sqrt")),
+                                            ("bayes", BayesianTrend(sampler_config=SAMPLER,
+                                                                    random_seed=run.SEED)))):
+            started = time.perf_counter()
+            if label == "bayes":
+                fc, conv, _flags = fit_forecast(model, train, member_seed(run.SEED, k))
+            else:
+                fc = model.fit(train).forecast(run.HORIZON, n_samples=run.N_SAMPLES,
+                                               random_seed=member_seed(run.SEED, k))
+            walls[label] = walls.get(label, 0.0) + time.perf_counter() - started
+            forecasts[label] = fc
+            if label == "bayes":
+                convergence.append({"origin": origin, **conv})
+        for label, members in MIXTURES.items():
+            forecasts[label] = mix_forecasts([forecasts[m] for m in members],
+                                             random_seed=run.SEED)
+        for label, fc in forecasts.items():
+            tables.setdefault(label, []).append(score_forecast(fc, full, stamp, label,
+                                                               run.SEED))
+        c = convergence[-1]
+        print(f"origin {origin}: bayes R-hat {c['r_hat_max']:.3f}, bulk ESS "
+              f"{c['ess_bulk_min']:.0f}, tail ESS {c['ess_tail_min']:.0f}, divergences "
+              f"{c['divergences']}, trustworthy {c['trustworthy']}; seconds so far "
+              + ", ".join(f"{k} {v:.0f}" for k, v in walls.items()), flush=True)
+    results = [BacktestResult(pd.concat(t, ignore_index=True), name)
+               for name, t in tables.items()]
+    out = HERE / "results"
+    suffix = "_quick" if args.quick else ""
+    run.write_scores(results, out / f"scores_ensemble_bayes{suffix}.csv.gz")
+    conv = pd.DataFrame(convergence)
+    print("\nBayesianTrend convergence per origin (90 series, one joint fit):")
+    print(conv[["origin", "r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
+                "trustworthy"]].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
+    compare_with_run(results, out, "", origins)
+    print("\nwall seconds (fit + forecast, all origins): "
+          + ", ".join(f"{k} {v:.0f}" for k, v in walls.items()))
+
+
+if __name__ == "__main__":
+    main()
