@@ -8,7 +8,7 @@ from the members' forecasts (``odforecast.models.ensemble.mix_forecasts``, equal
 compares them with run.py's models and peers (``results/scores.csv.gz``) on the common cells;
 BayesianTrend's convergence is reported per origin.
 
-    .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py            # ~20 min
+    .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py            # ~8 min
     .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --quick    # 2 origins
 """
 
@@ -65,13 +65,12 @@ def main(argv: list[str] | None = None) -> None:
             started = time.perf_counter()
             if label == "bayes":
                 fc, conv, _flags = fit_forecast(model, train, member_seed(run.SEED, k))
+                convergence.append({"origin": origin, **conv})
             else:
                 fc = model.fit(train).forecast(run.HORIZON, n_samples=run.N_SAMPLES,
                                                random_seed=member_seed(run.SEED, k))
             walls[label] = walls.get(label, 0.0) + time.perf_counter() - started
             forecasts[label] = fc
-            if label == "bayes":
-                convergence.append({"origin": origin, **conv})
         for label, members in MIXTURES.items():
             forecasts[label] = mix_forecasts([forecasts[m] for m in members],
                                              random_seed=run.SEED)
