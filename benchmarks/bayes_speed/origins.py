@@ -3,6 +3,7 @@
 each origin): convergence (R-hat, ESS, divergences) and wall time per origin.
 
     .venv/bin/python benchmarks/bayes_speed/origins.py [--origins 2018-01-31,2024-01-31]
+        [--model-config '{"overdispersion_log_sd": 0.3}']
 
 Each origin's data have other shapes, so each fit compiles anew (one process, in order).
 """
@@ -10,6 +11,7 @@ Each origin's data have other shapes, so each fit compiles anew (one process, in
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 import warnings
@@ -24,6 +26,8 @@ ORIGINS = [d.date().isoformat() for d in pd.date_range("2018-01-31", "2024-01-31
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--origins", default=",".join(ORIGINS))
+    parser.add_argument("--model-config", type=json.loads, default=None,
+                        help="JSON of model_config overrides (default: none)")
     args = parser.parse_args()
     from odforecast.models import HierarchicalBayes
 
@@ -42,10 +46,16 @@ def main() -> None:
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fitted = HierarchicalBayes(random_seed=SEED, population=population).fit(data)
+            fitted = HierarchicalBayes(random_seed=SEED, population=population,
+                                        model_config=args.model_config).fit(data)
         wall = time.perf_counter() - started
         c = fitted.convergence
         advice = [str(w.message) for w in caught if "not trustworthy" in str(w.message)]
+        first = fitted.idata.attrs.get("first_run")
+        if first:  # the defaults sample again, longer, after a first run that did not converge
+            print(f"  first run {first}; second run: {fitted.sampler_config['draws']} draws, "
+                  f"{fitted.sampler_config['tune']} tuning steps, target_accept "
+                  f"{fitted.sampler_config['target_accept']}", flush=True)
         print(f"| {origin} | {fitted.sampler_config['nuts_sampler']} | {wall:.1f} | "
               f"{c['r_hat_max']:.3f} | {c['ess_bulk_min']:.0f} | {c['ess_tail_min']:.0f} | "
               f"{c['divergences']} | {'yes' if c['trustworthy'] else 'no: ' + c['problems']} "

@@ -38,7 +38,17 @@ sys.path.insert(0, str(HERE))
 import run  # noqa: E402  (origins, models, scoring, statsforecast helpers)
 
 import odforecast  # noqa: E402
+from odforecast.data.transform import merge_nyc  # noqa: E402
+from odforecast.errors import DataError  # noqa: E402
 from odforecast.evaluate import BacktestResult, compare  # noqa: E402
+from odforecast.models import BayesianTrend, HierarchicalBayes  # noqa: E402
+
+#: The Bayesian models, at their defaults (a fit that does not converge is sampled again,
+#: longer): one joint fit per indicator and origin, each series with its own parameters
+#: (``bayes``) or partially pooled across the jurisdictions (``hierarchical``).
+BAYES = {"bayes": lambda: BayesianTrend(random_seed=run.SEED),
+         "hierarchical": lambda: HierarchicalBayes(aggregate_location=None,
+                                                   random_seed=run.SEED)}
 
 
 def load_states(min_shown: int, first_origin: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -77,10 +87,40 @@ def subset(result: BacktestResult, keys: pd.Index) -> BacktestResult:
     return BacktestResult(s[inside].reset_index(drop=True), result.model)
 
 
+def run_hierarchical(data: pd.DataFrame, origins: list[str],
+                     clock: run.FitClock) -> tuple[BacktestResult, float]:
+    """Backtest ``HierarchicalBayes`` per indicator over the jurisdictions with a Census
+    population: New York City added into New York State where every window of both can be
+    summed (``merge_nyc``), else both left out, since the city has no population of its own
+    and New York State's counts exclude it.  A merged New York is not a VSRR series, so its
+    cells are not scored either way."""
+    from odforecast.evaluate import backtest
+
+    clock.reset()
+    start = time.perf_counter()
+    parts = []
+    for indicator, group in data.groupby("indicator", sort=True):
+        try:
+            fitted_on = merge_nyc(group)
+            how = "New York City added into New York"
+        except DataError as exc:
+            fitted_on = group[~group["location"].isin(["US-NY", "US-NYC"])]
+            how = f"New York and New York City left out ({exc})"
+        print(f"  hierarchical, {indicator}: {how}", flush=True)
+        scores = backtest(BAYES["hierarchical"](), fitted_on, origins=origins,
+                          horizon=run.HORIZON, n_samples=run.N_SAMPLES, random_seed=run.SEED,
+                          model_name="hierarchical").scores
+        parts.append(scores[scores["location"] != "US-NY"])
+    scores = pd.concat(parts, ignore_index=True)
+    print(f"  hierarchical: {time.perf_counter() - start:.0f} s with scoring", flush=True)
+    return BacktestResult(scores, "hierarchical"), clock.seconds
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="naive,drift,arima",
-                        help="odforecast models (of run.py's: naive, drift, arima, ensemble)")
+                        help="odforecast models (run.py's: naive, drift, arima, ensemble, ...; "
+                             "and bayes, hierarchical)")
     parser.add_argument("--n-origins", type=int, default=5,
                         help="the last N of run.py's 13 origins (default 5: 2022-01 ... 2024-01)")
     parser.add_argument("--min-shown", type=int, default=24,
@@ -110,10 +150,19 @@ def main(argv: list[str] | None = None) -> None:
     clock = run.FitClock()
     results: list[BacktestResult] = []
     walls: dict[str, float] = {}
+    hierarchical = None
     with ProcessPoolExecutor(args.jobs) as pool:
         for name in names:
-            cls, pooled = run.OURS[name]
-            model = cls()
+            if name == "hierarchical":
+                hierarchical, fit = run_hierarchical(data, origins, clock)
+                walls[name] = fit
+                print(f"  {name}: {fit:.1f} s fit+forecast", flush=True)
+                continue
+            if name in BAYES:
+                model, pooled = BAYES[name](), False
+            else:
+                cls, pooled = run.OURS[name]
+                model = cls()
             result, fit, _ = run.run_ours(model, data, origins, pool if pooled else None,
                                           clock, name)
             results.append(result)
@@ -129,6 +178,15 @@ def main(argv: list[str] | None = None) -> None:
     frames = [table(results, walls, f"all {len(used)} series"),
               table([subset(r, gappy_keys) for r in results], {},
                     f"{len(gappy_keys)} series with gaps")]
+    if hierarchical is not None:
+        # every model on the cells HierarchicalBayes has (it cannot forecast NYC apart)
+        common = hierarchical.scores[run.KEY]
+        on_common = [BacktestResult(r.scores.merge(common, on=run.KEY), r.model)
+                     for r in [*results, hierarchical]]
+        keys = common.set_index(["location", "indicator"]).index.unique()
+        frames.append(table(on_common, {"hierarchical": walls["hierarchical"]},
+                            f"{len(keys)} series the hierarchical model forecasts"))
+        results.append(hierarchical)
     on_complete = [subset(r, complete_keys) for r in results]
     if not args.no_peers:
         complete = data[data.set_index(["location", "indicator"]).index.isin(complete_keys)]

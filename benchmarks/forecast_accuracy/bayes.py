@@ -46,7 +46,8 @@ def fit_forecast(model, train: pd.DataFrame, forecast_seed: int = run.SEED):
         fitted = model.fit(train)
     flagged = [str(w.message) for w in caught if issubclass(w.category, OdforecastWarning)]
     fc = fitted.forecast(run.HORIZON, n_samples=run.N_SAMPLES, random_seed=forecast_seed)
-    return fc, fitted.convergence, flagged
+    rerun = fitted.idata.attrs.get("first_run", "")
+    return fc, {**fitted.convergence, "second_run": bool(rerun), "first_run": rerun}, flagged
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,8 +101,8 @@ def main(argv: list[str] | None = None) -> None:
             elif "US-NYC" in set(rows["location"]):
                 rows = rows[rows["location"] != "US-NYC"]
             started = time.perf_counter()
-            fc, conv, _flags = fit_forecast(HierarchicalBayes(sampler_config=SAMPLER,
-                                                               random_seed=run.SEED), rows)
+            # the defaults, so a fit that does not converge is sampled again, longer
+            fc, conv, _flags = fit_forecast(HierarchicalBayes(random_seed=run.SEED), rows)
             walls["hierarchical"] += time.perf_counter() - started
             # Score the states present in the comparison set, and the national sum of the
             # states when all 50 states and DC are there (New York is scored only when it was
@@ -125,7 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     print("\nConvergence (per fit):")
     print(conv.groupby("model")[["r_hat_max", "ess_bulk_min", "divergences"]].agg(
         ["min", "median", "max"]).to_string())
-    print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
+    print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)} "
+          f"({int(conv['second_run'].sum())} sampled a second time, longer)")
+    print(conv[["model", "indicator", "origin", "r_hat_max", "ess_bulk_min", "ess_tail_min",
+                "divergences", "trustworthy", "second_run"]].to_string(index=False))
 
     compare_with_run(results, out, suffix, origins)
     print(f"\nwall seconds (fit + forecast, all origins): {walls}")

@@ -83,6 +83,40 @@ def test_twelve_month_ending_counts_are_observed_without_overlap():
     assert design.obs_value[-2] == 78197  # the 12 months ending Feb 2024
 
 
+def test_withheld_block_ends_are_observed_by_the_latest_shown_window_without_overlap():
+    # Florida's synthetic-opioid windows ending Oct 2024 - Feb 2025 are withheld; beside Ohio
+    # (complete) the blocks end in February, so Florida's latest block is observed by the
+    # window ending Sep 2024, 5 months early, and its earlier blocks by every 12th window
+    # before it.  North Carolina's are withheld from Oct 2023 to Feb 2024 (among others).
+    states = odforecast.load_dataset("states_monthly_12m")
+    data = states[states["location"].isin(["US-FL", "US-OH", "US-NC"])
+                  & (states["indicator"] == "synthetic_opioids")
+                  & (states["estimate"] == "reported")]
+    design = build_design(prepare_series(data, allow_censored=True, allow_missing=True))
+    assert design.grid[-1] == pd.Timestamp("2025-02-28")
+    values = data.set_index(["location", "period_end"])["value"]
+    for i, s in enumerate(design.series):
+        mine = design.obs_series == i
+        ends = design.obs_time[mine]
+        lag = design.obs_lag[mine]
+        # each observation is CDC's window ending `lag` months before its block's end
+        assert list(ends) == [design.grid[k] - pd.offsets.MonthEnd(int(m))
+                              for k, m in zip(design.obs_end[mine], lag, strict=True)]
+        np.testing.assert_array_equal(design.obs_value[mine],
+                                      [values[(s.location, t)] for t in ends])
+        # no month in two observed windows: consecutive windows end >= 12 months apart
+        gaps = np.diff(ends.year * 12 + ends.month)
+        assert (gaps >= 12).all()
+        if s.location == "US-OH":  # every February shown (from 2016): the block ends, as before
+            assert (lag == 0).all() and list(ends) == list(design.grid[1:])
+        if s.location == "US-FL":
+            assert ends[-1] == pd.Timestamp("2024-09-30") and lag[-1] == 5
+            assert values[("US-FL", ends[-1])] == 3589
+    nc = [s.location for s in design.series].index("US-NC")
+    nc_ends = design.obs_time[design.obs_series == nc]
+    assert pd.Timestamp("2023-09-30") in nc_ends and pd.Timestamp("2025-02-28") in nc_ends
+
+
 def test_every_twelve_month_window_enters_the_likelihood_each_month_once():
     us = odforecast.load_dataset("us_monthly_12m")
     data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
@@ -323,7 +357,6 @@ def test_steps_before_a_series_first_count_are_not_sampled():
     # Alaska's opioid counts are not shown by CDC for the first 12-month blocks: the model
     # samples no free level there and starts the trend (level0) at the first block with a
     # shown window.
-    from odforecast.models.bayes.config import DEFAULT_MODEL_CONFIG
     from odforecast.models.bayes.model import build_model
 
     states = odforecast.load_dataset("states_monthly_12m")
@@ -334,7 +367,7 @@ def test_steps_before_a_series_first_count_are_not_sampled():
     first = np.array([int(design.grid.searchsorted(s.time[np.flatnonzero(
         ~np.isnan(s.values) & ~s.censored)[0]])) for s in design.series])
     assert first.max() > 0  # at least one series starts late
-    model = build_model(design, dict(DEFAULT_MODEL_CONFIG), pooled=True)
+    model = build_model(design, dict(HierarchicalBayes.default_model_config), pooled=True)
     n_free = model["level_offset"].type.shape[0]
     assert n_free == int((design.n_steps - first).sum())
     point = model.initial_point()
@@ -440,3 +473,54 @@ def test_hierarchical_model_on_one_location_says_what_to_do():
         HierarchicalBayes(random_seed=1).fit(ohio)
     assert "add neighbouring locations" in str(info.value)
     assert "--model bayes" in str(info.value)
+
+
+def test_hierarchical_states_share_one_overdispersion_by_default(hierarchical_fit):
+    """HierarchicalBayes's defaults (HIERARCHICAL_MODEL_CONFIG): one overdispersion for all
+    locations — per-location values and the growth scales traded off along a ridge at the
+    early backtest origins — and the pooled log growth scale's prior sd from
+    ``sigma_slope_log_sd``; ``"per_series"`` brings the pooled per-location values back."""
+    from odforecast.models.bayes.model import build_model
+
+    fitted = hierarchical_fit
+    assert fitted.model_config["overdispersion_pooling"] == "shared"
+    post = fitted.idata["posterior"]
+    assert "log_overdispersion_tau" not in post and "od_z" not in post
+    od = post["overdispersion"].values  # (chain, draw, series): the same in every series
+    np.testing.assert_array_equal(od, np.broadcast_to(od[..., :1], od.shape))
+    assert "log_overdispersion_tau" not in fitted.pooled_vars()
+    # BayesianTrend keeps one overdispersion per series
+    assert BayesianTrend()._configs()[0]["overdispersion_pooling"] == "per_series"
+    model = build_model(fitted.design, {**fitted.model_config,
+                                        "overdispersion_pooling": "per_series"}, pooled=True)
+    assert "log_overdispersion_tau" in model.named_vars
+    shared = build_model(fitted.design, fitted.model_config, pooled=True)
+    # the prior of the pooled log growth scale: sd 0.5 (HierarchicalBayes's default)
+    dist = shared["log_sigma_mu"].owner.inputs
+    assert float(dist[-1].eval()) == pytest.approx(0.5)
+    # and the spread of log sigma across locations: HalfNormal(0.25)
+    assert float(shared["log_sigma_tau"].owner.inputs[-1].eval()) == pytest.approx(0.25)
+    with pytest.raises(ParameterError, match="overdispersion_pooling"):
+        HierarchicalBayes(model_config={"overdispersion_pooling": "pooled"})._configs()
+    with pytest.raises(ParameterError, match="sigma_slope_spread"):
+        HierarchicalBayes(model_config={"sigma_slope_spread": 0})._configs()
+    with pytest.raises(ParameterError, match="sigma_slope_spread"):  # not a BayesianTrend key
+        BayesianTrend(model_config={"sigma_slope_spread": 0.3})._configs()
+
+
+def test_a_default_run_that_does_not_converge_is_sampled_again_longer(national_fit):
+    """A fit at the default run length that misses the convergence thresholds samples once
+    more with twice the draws and tuning steps (and a higher target_accept after
+    divergences); a run length the user chose, or quick mode, is kept."""
+    from odforecast.models.bayes.fit import rerun_config
+
+    assert not national_fit.convergence["trustworthy"]  # 150 draws: flagged
+    assert not BayesianTrend(sampler_config=SMALL)._may_rerun(national_fit)
+    assert not BayesianTrend(sampler_config={"tune": 500})._may_rerun(national_fit)
+    assert BayesianTrend()._may_rerun(national_fit)
+    assert BayesianTrend(sampler_config={"target_accept": 0.95})._may_rerun(national_fit)
+    with odforecast.set_options(quick=True):
+        assert not BayesianTrend()._may_rerun(national_fit)
+    again = rerun_config({**national_fit.sampler_config, "draws": 1000, "tune": 1000},
+                         "bulk ESS 250 < 400")
+    assert (again["draws"], again["tune"], again["target_accept"]) == (2000, 2000, 0.99)

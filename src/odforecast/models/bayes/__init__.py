@@ -5,6 +5,7 @@ from odforecast.models.bayes.config import (
     ANNUAL_SAMPLER_CONFIG,
     DEFAULT_MODEL_CONFIG,
     DEFAULT_SAMPLER_CONFIG,
+    HIERARCHICAL_MODEL_CONFIG,
 )
 from odforecast.models.bayes.fit import BayesFit, load_fit
 from odforecast.models.bayes.hierarchical import HierarchicalBayes
@@ -15,6 +16,7 @@ __all__ = [
     "ANNUAL_SAMPLER_CONFIG",
     "DEFAULT_MODEL_CONFIG",
     "DEFAULT_SAMPLER_CONFIG",
+    "HIERARCHICAL_MODEL_CONFIG",
     "BayesFit",
     "BayesianTrend",
     "HierarchicalBayes",

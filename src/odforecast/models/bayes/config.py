@@ -18,6 +18,7 @@ __all__ = [
     "ANNUAL_SAMPLER_CONFIG",
     "DEFAULT_MODEL_CONFIG",
     "DEFAULT_SAMPLER_CONFIG",
+    "HIERARCHICAL_MODEL_CONFIG",
     "NUMPYRO_MAX_SERIES",
     "available_samplers",
     "merge_config",
@@ -33,7 +34,8 @@ DEFAULT_MODEL_CONFIG: dict[str, Any] = {
     # year-to-year change of the growth rate: LogNormal with median sigma_slope per year
     "sigma_slope": 0.15,
     # its spread: log(sigma) ~ Normal(log(sigma_slope), sigma_slope_log_sd) for independent
-    # series (a log-normal keeps the sampler out of the sigma -> 0 funnel)
+    # series (a log-normal keeps the sampler out of the sigma -> 0 funnel); in
+    # HierarchicalBayes the prior sd of the pooled mean of log(sigma)
     "sigma_slope_log_sd": 0.75,
     # damping of the growth rate per year: Beta(damping_alpha, damping_beta); None = undamped
     "damping_alpha": 8.0,
@@ -45,6 +47,9 @@ DEFAULT_MODEL_CONFIG: dict[str, Any] = {
     # extra-Poisson noise): LogNormal(log(overdispersion_median), overdispersion_log_sd)
     "overdispersion_median": 0.05,
     "overdispersion_log_sd": 0.75,
+    # "per_series": each series its own overdispersion (pooled in HierarchicalBayes);
+    # "shared": one value for all series
+    "overdispersion_pooling": "per_series",
     # exogenous covariate effects: Normal(0, exog_sd) per standardised regressor
     "exog_sd": 0.5,
     # changepoints: extra shift of the growth rate Normal(0, changepoint_sd) at given dates
@@ -88,6 +93,21 @@ DEFAULT_SAMPLER_CONFIG: dict[str, Any] = {
 #: latent steps too) the same priors made the 12-month WIS 34 % worse, so they stay annual.
 ANNUAL_MODEL_CONFIG: dict[str, Any] = {"sigma_slope": 0.04, "damping_alpha": 2.0,
                                        "damping_beta": 2.0, "growth_target": "mean"}
+
+#: HierarchicalBayes's defaults in place of the keys above (every frequency).  With a few
+#: 12-month blocks per state (the backtest origins 2018-2021: 3-6) the pooled growth-rate scale
+#: and per-state overdispersions trade off along a ridge NUTS cannot cross (0 of 7 origins
+#: converged; benchmarks/bayes_speed, "Convergence at the backtest origins"): one
+#: overdispersion for all states, centred where the data put it whenever they can (posterior
+#: 0.030-0.037 at every origin), and a pooled log growth scale of prior sd 0.5 (was 1.0)
+#: remove it.
+HIERARCHICAL_MODEL_CONFIG: dict[str, Any] = {"overdispersion_pooling": "shared",
+                                             "overdispersion_median": 0.03,
+                                             "overdispersion_log_sd": 0.3,
+                                             "sigma_slope_log_sd": 0.5,
+                                             # spread of log(sigma) across locations:
+                                             # HalfNormal(sigma_slope_spread)
+                                             "sigma_slope_spread": 0.25}
 
 #: BayesianTrend's sampler defaults for annual data: the growth-rate scale mixes slowly (about 1
 #: effective draw in 10); from 2 x 2,000 draws the 1999-2020 US fit had tail ESS 381 after 1,000

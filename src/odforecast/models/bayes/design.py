@@ -10,8 +10,10 @@ twelve times too confident. By default (``model_config["twelve_month_likelihood"
 we observe **non-overlapping** windows only — the latest 12-month window and every 12th one
 before it — and the latent grid is made of those 12-month blocks, so each death enters the
 likelihood once and every step is observed directly; monthly detail comes from interpolating
-the block rates. With ``"windows"`` the trend has 12-month latent steps (blocks ending at the
-latest month) and a latent **monthly** path interpolating them (log-linearly between block
+the block rates.  Where CDC withheld a block's last window, the latest shown window inside the
+block stands in for it, as a weighted sum of that block and the one before
+(:func:`block_windows`). With ``"windows"`` the trend has 12-month latent steps (blocks ending
+at the latest month) and a latent **monthly** path interpolating them (log-linearly between block
 middles); every shown window enters one exact likelihood of all windows jointly
 (:func:`odforecast.models.bayes.twelve_month.window_loglik`): a window is the sum of its 12
 latent months, consecutive windows differ by one month in and one out, so each death enters
@@ -34,7 +36,7 @@ from odforecast.errors import DataError
 from odforecast.models.bayes.twelve_month import Windows, build_windows
 from odforecast.models.series import Series
 
-__all__ = ["Design", "build_design", "step_months"]
+__all__ = ["Design", "block_windows", "build_design", "step_months"]
 
 
 def step_months(frequency: str) -> int:
@@ -77,6 +79,10 @@ class Design:
         arrays then hold only the suppressed windows that share no month with a shown one.
     start_step
         Each series' first latent step of the trend (zeros: the grid's first step).
+    obs_lag
+        For 12-month-ending blocks: months by which each observed window ends before the end
+        of its step (see :func:`block_windows`); it then sums ``12 - lag`` months of its step
+        and ``lag`` of the one before.  Zeros (or None) otherwise.
     """
 
     frequency: str
@@ -100,6 +106,7 @@ class Design:
     population_by_year: list[pd.Series] | None = None
     windows: Windows | None = None
     start_step: np.ndarray | None = None
+    obs_lag: np.ndarray | None = None
 
     @property
     def n_series(self) -> int:
@@ -169,16 +176,21 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
     rows = []
     first_rate = np.empty(len(series))
     first_step = np.empty(len(series), dtype=int)  # the latent step of the first count
+    position = {int(m): k for k, m in enumerate(step_end)}
     for i, s in enumerate(series):
         months = calendar.month_number(s.time)
         usable = ~np.isnan(s.values) | s.censored
-        position = {int(m): k for k, m in enumerate(step_end)}
-        for j in np.flatnonzero(usable):
-            k = position.get(int(months[j]))
-            if k is None:  # not on the grid of steps (never for aligned periods)
-                continue
-            rows.append((i, k, k, s.values[j], s.censor_upper[j], bool(s.censored[j]),
-                         s.time[j]))
+        if frequency == "12m_ending":
+            for j, k, lag in block_windows(months, usable, s.censored, step_end):
+                rows.append((i, k, k, s.values[j], s.censor_upper[j], bool(s.censored[j]),
+                             s.time[j], lag))
+        else:
+            for j in np.flatnonzero(usable):
+                k = position.get(int(months[j]))
+                if k is None:  # not on the grid of steps (never for aligned periods)
+                    continue
+                rows.append((i, k, k, s.values[j], s.censor_upper[j], bool(s.censored[j]),
+                             s.time[j], 0))
         observed = np.flatnonzero(~s.censored & ~np.isnan(s.values))
         first_rate[i] = max(s.values[observed[0]], 0.5)
         first_step[i] = min(int(grid.searchsorted(s.time[observed[0]])), n_steps - 1)
@@ -192,7 +204,66 @@ def build_design(series: list[Series], *, population: pd.DataFrame | None = None
     exog_values, mean, sd, columns = _exog(exog, grid, last_step)
     return Design(frequency, step, grid, list(series), obs[0], obs[1], obs[2], value, upper,
                   censored, obs[3], last_step, first_rate, exposure, exog_values, mean, sd,
-                  columns, population_by_year, None, np.zeros(len(series), dtype=int))
+                  columns, population_by_year, None, np.zeros(len(series), dtype=int), obs[4])
+
+
+def block_windows(months: np.ndarray, usable: np.ndarray, censored: np.ndarray,
+                  step_end: np.ndarray) -> list[tuple[int, int, int]]:
+    """The 12-month windows a series contributes to the "blocks" likelihood, none overlapping.
+
+    Going back from the latest block, each block is observed by the window ending at its last
+    month when CDC shows it, else by the latest usable window ending inside the block (the
+    latest shown one, else the latest suppressed one), ``lag`` months before the block's end:
+    it covers ``12 - lag`` months of its block and ``lag`` of the one before.  A window for an
+    earlier block must end at least 12 months before the one chosen after it, so each death
+    enters the likelihood at most once; a window reaching back before the first block is not
+    used.  Complete series give the block-end windows (every lag 0), as before; a series whose
+    latest windows are withheld (Florida, Oct 2024 - Feb 2025) is observed by its latest shown
+    window and every 12th one before it, and a series shown only between block ends is no
+    longer unobserved.
+
+    Parameters
+    ----------
+    months
+        Month number (:func:`odforecast.calendar.month_number`) each window ends in.
+    usable, censored
+        Per window: shown or suppressed (not withheld); suppressed.
+    step_end
+        Month number each block ends in, oldest first.
+
+    Returns
+    -------
+    list of (window index, block index, lag in months)
+
+    Examples
+    --------
+    Three blocks, ending in months 11, 23 and 35; the windows ending in months 34 and 35 are
+    withheld.  The latest block is observed by the window ending in month 33 (lag 2), the one
+    before by the window ending 12 months earlier (month 21); block 0's own window (month 11)
+    would share months with it, and an earlier one would reach back before month 0, so block
+    0 is not observed:
+
+    >>> months = np.arange(36)
+    >>> block_windows(months, months < 34, np.zeros(36, bool), np.array([11, 23, 35]))
+    [(21, 1, 2), (33, 2, 2)]
+    >>> block_windows(months, months != 20, np.zeros(36, bool), np.array([11, 23, 35]))
+    [(11, 0, 0), (23, 1, 0), (35, 2, 0)]
+    """
+    where = {int(m): j for j, m in enumerate(months) if usable[j]}
+    picks: list[tuple[int, int, int]] = []
+    min_lag = 0  # an earlier block's window must end this many months before its block's end
+    for k in range(len(step_end) - 1, -1, -1):
+        lags = [lag for lag in range(min_lag, 12) if int(step_end[k]) - lag in where]
+        if k == 0:
+            lags = [lag for lag in lags if lag == 0]  # would start before the grid
+        shown = [lag for lag in lags if not censored[where[int(step_end[k]) - lag]]]
+        chosen = shown[0] if shown else lags[0] if lags else None
+        if chosen is None:
+            min_lag = 0  # a block without a window: the next one back is free again
+            continue
+        picks.append((where[int(step_end[k]) - chosen], k, chosen))
+        min_lag = chosen
+    return picks[::-1]
 
 
 def _grid(step_end: np.ndarray) -> pd.DatetimeIndex:
@@ -206,13 +277,14 @@ def _observations(rows: list[tuple]):
     if not rows:
         empty = np.array([], dtype=int)
         return (np.array([]), np.array([]), np.array([], dtype=bool),
-                (empty, empty, empty, pd.DatetimeIndex([])))
+                (empty, empty, empty, pd.DatetimeIndex([]), empty))
     obs = list(zip(*rows, strict=True))
     censored = np.array(obs[5], dtype=bool)
     value = np.where(censored, np.array(obs[4], dtype=float), np.array(obs[3], dtype=float))
     upper = np.where(censored, value, np.inf)
+    lag = np.array(obs[7], dtype=int) if len(obs) > 7 else np.zeros(len(value), dtype=int)
     return value, upper, censored, (np.array(obs[0]), np.array(obs[1]), np.array(obs[2]),
-                                    pd.DatetimeIndex(obs[6]))
+                                    pd.DatetimeIndex(obs[6]), lag)
 
 
 def _build_twelve_month(series: list[Series], first_month: int, last_month: int,
@@ -254,7 +326,8 @@ def _build_twelve_month(series: list[Series], first_month: int, last_month: int,
     exog_values, mean, sd, columns = _exog(exog, grid, last_step)
     return Design("12m_ending", 12, grid, list(series), obs[0], obs[1], obs[2], value, upper,
                   censored, obs[3], last_step, first_rate, exposure, exog_values, mean, sd,
-                  columns, population_by_year, windows, np.zeros(len(series), dtype=int))
+                  columns, population_by_year, windows, np.zeros(len(series), dtype=int),
+                  obs[4])
 
 
 def _knot_matrix(n_steps: int) -> np.ndarray:

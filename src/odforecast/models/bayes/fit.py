@@ -85,11 +85,16 @@ class BayesModel(Model):
             model_config["damping_alpha"] = model_config["damping_beta"] = None
         for key in _POSITIVE_PRIORS:
             check_number(model_config[key], key, positive=True)
+        if "sigma_slope_spread" in model_config:  # HierarchicalBayes only
+            check_number(model_config["sigma_slope_spread"], "sigma_slope_spread",
+                         positive=True)
         check_choice(model_config["growth_target"], "growth_target", ("zero", "mean"))
         check_choice(model_config["parameterization"], "parameterization",
                      ("auto", "levels", "noncentered", "centered"))
         check_choice(model_config["twelve_month_likelihood"], "twelve_month_likelihood",
                      ("blocks", "windows"))
+        check_choice(model_config["overdispersion_pooling"], "overdispersion_pooling",
+                     ("per_series", "shared"))
         defaults = {**self.default_sampler_config,
                     **(self.annual_sampler_config if annual else {})}
         if get_options()["quick"]:  # odforecast.set_options(quick=True): fewer iterations
@@ -172,17 +177,37 @@ class BayesModel(Model):
             model = build_model(design, model_config, pooled=self.pooled,
                                 changepoints=changepoints)
             idata = _run_inference(model, run_config, seed)
-            seconds = time.perf_counter() - started
-            _record_provenance(idata, self.name, data, model_config, sampler_config, seed,
-                               seconds)
             fitted = BayesFit(self, design, data, idata, model_config, sampler_config, seed,
-                              seconds)
+                              time.perf_counter() - started)
+            if self._may_rerun(fitted):
+                first = fitted.convergence["problems"]
+                sampler_config = rerun_config(sampler_config, first)
+                report.note(f"not converged ({first}); sampling again with "
+                            f"{sampler_config['draws']:,} draws after "
+                            f"{sampler_config['tune']:,} tuning steps, target_accept "
+                            f"{sampler_config['target_accept']} ...")
+                run_config = {**run_config, **{k: sampler_config[k] for k in RERUN_KEYS}}
+                idata = _run_inference(model, run_config, seed)
+                idata.attrs["first_run"] = f"not converged: {first}"
+                fitted = BayesFit(self, design, data, idata, model_config, sampler_config,
+                                  seed, time.perf_counter() - started)
+            _record_provenance(idata, self.name, data, model_config, sampler_config, seed,
+                               fitted.seconds)
             report.finish(convergence_text(fitted.convergence))
         if not fitted.convergence["trustworthy"]:
             problems = fitted.convergence["problems"]
             warn(f"{self.name} fit is not trustworthy: {problems}. To fix it, "
                  f"{fit_advice(problems, sampler_config, quick=get_options()['quick'])}")
         return fitted
+
+    def _may_rerun(self, fitted: BayesFit) -> bool:
+        """Whether to sample again, longer, after a first run that did not converge: only at
+        the default run length (a user who chose ``draws`` or ``tune`` gets what they chose;
+        quick mode stays quick) and only for NUTS."""
+        chosen = set(self.sampler_config or {})
+        return (not fitted.convergence["trustworthy"]
+                and fitted.sampler_config["method"] == "nuts"
+                and not chosen & {"draws", "tune"} and not get_options()["quick"])
 
     def _changepoint_steps(self, design: Design) -> list[int]:
         steps = []
@@ -195,6 +220,33 @@ class BayesModel(Model):
                                 column="changepoints")
             steps.append(position)
         return steps
+
+
+#: What a second run after a non-converged first one changes (see :func:`rerun_config`).
+RERUN_KEYS = ("draws", "tune", "target_accept")
+
+
+def rerun_config(sampler_config: dict[str, Any], problems: str) -> dict[str, Any]:
+    """The settings of the one automatic second run: twice the draws and tuning steps, and
+    with divergences a ``target_accept`` halfway to 1.
+
+    At the early backtest origins of the state benchmarks (a few years per state) the
+    hierarchical model's pooled scales mix at 1/4-1/2 of the effective draws a converged run
+    needs (benchmarks/bayes_speed, "Convergence at the backtest origins"); doubling the run
+    costs one more fit's sampling time where it is needed, and none where it is not.
+
+    Examples
+    --------
+    >>> c = rerun_config({"draws": 1000, "tune": 1000, "target_accept": 0.99},
+    ...                  "bulk ESS 250 < 400; 3 divergent transitions")
+    >>> c["draws"], c["tune"], round(c["target_accept"], 4)
+    (2000, 2000, 0.995)
+    """
+    out = {**sampler_config, "draws": 2 * sampler_config["draws"],
+           "tune": 2 * sampler_config["tune"]}
+    if "divergent" in problems:
+        out["target_accept"] = 1 - (1 - sampler_config["target_accept"]) / 2
+    return out
 
 
 def _run_inference(model, config: dict[str, Any], seed: int):
@@ -285,7 +337,9 @@ class BayesFit(FittedModel):
         # parameterisation, so the diagnostics compare like with like
         if self.model.pooled:
             names += ["level_mu", "level_tau", "slope_mu", "slope_tau", "log_sigma_mu",
-                      "log_sigma_tau", "log_overdispersion_mu", "log_overdispersion_tau"]
+                      "log_sigma_tau", "log_overdispersion_mu"]
+            if self.model_config.get("overdispersion_pooling") != "shared":
+                names.append("log_overdispersion_tau")
         if self.model_config["damping_alpha"] is not None:
             names.append("damping")
             if self.model_config.get("growth_target") == "mean":
@@ -648,7 +702,9 @@ class BayesFit(FittedModel):
 
         d = self.design
         n = draws["level_last"].shape[0]
-        mine = np.flatnonzero((d.obs_series == i) & (d.obs_end == d.last_step[i]))
+        lag = d.obs_lag if d.obs_lag is not None else np.zeros(len(d.obs_series), dtype=int)
+        # the window ending at the forecast origin (not one ending earlier in the last block)
+        mine = np.flatnonzero((d.obs_series == i) & (d.obs_end == d.last_step[i]) & (lag == 0))
         if mine.size and not d.obs_censored[mine[0]]:
             return np.full(n, d.obs_value[mine[0]])
         last = pd.DatetimeIndex([d.grid[d.last_step[i]]])

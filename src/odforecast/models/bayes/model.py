@@ -89,14 +89,25 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
             slope_tau = pm.HalfNormal("slope_tau", prior["slope_sd"])
             level_prior = (level_mu, level_tau)
             slope_prior = (slope_mu, slope_tau)
-            log_sigma_mu = pm.Normal("log_sigma_mu", np.log(prior["sigma"]), 1.0)
-            log_sigma_tau = pm.HalfNormal("log_sigma_tau", 0.5)
+            log_sigma_mu = pm.Normal("log_sigma_mu", np.log(prior["sigma"]),
+                                     config["sigma_slope_log_sd"])
+            log_sigma_tau = pm.HalfNormal("log_sigma_tau", config["sigma_slope_spread"])
             log_sigma = log_sigma_mu + log_sigma_tau * pm.Normal("sigma_z", 0, 1, dims="series")
             log_od_mu = pm.Normal("log_overdispersion_mu",
                                   np.log(config["overdispersion_median"]),
                                   config["overdispersion_log_sd"])
-            log_od_tau = pm.HalfNormal("log_overdispersion_tau", 0.5)
-            log_od = log_od_mu + log_od_tau * pm.Normal("od_z", 0, 1, dims="series")
+            if config["overdispersion_pooling"] == "shared":
+                # one value for every series: with a few yearly blocks per series the
+                # per-series values and the growth scales trade off along a ridge
+                log_od = log_od_mu * pt.ones(n_series)
+            else:
+                log_od_tau = pm.HalfNormal("log_overdispersion_tau", 0.5)
+                log_od = log_od_mu + log_od_tau * pm.Normal("od_z", 0, 1, dims="series")
+        elif config["overdispersion_pooling"] == "shared":
+            log_sigma = pm.Normal("log_sigma", np.log(prior["sigma"]),
+                                  config["sigma_slope_log_sd"], dims="series")
+            log_od = pm.Normal("log_overdispersion_mu", np.log(config["overdispersion_median"]),
+                               config["overdispersion_log_sd"]) * pt.ones(n_series)
         else:
             level_prior = (log_first, config["level_sd"])
             slope_prior = (0.0, prior["slope_sd"])
