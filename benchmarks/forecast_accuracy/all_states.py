@@ -24,6 +24,7 @@ Writes ``results/scores_all_states.csv.gz`` (one row per model x series x origin
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -127,6 +128,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="shown values a series needs by the first origin (default 24)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--from-scores", action="store_true",
+                        help="build the tables from results/scores_all_states.csv.gz (our "
+                             "models as last fitted, --models ignored); peers run again")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     if run.BASELINE not in names:
@@ -151,6 +155,22 @@ def main(argv: list[str] | None = None) -> None:
     results: list[BacktestResult] = []
     walls: dict[str, float] = {}
     hierarchical = None
+    scores_path = HERE / "results" / "scores_all_states.csv.gz"
+    walls_path = HERE / "results" / "all_states_walls.json"
+    if args.from_scores:
+        saved = pd.read_csv(scores_path)  # origins as ISO dates, as backtest writes them
+        for column in ("ae", "ape", "crps"):  # not saved (run.SCORE_COLUMNS); not in the table
+            saved[column] = np.nan
+        for name, rows in saved.groupby("model", sort=False):
+            result = BacktestResult(rows.reset_index(drop=True), name)
+            if name == "hierarchical":
+                hierarchical = result
+            else:
+                results.append(result)
+        walls = json.loads(walls_path.read_text()) if walls_path.is_file() else {}
+        names = []
+        print(f"scores of {', '.join(saved['model'].unique())} from {scores_path.name}",
+              flush=True)
     with ProcessPoolExecutor(args.jobs) as pool:
         for name in names:
             if name == "hierarchical":
@@ -178,15 +198,15 @@ def main(argv: list[str] | None = None) -> None:
     frames = [table(results, walls, f"all {len(used)} series"),
               table([subset(r, gappy_keys) for r in results], {},
                     f"{len(gappy_keys)} series with gaps")]
+    common = None
     if hierarchical is not None:
         # every model on the cells HierarchicalBayes has (it cannot forecast NYC apart)
         common = hierarchical.scores[run.KEY]
         on_common = [BacktestResult(r.scores.merge(common, on=run.KEY), r.model)
                      for r in [*results, hierarchical]]
         keys = common.set_index(["location", "indicator"]).index.unique()
-        frames.append(table(on_common, {"hierarchical": walls["hierarchical"]},
+        frames.append(table(on_common, {"hierarchical": walls.get("hierarchical", np.nan)},
                             f"{len(keys)} series the hierarchical model forecasts"))
-        results.append(hierarchical)
     on_complete = [subset(r, complete_keys) for r in results]
     if not args.no_peers:
         complete = data[data.set_index(["location", "indicator"]).index.isin(complete_keys)]
@@ -199,11 +219,22 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  sf_{name}: {fit:.1f} s fit+forecast, complete series only", flush=True)
     frames.append(table(on_complete, {k: v for k, v in walls.items() if k.startswith("sf_")},
                         f"{len(complete_keys)} complete series"))
+    if hierarchical is not None:  # the complete series again, on the hierarchical's cells
+        mine = subset(hierarchical, complete_keys).scores[run.KEY]
+        both = [BacktestResult(r.scores.merge(mine, on=run.KEY), r.model)
+                for r in [*on_complete, subset(hierarchical, complete_keys)]]
+        n_series = len(mine.set_index(["location", "indicator"]).index.unique())
+        frames.append(table(both, {}, f"{n_series} complete series, the hierarchical "
+                                      "model's cells"))
+        results.append(hierarchical)
     out = pd.concat(frames, ignore_index=True)
     print()
     print(run.markdown(out, {**run.FMT, "n": "d"}))
     (HERE / "results").mkdir(exist_ok=True)
-    run.write_scores(results, HERE / "results" / "scores_all_states.csv.gz")
+    if not args.from_scores:
+        run.write_scores(results, scores_path)
+        walls_path.write_text(json.dumps({k: round(v, 1) for k, v in walls.items()
+                                          if not k.startswith("sf_")}))
     print(f"\ntotal wall time {time.perf_counter() - started:.0f} s", flush=True)
 
 
