@@ -51,10 +51,10 @@ def main() -> None:
         wall = time.perf_counter() - started
         c = fitted.convergence
         advice = [str(w.message) for w in caught if "not trustworthy" in str(w.message)]
-        first = fitted.idata.attrs.get("first_run")
-        if first:  # the defaults sample again, longer, after a first run that did not converge
-            print(f"  first run {first}; second run: {fitted.sampler_config['draws']} draws, "
-                  f"{fitted.sampler_config['tune']} tuning steps, target_accept "
+        earlier = fitted.idata.attrs.get("earlier_runs")
+        if earlier:  # the defaults sample again, longer, after a run that did not converge
+            print(f"  earlier runs: {earlier}; last run: {fitted.sampler_config['draws']} "
+                  f"draws, {fitted.sampler_config['tune']} tuning steps, target_accept "
                   f"{fitted.sampler_config['target_accept']}", flush=True)
         print(f"| {origin} | {fitted.sampler_config['nuts_sampler']} | {wall:.1f} | "
               f"{c['r_hat_max']:.3f} | {c['ess_bulk_min']:.0f} | {c['ess_tail_min']:.0f} | "

@@ -46,8 +46,9 @@ def fit_forecast(model, train: pd.DataFrame, forecast_seed: int = run.SEED):
         fitted = model.fit(train)
     flagged = [str(w.message) for w in caught if issubclass(w.category, OdforecastWarning)]
     fc = fitted.forecast(run.HORIZON, n_samples=run.N_SAMPLES, random_seed=forecast_seed)
-    rerun = fitted.idata.attrs.get("first_run", "")
-    return fc, {**fitted.convergence, "second_run": bool(rerun), "first_run": rerun}, flagged
+    earlier = fitted.idata.attrs.get("earlier_runs", "")
+    return fc, {**fitted.convergence, "draws": fitted.sampler_config["draws"],
+                "earlier_runs": earlier}, flagged
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -126,10 +127,11 @@ def main(argv: list[str] | None = None) -> None:
     print("\nConvergence (per fit):")
     print(conv.groupby("model")[["r_hat_max", "ess_bulk_min", "divergences"]].agg(
         ["min", "median", "max"]).to_string())
+    reran = conv["earlier_runs"].fillna("") != ""
     print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)} "
-          f"({int(conv['second_run'].sum())} sampled a second time, longer)")
+          f"({int(reran.sum())} sampled again, longer)")
     print(conv[["model", "indicator", "origin", "r_hat_max", "ess_bulk_min", "ess_tail_min",
-                "divergences", "trustworthy", "second_run"]].to_string(index=False))
+                "divergences", "trustworthy", "draws"]].to_string(index=False))
 
     compare_with_run(results, out, suffix, origins)
     print(f"\nwall seconds (fit + forecast, all origins): {walls}")

@@ -509,18 +509,23 @@ def test_hierarchical_states_share_one_overdispersion_by_default(hierarchical_fi
 
 
 def test_a_default_run_that_does_not_converge_is_sampled_again_longer(national_fit):
-    """A fit at the default run length that misses the convergence thresholds samples once
-    more with twice the draws and tuning steps (and a higher target_accept after
-    divergences); a run length the user chose, or quick mode, is kept."""
+    """A fit at the default run length that misses the convergence thresholds samples again
+    with twice the draws and tuning steps (and a higher target_accept after divergences), up
+    to ``reruns`` times; a run length the user chose, or quick mode, is kept."""
     from odforecast.models.bayes.fit import rerun_config
 
     assert not national_fit.convergence["trustworthy"]  # 150 draws: flagged
+    assert national_fit.sampler_config["reruns"] == 2
     assert not BayesianTrend(sampler_config=SMALL)._may_rerun(national_fit)
     assert not BayesianTrend(sampler_config={"tune": 500})._may_rerun(national_fit)
     assert BayesianTrend()._may_rerun(national_fit)
+    assert BayesianTrend()._may_rerun(national_fit, 1)
+    assert not BayesianTrend()._may_rerun(national_fit, 2)  # two reruns done: flag it
     assert BayesianTrend(sampler_config={"target_accept": 0.95})._may_rerun(national_fit)
     with odforecast.set_options(quick=True):
         assert not BayesianTrend()._may_rerun(national_fit)
+    with pytest.raises(ParameterError, match="reruns"):
+        BayesianTrend(sampler_config={"reruns": -1})._configs()
     again = rerun_config({**national_fit.sampler_config, "draws": 1000, "tune": 1000},
                          "bulk ESS 250 < 400")
     assert (again["draws"], again["tune"], again["target_accept"]) == (2000, 2000, 0.99)

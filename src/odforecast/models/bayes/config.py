@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from odforecast.errors import ParameterError
-from odforecast.models.params import check_sampler_settings, merge_settings
+from odforecast.models.params import check_int, check_sampler_settings, merge_settings
 
 __all__ = [
     "ANNUAL_MODEL_CONFIG",
@@ -80,6 +80,10 @@ DEFAULT_SAMPLER_CONFIG: dict[str, Any] = {
     # the sampler's live bar: "auto" = on in a terminal when odforecast's progress option is
     # on (odforecast.set_options), off in logs; True / False force it
     "progressbar": "auto",
+    # a NUTS run at the default length that misses the convergence thresholds is sampled
+    # again, each time with twice the draws and tuning steps, up to this many times (0: never;
+    # a user's draws or tune are kept as chosen): see odforecast.models.bayes.fit.rerun_config
+    "reruns": 2,
     "method": "nuts",  # or "advi" (approximate, labelled as such)
     "advi_iterations": 20_000,
 }
@@ -169,6 +173,7 @@ def _check_sampler(config: dict[str, Any]) -> None:
         raise ParameterError(f"nuts_sampler {sampler!r} is not installed; available here: "
                              f"{', '.join(available_samplers())}", parameter="nuts_sampler")
     check_sampler_settings(config, ("draws", "tune", "chains", "cores", "advi_iterations"))
+    check_int(config["reruns"], "reruns", minimum=0)
 
 
 def resolve_sampler(config: Mapping[str, Any], *, n_series: int,

@@ -179,16 +179,18 @@ class BayesModel(Model):
             idata = _run_inference(model, run_config, seed)
             fitted = BayesFit(self, design, data, idata, model_config, sampler_config, seed,
                               time.perf_counter() - started)
-            if self._may_rerun(fitted):
-                first = fitted.convergence["problems"]
-                sampler_config = rerun_config(sampler_config, first)
-                report.note(f"not converged ({first}); sampling again with "
+            earlier = []  # what each run before the last one missed
+            while self._may_rerun(fitted, len(earlier)):
+                problems = fitted.convergence["problems"]
+                earlier.append(f"{sampler_config['draws']} draws: {problems}")
+                sampler_config = rerun_config(sampler_config, problems)
+                report.note(f"not converged ({problems}); sampling again with "
                             f"{sampler_config['draws']:,} draws after "
                             f"{sampler_config['tune']:,} tuning steps, target_accept "
                             f"{sampler_config['target_accept']} ...")
                 run_config = {**run_config, **{k: sampler_config[k] for k in RERUN_KEYS}}
                 idata = _run_inference(model, run_config, seed)
-                idata.attrs["first_run"] = f"not converged: {first}"
+                idata.attrs["earlier_runs"] = "; then ".join(earlier)
                 fitted = BayesFit(self, design, data, idata, model_config, sampler_config,
                                   seed, time.perf_counter() - started)
             _record_provenance(idata, self.name, data, model_config, sampler_config, seed,
@@ -200,13 +202,15 @@ class BayesModel(Model):
                  f"{fit_advice(problems, sampler_config, quick=get_options()['quick'])}")
         return fitted
 
-    def _may_rerun(self, fitted: BayesFit) -> bool:
-        """Whether to sample again, longer, after a first run that did not converge: only at
-        the default run length (a user who chose ``draws`` or ``tune`` gets what they chose;
-        quick mode stays quick) and only for NUTS."""
+    def _may_rerun(self, fitted: BayesFit, done: int = 0) -> bool:
+        """Whether to sample again, longer, after ``done`` reruns and a run that did not
+        converge: at most ``sampler_config["reruns"]`` times, only at the default run length
+        (a user who chose ``draws`` or ``tune`` gets what they chose; quick mode stays quick)
+        and only for NUTS."""
         chosen = set(self.sampler_config or {})
         return (not fitted.convergence["trustworthy"]
                 and fitted.sampler_config["method"] == "nuts"
+                and done < fitted.sampler_config.get("reruns", 0)
                 and not chosen & {"draws", "tune"} and not get_options()["quick"])
 
     def _changepoint_steps(self, design: Design) -> list[int]:
@@ -227,13 +231,14 @@ RERUN_KEYS = ("draws", "tune", "target_accept")
 
 
 def rerun_config(sampler_config: dict[str, Any], problems: str) -> dict[str, Any]:
-    """The settings of the one automatic second run: twice the draws and tuning steps, and
-    with divergences a ``target_accept`` halfway to 1.
+    """The settings of an automatic rerun after a run that missed the convergence thresholds
+    with ``problems``: twice the draws and tuning steps, and with divergences a
+    ``target_accept`` halfway to 1.
 
     At the early backtest origins of the state benchmarks (a few years per state) the
-    hierarchical model's pooled scales mix at 1/4-1/2 of the effective draws a converged run
+    hierarchical model's pooled scales mix at 1/4-3/4 of the effective draws a converged run
     needs (benchmarks/bayes_speed, "Convergence at the backtest origins"); doubling the run
-    costs one more fit's sampling time where it is needed, and none where it is not.
+    costs sampling time where it is needed, and none where it is not.
 
     Examples
     --------
