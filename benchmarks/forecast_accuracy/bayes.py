@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     full = {s.key: s for s in prepare_series(data)}
     print(how)
     print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
-          f"NUTS {SAMPLER}")
+          f"BayesianTrend NUTS {SAMPLER}; HierarchicalBayes at its defaults (reruns included)")
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if set(models) - {"bayes", "hierarchical"}:
         parser.error(f"unknown models in --models {args.models!r}")
