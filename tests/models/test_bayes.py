@@ -489,8 +489,13 @@ def test_hierarchical_states_share_one_overdispersion_by_default(hierarchical_fi
     od = post["overdispersion"].values  # (chain, draw, series): the same in every series
     np.testing.assert_array_equal(od, np.broadcast_to(od[..., :1], od.shape))
     assert "log_overdispersion_tau" not in fitted.pooled_vars()
-    # BayesianTrend keeps one overdispersion per series
+    # BayesianTrend keeps one overdispersion per series by default, and can share one
     assert BayesianTrend()._configs()[0]["overdispersion_pooling"] == "per_series"
+    trend_config = BayesianTrend(model_config={"overdispersion_pooling": "shared"})._configs()[0]
+    independent = build_model(fitted.design, trend_config, pooled=False)
+    assert "log_overdispersion_mu" in independent.named_vars
+    assert "log_overdispersion" not in independent.named_vars
+    assert np.isfinite(independent.compile_logp()(independent.initial_point()))
     model = build_model(fitted.design, {**fitted.model_config,
                                         "overdispersion_pooling": "per_series"}, pooled=True)
     assert "log_overdispersion_tau" in model.named_vars

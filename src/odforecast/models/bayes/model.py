@@ -103,11 +103,6 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
             else:
                 log_od_tau = pm.HalfNormal("log_overdispersion_tau", 0.5)
                 log_od = log_od_mu + log_od_tau * pm.Normal("od_z", 0, 1, dims="series")
-        elif config["overdispersion_pooling"] == "shared":
-            log_sigma = pm.Normal("log_sigma", np.log(prior["sigma"]),
-                                  config["sigma_slope_log_sd"], dims="series")
-            log_od = pm.Normal("log_overdispersion_mu", np.log(config["overdispersion_median"]),
-                               config["overdispersion_log_sd"]) * pt.ones(n_series)
         else:
             level_prior = (log_first, config["level_sd"])
             slope_prior = (0.0, prior["slope_sd"])
@@ -115,8 +110,14 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
             # into the funnel where a noise scale vanishes
             log_sigma = pm.Normal("log_sigma", np.log(prior["sigma"]),
                                   config["sigma_slope_log_sd"], dims="series")
-            log_od = pm.Normal("log_overdispersion", np.log(config["overdispersion_median"]),
-                               config["overdispersion_log_sd"], dims="series")
+            if config["overdispersion_pooling"] == "shared":  # one value for every series
+                log_od = pm.Normal("log_overdispersion_mu",
+                                   np.log(config["overdispersion_median"]),
+                                   config["overdispersion_log_sd"]) * pt.ones(n_series)
+            else:
+                log_od = pm.Normal("log_overdispersion",
+                                   np.log(config["overdispersion_median"]),
+                                   config["overdispersion_log_sd"], dims="series")
         sigma = pm.Deterministic("sigma", pm.math.exp(log_sigma), dims="series")
         pm.Deterministic("overdispersion", pm.math.exp(log_od), dims="series")
 
