@@ -273,7 +273,8 @@ def _grid(step_end: np.ndarray) -> pd.DatetimeIndex:
 
 def _observations(rows: list[tuple]):
     """Arrays of directly observed counts from ``(series, start, end, value, upper, censored,
-    time)`` rows: (value or bound, upper bound, censored flag, (series, start, end, time))."""
+    time, lag)`` rows: (value or bound, upper bound, censored flag, (series, start, end, time,
+    lag))."""
     if not rows:
         empty = np.array([], dtype=int)
         return (np.array([]), np.array([]), np.array([], dtype=bool),
@@ -282,9 +283,8 @@ def _observations(rows: list[tuple]):
     censored = np.array(obs[5], dtype=bool)
     value = np.where(censored, np.array(obs[4], dtype=float), np.array(obs[3], dtype=float))
     upper = np.where(censored, value, np.inf)
-    lag = np.array(obs[7], dtype=int) if len(obs) > 7 else np.zeros(len(value), dtype=int)
     return value, upper, censored, (np.array(obs[0]), np.array(obs[1]), np.array(obs[2]),
-                                    pd.DatetimeIndex(obs[6]), lag)
+                                    pd.DatetimeIndex(obs[6]), np.array(obs[7], dtype=int))
 
 
 def _build_twelve_month(series: list[Series], first_month: int, last_month: int,
@@ -315,7 +315,7 @@ def _build_twelve_month(series: list[Series], first_month: int, last_month: int,
                 continue  # would count some deaths twice: the shown windows have them
             covered[i, span] = True
             rows.append((i, span.start, span.stop - 1, s.values[j], s.censor_upper[j],
-                         True, s.time[j]))
+                         True, s.time[j], 0))
         observed = np.flatnonzero(~s.censored & ~np.isnan(s.values))
         first_rate[i] = max(s.values[observed[0]], 0.5)
         first_step[i] = min(int(grid.searchsorted(s.time[observed[0]])), n_steps - 1)

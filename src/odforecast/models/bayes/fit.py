@@ -44,7 +44,8 @@ __all__ = ["BayesFit", "BayesModel", "load_fit"]
 
 #: Prior scales that must be positive numbers.
 _POSITIVE_PRIORS = ("level_sd", "slope_sd", "sigma_slope", "sigma_slope_log_sd",
-                    "overdispersion_median", "overdispersion_log_sd", "exog_sd", "changepoint_sd")
+                    "sigma_slope_spread", "overdispersion_median", "overdispersion_log_sd",
+                    "exog_sd", "changepoint_sd")
 
 #: Convergence thresholds (Vehtari et al. 2021): a fit outside them is flagged untrustworthy.
 RHAT_MAX = 1.01
@@ -84,10 +85,8 @@ class BayesModel(Model):
         if not self.damped:
             model_config["damping_alpha"] = model_config["damping_beta"] = None
         for key in _POSITIVE_PRIORS:
-            check_number(model_config[key], key, positive=True)
-        if "sigma_slope_spread" in model_config:  # HierarchicalBayes only
-            check_number(model_config["sigma_slope_spread"], "sigma_slope_spread",
-                         positive=True)
+            if key in model_config:  # sigma_slope_spread: HierarchicalBayes only
+                check_number(model_config[key], key, positive=True)
         check_choice(model_config["growth_target"], "growth_target", ("zero", "mean"))
         check_choice(model_config["parameterization"], "parameterization",
                      ("auto", "levels", "noncentered", "centered"))
@@ -188,7 +187,7 @@ class BayesModel(Model):
                             f"{sampler_config['draws']:,} draws after "
                             f"{sampler_config['tune']:,} tuning steps, target_accept "
                             f"{sampler_config['target_accept']} ...")
-                run_config = {**run_config, **{k: sampler_config[k] for k in RERUN_KEYS}}
+                run_config = {**sampler_config, "progressbar": run_config["progressbar"]}
                 idata = _run_inference(model, run_config, seed)
                 idata.attrs["earlier_runs"] = "; then ".join(earlier)
                 fitted = BayesFit(self, design, data, idata, model_config, sampler_config,
@@ -224,10 +223,6 @@ class BayesModel(Model):
                                 column="changepoints")
             steps.append(position)
         return steps
-
-
-#: What a second run after a non-converged first one changes (see :func:`rerun_config`).
-RERUN_KEYS = ("draws", "tune", "target_accept")
 
 
 def rerun_config(sampler_config: dict[str, Any], problems: str) -> dict[str, Any]:

@@ -93,16 +93,6 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
                                      config["sigma_slope_log_sd"])
             log_sigma_tau = pm.HalfNormal("log_sigma_tau", config["sigma_slope_spread"])
             log_sigma = log_sigma_mu + log_sigma_tau * pm.Normal("sigma_z", 0, 1, dims="series")
-            log_od_mu = pm.Normal("log_overdispersion_mu",
-                                  np.log(config["overdispersion_median"]),
-                                  config["overdispersion_log_sd"])
-            if config["overdispersion_pooling"] == "shared":
-                # one value for every series: with a few yearly blocks per series the
-                # per-series values and the growth scales trade off along a ridge
-                log_od = log_od_mu * pt.ones(n_series)
-            else:
-                log_od_tau = pm.HalfNormal("log_overdispersion_tau", 0.5)
-                log_od = log_od_mu + log_od_tau * pm.Normal("od_z", 0, 1, dims="series")
         else:
             level_prior = (log_first, config["level_sd"])
             slope_prior = (0.0, prior["slope_sd"])
@@ -110,14 +100,7 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
             # into the funnel where a noise scale vanishes
             log_sigma = pm.Normal("log_sigma", np.log(prior["sigma"]),
                                   config["sigma_slope_log_sd"], dims="series")
-            if config["overdispersion_pooling"] == "shared":  # one value for every series
-                log_od = pm.Normal("log_overdispersion_mu",
-                                   np.log(config["overdispersion_median"]),
-                                   config["overdispersion_log_sd"]) * pt.ones(n_series)
-            else:
-                log_od = pm.Normal("log_overdispersion",
-                                   np.log(config["overdispersion_median"]),
-                                   config["overdispersion_log_sd"], dims="series")
+        log_od = _log_overdispersion(pm, pt, config, pooled=pooled, n_series=n_series)
         sigma = pm.Deterministic("sigma", pm.math.exp(log_sigma), dims="series")
         pm.Deterministic("overdispersion", pm.math.exp(log_od), dims="series")
 
@@ -185,6 +168,21 @@ def build_model(design: Design, config: dict[str, Any], *, pooled: bool,
         pm.Deterministic("slope_prev", slope[rows, np.maximum(design.last_step - 1, 0)],
                          dims="series")
     return model
+
+
+def _log_overdispersion(pm, pt, config: dict[str, Any], *, pooled: bool, n_series: int):
+    """Log overdispersion per series: one value shared by every series
+    (``overdispersion_pooling="shared"``; with a few yearly blocks per series the per-series
+    values and the growth scales trade off along a ridge), else one per series, partially
+    pooled (non-centred) when ``pooled`` and independent otherwise."""
+    median, log_sd = np.log(config["overdispersion_median"]), config["overdispersion_log_sd"]
+    if config["overdispersion_pooling"] == "shared":
+        return pm.Normal("log_overdispersion_mu", median, log_sd) * pt.ones(n_series)
+    if not pooled:
+        return pm.Normal("log_overdispersion", median, log_sd, dims="series")
+    mu = pm.Normal("log_overdispersion_mu", median, log_sd)
+    tau = pm.HalfNormal("log_overdispersion_tau", 0.5)
+    return mu + tau * pm.Normal("od_z", 0, 1, dims="series")
 
 
 def _observe_counts(pm, pt, design, rate, log_od) -> None:
