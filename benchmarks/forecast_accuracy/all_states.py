@@ -95,26 +95,21 @@ def run_hierarchical(data: pd.DataFrame, origins: list[str],
     summed (``merge_nyc``), else both left out, since the city has no population of its own
     and New York State's counts exclude it.  A merged New York is not a VSRR series, so its
     cells are not scored either way."""
-    from odforecast.evaluate import backtest
-
-    clock.reset()
-    start = time.perf_counter()
     parts = []
     for indicator, group in data.groupby("indicator", sort=True):
         try:
-            fitted_on = merge_nyc(group)
+            parts.append(merge_nyc(group))
             how = "New York City added into New York"
         except DataError as exc:
-            fitted_on = group[~group["location"].isin(["US-NY", "US-NYC"])]
+            parts.append(group[~group["location"].isin(["US-NY", "US-NYC"])])
             how = f"New York and New York City left out ({exc})"
         print(f"  hierarchical, {indicator}: {how}", flush=True)
-        scores = backtest(BAYES["hierarchical"](), fitted_on, origins=origins,
-                          horizon=run.HORIZON, n_samples=run.N_SAMPLES, random_seed=run.SEED,
-                          model_name="hierarchical").scores
-        parts.append(scores[scores["location"] != "US-NY"])
-    scores = pd.concat(parts, ignore_index=True)
-    print(f"  hierarchical: {time.perf_counter() - start:.0f} s with scoring", flush=True)
-    return BacktestResult(scores, "hierarchical"), clock.seconds
+    result, fit, total = run.run_ours(BAYES["hierarchical"](), pd.concat(parts), origins, None,
+                                      clock, "hierarchical")
+    print(f"  hierarchical: {total:.0f} s with scoring", flush=True)
+    scores = result.scores
+    return BacktestResult(scores[scores["location"] != "US-NY"].reset_index(drop=True),
+                          "hierarchical"), fit
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -198,7 +193,6 @@ def main(argv: list[str] | None = None) -> None:
     frames = [table(results, walls, f"all {len(used)} series"),
               table([subset(r, gappy_keys) for r in results], {},
                     f"{len(gappy_keys)} series with gaps")]
-    common = None
     if hierarchical is not None:
         # every model on the cells HierarchicalBayes has (it cannot forecast NYC apart)
         common = hierarchical.scores[run.KEY]
