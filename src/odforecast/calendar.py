@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FREQUENCIES", "Frequency", "frequency", "month_number", "period_end_of_month"]
+__all__ = ["FREQUENCIES", "Frequency", "frequency", "month_number", "month_share",
+           "period_end_of_month"]
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,19 @@ def period_end_of_month(months: Any) -> pd.DatetimeIndex:
     """
     months = pd.PeriodIndex(months, freq="M")
     return pd.DatetimeIndex(months.to_timestamp(how="end").normalize().astype("datetime64[ns]"))
+
+
+def month_share(stamps: Any) -> np.ndarray:
+    """Each date's month as a share of a year: its days / 365.25.
+
+    Deaths accrue by the day, so a month's expected count is the yearly rate times this share,
+    not a flat twelfth: February has 8 % fewer deaths than a 30.4-day month.  Twelve
+    consecutive months sum to 1 within a day.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> month_share(pd.DatetimeIndex(["2023-02-28", "2024-02-29", "2024-03-31"])).round(4)
+    array([0.0767, 0.0794, 0.0849])
+    """
+    return np.asarray(pd.DatetimeIndex(stamps).days_in_month, dtype=float) / 365.25

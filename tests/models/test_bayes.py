@@ -503,8 +503,8 @@ def test_hierarchical_states_share_one_overdispersion_by_default(hierarchical_fi
     # the prior of the pooled log growth scale: sd 0.5 (HierarchicalBayes's default)
     dist = shared["log_sigma_mu"].owner.inputs
     assert float(dist[-1].eval()) == pytest.approx(0.5)
-    # and the spread of log sigma across locations: HalfNormal(0.25)
-    assert float(shared["log_sigma_tau"].owner.inputs[-1].eval()) == pytest.approx(0.25)
+    # and the spread of log sigma across locations: HalfNormal(0.1)
+    assert float(shared["log_sigma_tau"].owner.inputs[-1].eval()) == pytest.approx(0.1)
     with pytest.raises(ParameterError, match="overdispersion_pooling"):
         HierarchicalBayes(model_config={"overdispersion_pooling": "pooled"})._configs()
     with pytest.raises(ParameterError, match="sigma_slope_spread"):
@@ -534,3 +534,56 @@ def test_a_default_run_that_does_not_converge_is_sampled_again_longer(national_f
     again = rerun_config({**national_fit.sampler_config, "draws": 1000, "tune": 1000},
                          "bulk ESS 250 < 400")
     assert (again["draws"], again["tune"], again["target_accept"]) == (2000, 2000, 0.99)
+
+
+def test_hierarchical_locations_share_growth_shocks(hierarchical_fit, small_states):
+    """The locations' growth rates move together (one shock per step shared by all, on top
+    of their own): the states' forecast paths are correlated, so a total summed from them is
+    as uncertain as the fit says.  Without the shared shock (``common_shock_sd=None``) they
+    are nearly independent."""
+
+    def mean_correlation(fitted):
+        fc = fitted.forecast(8, n_samples=2000, random_seed=4)
+        last = fc.samples.isel(time=-1).squeeze(drop=True)  # (sample, location)
+        states = np.log1p(last.sel(location=[c for c in fc.locations if c != "US"]).values)
+        corr = np.corrcoef(states, rowvar=False)
+        return np.mean(corr[np.triu_indices_from(corr, 1)])
+
+    post = hierarchical_fit.idata["posterior"]
+    assert post["common_shock"].shape[-1] == hierarchical_fit.design.n_steps - 1
+    assert float(post["common_shock_sd"].mean()) > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OdforecastWarning)
+        independent = HierarchicalBayes(aggregate_location="US", sampler_config=SMALL,
+                                        model_config={"common_shock_sd": None},
+                                        random_seed=5).fit(small_states)
+    assert "common_shock" not in independent.idata["posterior"]
+    shared, alone = mean_correlation(hierarchical_fit), mean_correlation(independent)
+    assert shared > 0.08  # 0.15 when written
+    assert abs(alone) < 0.04  # -0.003
+    with pytest.raises(ParameterError, match="common_shock_sd"):
+        HierarchicalBayes(model_config={"common_shock_sd": -0.1})._configs()
+    with pytest.raises(ParameterError, match="common_shock_sd"):  # not a BayesianTrend key
+        BayesianTrend(model_config={"common_shock_sd": 0.1})._configs()
+
+
+def test_withheld_trailing_windows_are_bridged_from_the_latest_shown_one():
+    """Florida's synthetic-opioid windows ending Oct 2024 - Feb 2025 are withheld; the last
+    shown one (Sep 2024: 3,589) was falling ~200 a month.  Fitted with a state shown to Feb
+    2025, the forecast must start from Florida's latest shown months carried through the
+    withheld ones, not from the model's year-old block level (3,576 before the bridge)."""
+    states = odforecast.load_dataset("states_monthly_12m")
+    data = states[states["location"].isin(["US-FL", "US-GA"])
+                  & (states["indicator"] == "synthetic_opioids")
+                  & (states["estimate"] == "reported")]
+    florida = data[data["location"] == "US-FL"].set_index("period_end")["value"]
+    assert florida.loc["2024-09-30"] == 3589 and florida.loc["2024-10-31":].isna().all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OdforecastWarning)
+        fitted = BayesianTrend(sampler_config={**SMALL, **NUTPIE}, random_seed=1).fit(data)
+    fc = fitted.forecast(3, n_samples=1000, random_seed=2)
+    assert fc.time[0] == pd.Timestamp("2025-03-31")
+    first = fc.samples.sel(location="US-FL").squeeze(drop=True).values[:, 0]
+    # six more months of the fall (~2,400-2,600); 2,506 (80 %: 2,330-2,710) when written
+    assert 2_000 < np.median(first) < 0.8 * 3_589
+    assert np.percentile(first, 90) < 3_000

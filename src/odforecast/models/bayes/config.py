@@ -111,7 +111,11 @@ HIERARCHICAL_MODEL_CONFIG: dict[str, Any] = {"overdispersion_pooling": "shared",
                                              "sigma_slope_log_sd": 0.5,
                                              # spread of log(sigma) across locations:
                                              # HalfNormal(sigma_slope_spread)
-                                             "sigma_slope_spread": 0.25}
+                                             "sigma_slope_spread": 0.1,
+                                             # growth shocks shared by every location: sd
+                                             # LogNormal(log(common_shock_sd), 0.5) per
+                                             # year; None: the locations' shocks independent
+                                             "common_shock_sd": 0.1}
 
 #: BayesianTrend's sampler defaults for annual data: the growth-rate scale mixes slowly (about 1
 #: effective draw in 10); from 2 x 2,000 draws the 1999-2020 US fit had tail ESS 381 after 1,000

@@ -301,7 +301,8 @@ def _build_twelve_month(series: list[Series], first_month: int, last_month: int,
     exposure, population_by_year = _exposure(series, grid, population)
     monthly_exposure, _ = _exposure(series, months, population, announce=False)
     windows = build_windows(series, month0, knots=_knot_matrix(n_steps),
-                            exposure=monthly_exposure / 12.0, dates=months)
+                            exposure=monthly_exposure * calendar.month_share(months),
+                            dates=months)
     covered = np.zeros((len(series), n_months), dtype=bool)
     covered[windows.month_series, windows.month_step] = True
     rows = []

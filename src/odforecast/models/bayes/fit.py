@@ -87,6 +87,8 @@ class BayesModel(Model):
         for key in _POSITIVE_PRIORS:
             if key in model_config:  # sigma_slope_spread: HierarchicalBayes only
                 check_number(model_config[key], key, positive=True)
+        if model_config.get("common_shock_sd") is not None:  # HierarchicalBayes only
+            check_number(model_config["common_shock_sd"], "common_shock_sd", positive=True)
         check_choice(model_config["growth_target"], "growth_target", ("zero", "mean"))
         check_choice(model_config["parameterization"], "parameterization",
                      ("auto", "levels", "noncentered", "centered"))
@@ -445,6 +447,10 @@ class BayesFit(FittedModel):
         picker = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
         index = picker.choice(total, size=n_samples, replace=n_samples > total)
         draws = {k: v[index] for k, v in draws.items()}
+        # the shocks every series shares in a path (models with a common shock): one stream
+        # for all series, so the series' paths move together as the fit says they do
+        common_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+        draws["common_noise"] = common_rng.standard_normal((n_samples, horizon + 2))
 
         d = self.design
         provider = next((scn for scn in request.scenarios
@@ -464,9 +470,10 @@ class BayesFit(FittedModel):
             if s.frequency == "12m_ending" and d.windows is None:  # non-overlapping blocks
                 steps = future_periods(last, "monthly", horizon)
                 tail, log_rate = self._monthly_log_rates(i, horizon, draws, rng, exog_future)
-                shares, shift = self._latest_months(i, tail, draws,
-                                                    np.random.default_rng(update_seq))
+                shares, shift, gap = self._latest_months(i, tail,
+                                                         np.random.default_rng(update_seq))
                 log_rate = log_rate + shift[:, None]
+                recent_rate = np.exp(tail[:, 12 - gap:] + shift[:, None])  # withheld months
                 frequency = "monthly"
             elif s.frequency == "12m_ending":  # every window: latent months sum to windows
                 steps, frequency = future_periods(last, "monthly", horizon), "monthly"
@@ -489,8 +496,8 @@ class BayesFit(FittedModel):
                 counts_rng = np.random.default_rng(counts_seq)
                 alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
                 if s.frequency == "12m_ending" and d.windows is None:
-                    counts = self._counts_12m_blocks(i, latent * effect, shares, alpha, draws,
-                                                     counts_rng)
+                    counts = self._counts_12m_blocks(i, latent * effect, shares, recent_rate,
+                                                     alpha, draws, counts_rng)
                 elif s.frequency == "12m_ending":
                     counts = self._counts_12m(i, latent * effect, past, alpha, counts_rng)
                 else:
@@ -582,7 +589,8 @@ class BayesFit(FittedModel):
         block_log = levels[:, upper - 1] * (1 - weight) + levels[:, upper] * weight
         dates = pd.DatetimeIndex([(last.to_period("M") + int(m)).to_timestamp(how="end")
                                   .normalize() for m in months])
-        return block_log - np.log(12.0) + self._log_population(i, dates)[None, :]
+        return (block_log + np.log(calendar.month_share(dates))[None, :]
+                + self._log_population(i, dates)[None, :])
 
     def _past_months(self, i: int, recent: np.ndarray, alpha: np.ndarray,
                      rng: np.random.Generator) -> np.ndarray:
@@ -590,7 +598,8 @@ class BayesFit(FittedModel):
         path ``(n, 12)``: they sum to that window as observed, and leave the window one by one
         as it moves forward.
 
-        The latest shown uncensored window ``S_b`` no more than 11 months before the origin is
+        The latest shown uncensored window ``S_b`` no more than 11 months before the origin
+        (:meth:`_latest_shown_window`: not when the origin's own window is suppressed) is
         split across its months (multinomially, in the proportions recovered from CDC's window
         differences by :func:`~odforecast.models.bayes.twelve_month.recent_months`, else the
         model's monthly rates); the months after it, when CDC withheld the latest windows,
@@ -605,10 +614,8 @@ class BayesFit(FittedModel):
         n = recent.shape[0]
         origin = int(calendar.month_number(d.grid[d.last_step[i]:][:1])[0])  # its month
         ends = calendar.month_number(s.time)
-        shown = np.flatnonzero(~np.isnan(s.values) & ~s.censored & (ends <= origin)
-                               & (ends > origin - 12))
-        if shown.size:
-            j = shown[-1]
+        j = self._latest_shown_window(i)
+        if j is not None:
             gap = origin - int(ends[j])  # months CDC has not shown yet
             months = recent_months(s, s.time[j])
             if months is not None:
@@ -655,41 +662,77 @@ class BayesFit(FittedModel):
                                                exog_future)
         return monthly[:, :12], monthly[:, 12:]
 
-    def _latest_months(self, i: int, tail: np.ndarray, draws,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Within-window shares of the latest 12-month count and the level update at the
-        forecast origin, for a 12-month-ending series.
+    def _latest_shown_window(self, i: int) -> int | None:
+        """Position in series ``i`` of the window whose months start the forecast: the one
+        ending at the origin, or when CDC withheld it, the latest shown uncensored window of
+        the 11 months before; None when that is not possible (the origin's window is suppressed
+        — its bound then matters — or nothing was shown in the last 12 months)."""
+        s = self.series[i]
+        origin = int(calendar.month_number(self.design.grid[self.design.last_step[i]:][:1])[0])
+        ends = calendar.month_number(s.time)
+        if np.any((ends == origin) & s.censored):
+            return None
+        shown = np.flatnonzero(~np.isnan(s.values) & ~s.censored & (ends <= origin)
+                               & (ends > origin - 12))
+        return int(shown[-1]) if shown.size else None
 
-        When the latest months can be recovered from CDC's window differences
-        (:func:`~odforecast.models.bayes.twelve_month.recent_months`), they give the shares and
-        the latest 3 months update each path's level (an ensemble Kalman step); otherwise the
-        shares follow the model's interpolated monthly rates ``tail`` and there is no update.
-        Returns ``(shares (n, 12), shift (n,))``.
+    def _latest_months(self, i: int, tail: np.ndarray,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+        """Within-window shares of the latest shown 12-month count, the level update at the
+        forecast origin and the number of months CDC withheld after that window (``gap``), for a
+        12-month-ending series.
+
+        When the months of the latest shown window (the one at the origin, or the latest of
+        the 11 months before when CDC withheld the last ones) can be recovered from CDC's window
+        differences (:func:`~odforecast.models.bayes.twelve_month.recent_months`), they give the
+        shares, and its latest 3 months update each path's level (an ensemble Kalman step)
+        against the model's rates for the same months; otherwise the shares follow the model's
+        interpolated monthly rates ``tail`` (months -11 ... 0 of the origin), there is no update
+        and ``gap`` is 0.  Returns ``(shares (n, 12), shift (n,), gap)``.
         """
         n = tail.shape[0]
-        months = recent_months(self.series[i], self.design.grid[self.design.last_step[i]])
+        s = self.series[i]
+        j = self._latest_shown_window(i)
+        months = None if j is None else recent_months(s, s.time[j])
         if months is None:
             shares = np.exp(tail - tail.max(axis=1, keepdims=True))
-            return shares / shares.sum(axis=1, keepdims=True), np.zeros(n)
+            return shares / shares.sum(axis=1, keepdims=True), np.zeros(n), 0
+        origin = self.design.grid[self.design.last_step[i]]
+        gap = int(calendar.month_number([origin])[0] - calendar.month_number(s.time[j:j + 1])[0])
         shares = np.broadcast_to(months / months.sum(), (n, 12))
-        model_log = np.log(np.exp(tail[:, -3:]).sum(axis=1))
-        # a 3-month sum of months with dispersion alpha/12: squared CV 12 c^2 / 3 = (2c)^2
-        shift = kalman_level_update(model_log, float(months[-3:].sum()),
-                                    2.0 * draws["overdispersion"][:, i], rng)
-        return shares, shift
+        model_log = np.log(np.exp(tail[:, 9 - gap: 12 - gap]).sum(axis=1))
+        # The 3 months measure the current level with Poisson error only: the overdispersion
+        # says how far 12-month blocks stray from the smooth trend — a lasting departure the
+        # update is there to pick up, not noise to discount (as month-level noise, 12 c^2 / 3,
+        # it held the update back: states' WIS 1-2 % worse at h = 1-12; benchmarks/
+        # forecast_accuracy, "Short horizons")
+        shift = kalman_level_update(model_log, float(months[-3:].sum()), np.zeros(n), rng)
+        return shares, shift, gap
 
-    def _counts_12m_blocks(self, i: int, rate: np.ndarray, shares: np.ndarray, alpha: np.ndarray,
-                    draws, rng: np.random.Generator) -> np.ndarray:
+    def _counts_12m_blocks(self, i: int, rate: np.ndarray, shares: np.ndarray,
+                           recent_rate: np.ndarray, alpha: np.ndarray, draws,
+                           rng: np.random.Generator) -> np.ndarray:
         """12-month-ending counts from monthly rates ``(n, horizon)``.
 
-        The latest observed 12-month count is split across its months by ``shares``
-        (multinomially); each new month adds a negative-binomial count with dispersion
-        ``alpha / 12``, so that a 12-month sum has the likelihood's dispersion.
+        The latest shown 12-month count is split across its months by ``shares``
+        (multinomially); if CDC withheld the windows after it (``recent_rate`` holds the
+        expected counts of those ``gap`` months, updated to the shown window's level), its
+        first ``gap`` months leave and the withheld months are drawn, so the forecast is
+        bridged from the latest shown window, not from a year-old level.  Each new month adds a
+        negative-binomial count with dispersion ``alpha / 12``, so that a 12-month sum has the
+        likelihood's dispersion.
         """
         monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
         n, horizon = rate.shape
-        last_value = self._last_window_counts_blocks(i, draws, alpha, rng)
-        past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
+        gap = recent_rate.shape[1]
+        if gap:
+            s = self.series[i]
+            split = rng.multinomial(int(s.values[self._latest_shown_window(i)]), shares)
+            bridged = _negbin(rng, recent_rate, alpha[:, None] / 12.0)
+            past = np.concatenate([split[:, gap:], bridged], axis=1)  # months T-11 .. T
+        else:
+            last_value = self._last_window_counts_blocks(i, draws, alpha, rng)
+            past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
         months = np.concatenate([past, monthly], axis=1)
         cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
         h = np.arange(1, horizon + 1)
@@ -723,8 +766,10 @@ def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha) -> np.ndarray:
 
 def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.ndarray:
     """Future log-rates (without offsets) by continuing the damped local linear trend:
-    ``slope_t = g + phi * (slope_(t-1) - g) + sigma * eps``, ``level_(t+1) = level_t + slope_t``
-    (``g`` the long-run growth when the growth reverts to it, else 0)."""
+    ``slope_t = g + phi * (slope_(t-1) - g) + sigma * eps + s_c * eps_c``,
+    ``level_(t+1) = level_t + slope_t`` (``g`` the long-run growth when the growth reverts to
+    it, else 0; ``s_c * eps_c`` the shock shared by every series in a path, when the model has
+    one: ``draws["common_noise"]``, the same for every series)."""
     level = draws["level_last"][:, i].copy()
     slope = draws["slope_prev"][:, i].copy()
     sigma = draws["sigma"][:, i]
@@ -732,8 +777,12 @@ def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.n
     target = draws["growth_mean"][:, i]
     out = np.empty((len(level), horizon))
     noise = rng.standard_normal((len(level), horizon))
+    if "common_shock_sd" in draws:
+        noise_common = draws["common_shock_sd"][:, None] * draws["common_noise"][:, :horizon]
+    else:
+        noise_common = np.zeros((len(level), horizon))
     for k in range(horizon):
-        slope = target + phi * (slope - target) + sigma * noise[:, k]
+        slope = target + phi * (slope - target) + sigma * noise[:, k] + noise_common[:, k]
         level = level + slope
         out[:, k] = level
     return out
@@ -771,6 +820,8 @@ def _posterior_arrays(idata, design: Design, config) -> dict[str, np.ndarray]:
         out["phi_step"] = np.asarray(flat["phi_step"].values)
     else:
         out["phi_step"] = np.ones(flat.sizes["sample"])
+    if "common_shock_sd" in flat:
+        out["common_shock_sd"] = np.asarray(flat["common_shock_sd"].values)
     if "growth_mean" in flat:
         out["growth_mean"] = np.asarray(flat["growth_mean"].values)
     else:  # damped towards zero growth (or undamped)

@@ -18,12 +18,15 @@ class HierarchicalBayes(BayesModel):
 
     The same damped local-linear-trend negative-binomial model as
     :class:`~odforecast.models.BayesianTrend`, with the initial log rates, initial growth
-    rates, innovation scales and overdispersions of the locations drawn from common
-    distributions (non-centred partial pooling).  With ``population`` the levels are death rates
-    per person, so pooling compares like with like; ``population="auto"`` (the default) uses the
-    bundled Census estimates for US states.  Suppressed state cells are censored.  Forecasts
-    include every location and, as location ``aggregate_location``, the sum of the location
-    paths — a total whose uncertainty honours the correlation the shared parameters induce.
+    rates and innovation scales of the locations drawn from common distributions (non-centred
+    partial pooling), one overdispersion for all, and a growth shock shared by every location
+    at each step on top of each location's own, so that the locations' paths move together
+    as they did in 2020 and 2023-24 (``common_shock_sd``).  With ``population`` the levels
+    are death rates per person, so pooling compares like with like; ``population="auto"``
+    (the default) uses the bundled Census estimates for US states.  Suppressed state cells are
+    censored.  Forecasts include every location and, as location ``aggregate_location``, the
+    sum of the location paths — a total whose uncertainty honours the correlation the shared
+    parameters and shocks induce.
 
     Parameters
     ----------
@@ -42,7 +45,9 @@ class HierarchicalBayes(BayesModel):
         :data:`~odforecast.models.bayes.config.HIERARCHICAL_MODEL_CONFIG` in place of its keys:
         one overdispersion shared by all locations and a tighter prior on the pooled
         growth-rate scale, without which the fits at the early backtest origins (3-6 years of
-        data per state) did not converge.
+        data per state) did not converge, and the shared growth shock, without which a
+        national total summed from the states was far too certain (80 % intervals covering
+        15 % of the outcomes; ``{"common_shock_sd": None}`` removes it).
 
     Examples
     --------

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from odforecast.calendar import month_share
 from odforecast.models.series import Series
 
 __all__ = ["Windows", "build_windows", "kalman_level_update", "recent_months",
@@ -39,8 +40,9 @@ def recent_months(series: Series, end: pd.Timestamp) -> np.ndarray | None:
 
     Uses the longest run of consecutive shown, uncensored windows ending at ``end`` (at least
     13).  The months of the run's first window are spread along a log-linear trend (its growth
-    to the window a year later); every later month is the month a year before it plus CDC's
-    window difference, so only the shape of that first year is assumed.  Returns ``None``
+    to the window a year later) in proportion to their days; every later month is the month a
+    year before it plus CDC's window difference, so only the shape of that first year is
+    assumed.  Returns ``None``
     rather than a guess when fewer than 13 windows are available, or when a recovered month
     is not positive (small counts, where the assumed shape is too rough) — callers then keep
     the model's own within-window profile.
@@ -49,13 +51,18 @@ def recent_months(series: Series, end: pd.Timestamp) -> np.ndarray | None:
     --------
     >>> import numpy as np, pandas as pd
     >>> from odforecast.models.series import Series
-    >>> months = np.r_[np.full(24, 100.0), np.linspace(100, 60, 12)]  # a decline in year 3
+    >>> days = pd.date_range("2019-01-31", periods=36, freq="ME").days_in_month.to_numpy()
+    >>> per_day = np.r_[np.full(24, 3.0), np.linspace(3.0, 2.0, 12)]  # a decline in year 3
+    >>> months = per_day * days
     >>> windows = np.convolve(months, np.ones(12), "valid")            # 12-month-ending sums
-    >>> time = pd.date_range("2020-12-31", periods=len(windows), freq="ME")
+    >>> time = pd.date_range("2019-12-31", periods=len(windows), freq="ME")
     >>> s = Series("US", "opioids", "12m_ending", "reported", "deaths", time, windows,
     ...            np.zeros(len(windows), bool), np.full(len(windows), np.nan))
-    >>> np.round(recent_months(s, time[-1]), 1)[[0, -1]]  # the decline is recovered exactly
-    array([100.,  60.])
+    >>> recovered = recent_months(s, time[-1])    # January ... December 2021
+    >>> bool(np.allclose(recovered, months[-12:], rtol=0.002))  # the decline and the days
+    True
+    >>> np.round(recovered[:2], 1), np.round(months[-12:-10], 1)  # 31-day Jan, 28-day Feb
+    (array([92.9, 81.4]), array([93. , 81.5]))
     """
     end = pd.Timestamp(end)
     shown = ~np.isnan(series.values) & ~series.censored
@@ -69,7 +76,8 @@ def recent_months(series: Series, end: pd.Timestamp) -> np.ndarray | None:
         return None
     values = series.values[first: position + 1]
     growth = np.log(values[12] / values[0]) / 12.0
-    profile = np.exp(growth * np.arange(12))
+    first_months = pd.date_range(end=series.time[first], periods=12, freq="ME")
+    profile = np.exp(growth * np.arange(12)) * month_share(first_months)
     months = list(values[0] * profile / profile.sum())  # the run's first 12 months
     for q in range(1, len(values)):
         months.append(months[q - 1] + values[q] - values[q - 1])  # m_t = m_(t-12) + dS_t
@@ -137,7 +145,7 @@ class Windows:
     knots
         Weights ``(months, steps)`` giving the monthly log rates from the latent steps' ones.
     exposure, dates
-        Population (divided by 12: the months' share of a yearly rate) per series and month,
+        Population times the month's share of a year (its days / 365.25) per series and month,
         and the month ends.
     """
 
