@@ -9,6 +9,7 @@ compares them with run.py's models and peers (``results/scores.csv.gz``) on the 
 BayesianTrend's convergence is reported per origin.
 
     .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py            # ~8 min
+    .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --step 6   # run.py's 13
     .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --quick    # 2 origins
 """
 
@@ -43,9 +44,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=run.ROOT.parent / "shared" / "data")
     parser.add_argument("--quick", action="store_true", help="2 origins, 72 months apart")
+    parser.add_argument("--step", type=int, default=12,
+                        help="months between origins (12: 7 origins; 6: run.py's 13)")
     args = parser.parse_args(argv)
     data, how = run.load_series(args.raw)
-    origins = run.origins_every(72 if args.quick else 12)
+    origins = run.origins_every(72 if args.quick else args.step)
     full = {s.key: s for s in prepare_series(data)}
     print(how)
     print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
@@ -85,14 +88,14 @@ def main(argv: list[str] | None = None) -> None:
     results = [BacktestResult(pd.concat(t, ignore_index=True), name)
                for name, t in tables.items()]
     out = HERE / "results"
-    suffix = "_quick" if args.quick else ""
+    suffix = "_quick" if args.quick else "" if args.step == 12 else f"_step{args.step}"
     run.write_scores(results, out / f"scores_ensemble_bayes{suffix}.csv.gz")
     conv = pd.DataFrame(convergence)
     print("\nBayesianTrend convergence per origin (90 series, one joint fit):")
     print(conv[["origin", "r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
                 "trustworthy"]].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
-    compare_with_run(results, out, "", origins)
+    compare_with_run(results, out, "", origins)  # run.py's full scores
     print("\nwall seconds (fit + forecast, all origins): "
           + ", ".join(f"{k} {v:.0f}" for k, v in walls.items()))
 
