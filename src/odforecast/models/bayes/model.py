@@ -190,8 +190,8 @@ def _common_shock(pm, config: dict[str, Any], prior: dict[str, float], n_steps: 
     """The growth-rate shocks every location shares, one per innovation step (None when
     ``common_shock_sd`` is None or there is no innovation).
 
-    Locations' growth rates move together: the 2020 surge and the 2023-24 fall reached
-    every state within months.  Without a shared term the locations' innovations are
+    Locations' growth rates move together: the 2020 surge and the 2023-24 fall reached most
+    states within months.  Without a shared term the locations' innovations are
     independent, so a national total summed from them has a spread about sqrt(51) times too
     small (80 % intervals of the US sum of the states covered 15 % of the outcomes;
     benchmarks/forecast_accuracy).  Its scale is LogNormal(log(common_shock_sd), 0.5) per
