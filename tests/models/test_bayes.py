@@ -552,12 +552,15 @@ def test_hierarchical_locations_share_growth_shocks(hierarchical_fit, small_stat
     post = hierarchical_fit.idata["posterior"]
     assert post["common_shock"].shape[-1] == hierarchical_fit.design.n_steps - 1
     assert float(post["common_shock_sd"].mean()) > 0
+    # checked for convergence like every pooled parameter
+    assert {"common_shock_sd", "common_shock"} <= set(hierarchical_fit.pooled_vars())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OdforecastWarning)
         independent = HierarchicalBayes(aggregate_location="US", sampler_config=SMALL,
                                         model_config={"common_shock_sd": None},
                                         random_seed=5).fit(small_states)
     assert "common_shock" not in independent.idata["posterior"]
+    assert "common_shock_sd" not in independent.pooled_vars()
     shared, alone = mean_correlation(hierarchical_fit), mean_correlation(independent)
     assert shared > 0.08  # 0.15 when written
     assert abs(alone) < 0.04  # -0.003

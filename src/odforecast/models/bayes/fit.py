@@ -342,6 +342,10 @@ class BayesFit(FittedModel):
                       "log_sigma_tau", "log_overdispersion_mu"]
             if self.model_config.get("overdispersion_pooling") != "shared":
                 names.append("log_overdispersion_tau")
+            if self.model_config.get("common_shock_sd") is not None:
+                # the shared growth shocks (none when the grid has no innovation step)
+                names += [n for n in ("common_shock_sd", "common_shock")
+                          if n in self.idata["posterior"]]
         if self.model_config["damping_alpha"] is not None:
             names.append("damping")
             if self.model_config.get("growth_target") == "mean":
@@ -447,10 +451,11 @@ class BayesFit(FittedModel):
         picker = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
         index = picker.choice(total, size=n_samples, replace=n_samples > total)
         draws = {k: v[index] for k, v in draws.items()}
-        # the shocks every series shares in a path (models with a common shock): one stream
-        # for all series, so the series' paths move together as the fit says they do
-        common_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
-        draws["common_noise"] = common_rng.standard_normal((n_samples, horizon + 2))
+        if "common_shock_sd" in draws:
+            # the shocks every series shares in a path: one stream for all series, so the
+            # series' paths move together as the fit says they do
+            common_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+            draws["common_noise"] = common_rng.standard_normal((n_samples, horizon + 2))
 
         d = self.design
         provider = next((scn for scn in request.scenarios
@@ -470,7 +475,8 @@ class BayesFit(FittedModel):
             if s.frequency == "12m_ending" and d.windows is None:  # non-overlapping blocks
                 steps = future_periods(last, "monthly", horizon)
                 tail, log_rate = self._monthly_log_rates(i, horizon, draws, rng, exog_future)
-                shares, shift, gap = self._latest_months(i, tail,
+                latest = self._latest_shown_window(i)
+                shares, shift, gap = self._latest_months(i, tail, latest,
                                                          np.random.default_rng(update_seq))
                 log_rate = log_rate + shift[:, None]
                 recent_rate = np.exp(tail[:, 12 - gap:] + shift[:, None])  # withheld months
@@ -497,7 +503,7 @@ class BayesFit(FittedModel):
                 alpha = np.exp(-2.0 * np.log(draws["overdispersion"][:, i]))
                 if s.frequency == "12m_ending" and d.windows is None:
                     counts = self._counts_12m_blocks(i, latent * effect, shares, recent_rate,
-                                                     alpha, draws, counts_rng)
+                                                     latest, alpha, draws, counts_rng)
                 elif s.frequency == "12m_ending":
                     counts = self._counts_12m(i, latent * effect, past, alpha, counts_rng)
                 else:
@@ -614,9 +620,9 @@ class BayesFit(FittedModel):
         n = recent.shape[0]
         origin = int(calendar.month_number(d.grid[d.last_step[i]:][:1])[0])  # its month
         ends = calendar.month_number(s.time)
-        j = self._latest_shown_window(i)
-        if j is not None:
-            gap = origin - int(ends[j])  # months CDC has not shown yet
+        latest = self._latest_shown_window(i)
+        if latest is not None:
+            j, gap = latest  # gap: months CDC has not shown yet
             months = recent_months(s, s.time[j])
             if months is not None:
                 shares = np.broadcast_to(months / months.sum(), (n, 12))
@@ -662,11 +668,12 @@ class BayesFit(FittedModel):
                                                exog_future)
         return monthly[:, :12], monthly[:, 12:]
 
-    def _latest_shown_window(self, i: int) -> int | None:
-        """Position in series ``i`` of the window whose months start the forecast: the one
-        ending at the origin, or when CDC withheld it, the latest shown uncensored window of
-        the 11 months before; None when that is not possible (the origin's window is suppressed
-        — its bound then matters — or nothing was shown in the last 12 months)."""
+    def _latest_shown_window(self, i: int) -> tuple[int, int] | None:
+        """Position in series ``i`` of the window whose months start the forecast, and the
+        months from its end to the origin (``gap``): the window ending at the origin, or when
+        CDC withheld it, the latest shown uncensored window of the 11 months before; None when
+        that is not possible (the origin's window is suppressed — its bound then matters — or
+        nothing was shown in the last 12 months)."""
         s = self.series[i]
         origin = int(calendar.month_number(self.design.grid[self.design.last_step[i]:][:1])[0])
         ends = calendar.month_number(s.time)
@@ -674,9 +681,9 @@ class BayesFit(FittedModel):
             return None
         shown = np.flatnonzero(~np.isnan(s.values) & ~s.censored & (ends <= origin)
                                & (ends > origin - 12))
-        return int(shown[-1]) if shown.size else None
+        return (int(shown[-1]), origin - int(ends[shown[-1]])) if shown.size else None
 
-    def _latest_months(self, i: int, tail: np.ndarray,
+    def _latest_months(self, i: int, tail: np.ndarray, latest: tuple[int, int] | None,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
         """Within-window shares of the latest shown 12-month count, the level update at the
         forecast origin and the number of months CDC withheld after that window (``gap``), for a
@@ -688,17 +695,16 @@ class BayesFit(FittedModel):
         shares, and its latest 3 months update each path's level (an ensemble Kalman step)
         against the model's rates for the same months; otherwise the shares follow the model's
         interpolated monthly rates ``tail`` (months -11 ... 0 of the origin), there is no update
-        and ``gap`` is 0.  Returns ``(shares (n, 12), shift (n,), gap)``.
+        and ``gap`` is 0.  ``latest``: :meth:`_latest_shown_window`.  Returns
+        ``(shares (n, 12), shift (n,), gap)``.
         """
         n = tail.shape[0]
         s = self.series[i]
-        j = self._latest_shown_window(i)
-        months = None if j is None else recent_months(s, s.time[j])
+        months = None if latest is None else recent_months(s, s.time[latest[0]])
         if months is None:
             shares = np.exp(tail - tail.max(axis=1, keepdims=True))
             return shares / shares.sum(axis=1, keepdims=True), np.zeros(n), 0
-        origin = self.design.grid[self.design.last_step[i]]
-        gap = int(calendar.month_number([origin])[0] - calendar.month_number(s.time[j:j + 1])[0])
+        gap = latest[1]
         shares = np.broadcast_to(months / months.sum(), (n, 12))
         model_log = np.log(np.exp(tail[:, 9 - gap: 12 - gap]).sum(axis=1))
         # The 3 months measure the current level with Poisson error only: the overdispersion
@@ -710,15 +716,16 @@ class BayesFit(FittedModel):
         return shares, shift, gap
 
     def _counts_12m_blocks(self, i: int, rate: np.ndarray, shares: np.ndarray,
-                           recent_rate: np.ndarray, alpha: np.ndarray, draws,
-                           rng: np.random.Generator) -> np.ndarray:
+                           recent_rate: np.ndarray, latest: tuple[int, int] | None,
+                           alpha: np.ndarray, draws, rng: np.random.Generator) -> np.ndarray:
         """12-month-ending counts from monthly rates ``(n, horizon)``.
 
         The latest shown 12-month count is split across its months by ``shares``
         (multinomially); if CDC withheld the windows after it (``recent_rate`` holds the
         expected counts of those ``gap`` months, updated to the shown window's level), its
         first ``gap`` months leave and the withheld months are drawn, so the forecast is
-        bridged from the latest shown window, not from a year-old level.  Each new month adds a
+        bridged from the latest shown window (``latest``, from :meth:`_latest_shown_window`),
+        not from a year-old level.  Each new month adds a
         negative-binomial count with dispersion ``alpha / 12``, so that a 12-month sum has the
         likelihood's dispersion.
         """
@@ -726,8 +733,7 @@ class BayesFit(FittedModel):
         n, horizon = rate.shape
         gap = recent_rate.shape[1]
         if gap:
-            s = self.series[i]
-            split = rng.multinomial(int(s.values[self._latest_shown_window(i)]), shares)
+            split = rng.multinomial(int(self.series[i].values[latest[0]]), shares)
             bridged = _negbin(rng, recent_rate, alpha[:, None] / 12.0)
             past = np.concatenate([split[:, gap:], bridged], axis=1)  # months T-11 .. T
         else:
