@@ -440,6 +440,19 @@ def test_quick_mode_shortens_default_sampling_but_not_explicit_settings():
         odforecast.set_options(quick="yes")
 
 
+def test_hierarchical_model_samples_longer_by_default_and_keeps_the_users_settings():
+    """HIERARCHICAL_SAMPLER_CONFIG: 2 x 2,000 draws after 1,000 tuning steps (the spread of the
+    locations' growth scales mixes slowly: 2 x 1,000 needed a rerun at every benchmark origin);
+    a user's draws, quick mode and BayesianTrend's defaults are untouched."""
+    hierarchical = HierarchicalBayes()._configs("12m_ending")[1]
+    assert (hierarchical["draws"], hierarchical["tune"], hierarchical["chains"]) == (2000, 1000, 2)
+    assert hierarchical["reruns"] == 2  # a run that still misses the thresholds samples again
+    assert BayesianTrend()._configs("12m_ending")[1]["draws"] == 1000
+    assert HierarchicalBayes(sampler_config={"draws": 500})._configs()[1]["draws"] == 500
+    with odforecast.set_options(quick=True):
+        assert HierarchicalBayes()._configs()[1]["draws"] == 200
+
+
 def test_the_us_aggregate_is_added_only_for_the_50_states_and_dc():
     from odforecast.data.locations import US_STATES
     from odforecast.models.bayes.hierarchical import _is_states_and_dc

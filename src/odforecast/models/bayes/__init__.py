@@ -6,6 +6,7 @@ from odforecast.models.bayes.config import (
     DEFAULT_MODEL_CONFIG,
     DEFAULT_SAMPLER_CONFIG,
     HIERARCHICAL_MODEL_CONFIG,
+    HIERARCHICAL_SAMPLER_CONFIG,
 )
 from odforecast.models.bayes.fit import BayesFit, load_fit
 from odforecast.models.bayes.hierarchical import HierarchicalBayes
@@ -17,6 +18,7 @@ __all__ = [
     "DEFAULT_MODEL_CONFIG",
     "DEFAULT_SAMPLER_CONFIG",
     "HIERARCHICAL_MODEL_CONFIG",
+    "HIERARCHICAL_SAMPLER_CONFIG",
     "BayesFit",
     "BayesianTrend",
     "HierarchicalBayes",

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_MODEL_CONFIG",
     "DEFAULT_SAMPLER_CONFIG",
     "HIERARCHICAL_MODEL_CONFIG",
+    "HIERARCHICAL_SAMPLER_CONFIG",
     "NUMPYRO_MAX_SERIES",
     "available_samplers",
     "merge_config",
@@ -116,6 +117,15 @@ HIERARCHICAL_MODEL_CONFIG: dict[str, Any] = {"overdispersion_pooling": "shared",
                                              # LogNormal(log(common_shock_sd), 0.5) per
                                              # year; None: the locations' shocks independent
                                              "common_shock_sd": 0.1}
+
+#: HierarchicalBayes's sampler defaults (every frequency) in place of the keys above: 2 x
+#: 2,000 draws after 1,000 tuning steps.  With the shared growth shock the spread of the
+#: states' growth scales (``log_sigma_tau``) mixes at about 1 effective draw in 5: at 2 x 1,000
+#: draws it missed bulk ESS 400 at every backtest origin and at the newest data (220), so each
+#: fit sampled twice (the automatic rerun at 2 x 2,000 after 2,000 tuning steps); the
+#: 49-state fit at the newest data took 47 s in a second process, and 23 s with these
+#: defaults (benchmarks/bayes_speed, "With a growth shock shared by the states").
+HIERARCHICAL_SAMPLER_CONFIG: dict[str, Any] = {"draws": 2000}
 
 #: BayesianTrend's sampler defaults for annual data: the growth-rate scale mixes slowly (about 1
 #: effective draw in 10); from 2 x 2,000 draws the 1999-2020 US fit had tail ESS 381 after 1,000

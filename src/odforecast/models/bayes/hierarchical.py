@@ -7,7 +7,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from odforecast.errors import DataError, ParameterError
-from odforecast.models.bayes.config import DEFAULT_MODEL_CONFIG, HIERARCHICAL_MODEL_CONFIG
+from odforecast.models.bayes.config import (
+    DEFAULT_MODEL_CONFIG,
+    DEFAULT_SAMPLER_CONFIG,
+    HIERARCHICAL_MODEL_CONFIG,
+    HIERARCHICAL_SAMPLER_CONFIG,
+)
 from odforecast.models.bayes.fit import BayesModel
 
 __all__ = ["HierarchicalBayes"]
@@ -47,7 +52,11 @@ class HierarchicalBayes(BayesModel):
         growth-rate scale, without which the fits at the early backtest origins (3-6 years of
         data per state) did not converge, and the shared growth shock, without which a
         national total summed from the states was far too certain (80 % intervals covering
-        15 % of the outcomes; ``{"common_shock_sd": None}`` removes it).
+        15 % of the outcomes; ``{"common_shock_sd": None}`` removes it).  Its sampler runs
+        2 x 2,000 draws by default
+        (:data:`~odforecast.models.bayes.config.HIERARCHICAL_SAMPLER_CONFIG`): the spread of
+        the locations' growth scales mixes slowly, and a 2 x 1,000-draw run needed the
+        automatic longer rerun at every benchmark origin.
 
     Examples
     --------
@@ -63,6 +72,8 @@ class HierarchicalBayes(BayesModel):
     pooled = True
     default_model_config: ClassVar[dict[str, Any]] = {**DEFAULT_MODEL_CONFIG,
                                                       **HIERARCHICAL_MODEL_CONFIG}
+    default_sampler_config: ClassVar[dict[str, Any]] = {**DEFAULT_SAMPLER_CONFIG,
+                                                        **HIERARCHICAL_SAMPLER_CONFIG}
 
     def __init__(self, *, aggregate_location: str | None = "auto", model_config=None,
                  sampler_config=None, damped: bool = True, changepoints=None,
