@@ -11,6 +11,9 @@ BayesianTrend's convergence is reported per origin.
     .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py            # ~8 min
     .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --step 6   # run.py's 13
     .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --quick    # 2 origins
+    .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --bayes-defaults
+        # BayesianTrend at the library's defaults (automatic longer reruns included), not at
+        # the fixed 2 x 1,000 draws: what a user's fit does, and its convergence per origin
 """
 
 from __future__ import annotations
@@ -46,13 +49,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="2 origins, 72 months apart")
     parser.add_argument("--step", type=int, default=12,
                         help="months between origins (12: 7 origins; 6: run.py's 13)")
+    parser.add_argument("--bayes-defaults", action="store_true",
+                        help="BayesianTrend at the library's sampler defaults (reruns included)")
     args = parser.parse_args(argv)
+    bayes_sampler = None if args.bayes_defaults else SAMPLER
     data, how = run.load_series(args.raw)
     origins = run.origins_every(72 if args.quick else args.step)
     full = {s.key: s for s in prepare_series(data)}
     print(how)
     print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
-          f"NUTS {SAMPLER}; {run.machine_info()}", flush=True)
+          f"BayesianTrend NUTS {bayes_sampler or 'library defaults'}; {run.machine_info()}",
+          flush=True)
     tables: dict[str, list[pd.DataFrame]] = {}
     walls: dict[str, float] = {}
     convergence = []
@@ -63,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
         # each member's paths from its own seed, as Ensemble draws them (member_seed)
         for k, (label, model) in enumerate((("arima_log", ARIMA(transform="log")),
                                             ("arima_sqrt", ARIMA(transform="sqrt")),
-                                            ("bayes", BayesianTrend(sampler_config=SAMPLER,
+                                            ("bayes", BayesianTrend(sampler_config=bayes_sampler,
                                                                     random_seed=run.SEED)))):
             started = time.perf_counter()
             if label == "bayes":
@@ -89,11 +96,13 @@ def main(argv: list[str] | None = None) -> None:
                for name, t in tables.items()]
     out = HERE / "results"
     suffix = "_quick" if args.quick else "" if args.step == 12 else f"_step{args.step}"
+    suffix += "_defaults" if args.bayes_defaults else ""
     run.write_scores(results, out / f"scores_ensemble_bayes{suffix}.csv.gz")
     conv = pd.DataFrame(convergence)
     print("\nBayesianTrend convergence per origin (90 series, one joint fit):")
     print(conv[["origin", "r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
-                "trustworthy"]].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+                "trustworthy", "draws", "earlier_runs"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
     compare_with_run(results, out, "", origins)  # run.py's full scores
     print("\nwall seconds (fit + forecast, all origins): "
