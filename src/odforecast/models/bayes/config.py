@@ -36,8 +36,10 @@ DEFAULT_MODEL_CONFIG: dict[str, Any] = {
     "sigma_slope": 0.15,
     # its spread: log(sigma) ~ Normal(log(sigma_slope), sigma_slope_log_sd) for independent
     # series (a log-normal keeps the sampler out of the sigma -> 0 funnel); in
-    # HierarchicalBayes the prior sd of the pooled mean of log(sigma)
-    "sigma_slope_log_sd": 0.75,
+    # HierarchicalBayes the prior sd of the pooled mean of log(sigma).  0.5 (95 %: 0.06-0.4 a
+    # year), not 0.75: with a few yearly blocks a small series' sigma and overdispersion
+    # trade off along a ridge the sampler crosses slowly (annual data keep 0.75: see below)
+    "sigma_slope_log_sd": 0.5,
     # damping of the growth rate per year: Beta(damping_alpha, damping_beta); None = undamped
     "damping_alpha": 8.0,
     "damping_beta": 2.0,
@@ -47,7 +49,7 @@ DEFAULT_MODEL_CONFIG: dict[str, Any] = {
     # negative-binomial overdispersion c = 1/sqrt(alpha) (the coefficient of variation of the
     # extra-Poisson noise): LogNormal(log(overdispersion_median), overdispersion_log_sd)
     "overdispersion_median": 0.05,
-    "overdispersion_log_sd": 0.75,
+    "overdispersion_log_sd": 0.4,  # 95 %: 0.023-0.11 (was 0.75; the ridge above)
     # "per_series": each series its own overdispersion (pooled in HierarchicalBayes);
     # "shared": one value for all series
     "overdispersion_pooling": "per_series",
@@ -97,7 +99,10 @@ DEFAULT_SAMPLER_CONFIG: dict[str, Any] = {
 #: 2020-2029 bands of 0.6-7.3 million deaths).  On CDC's 12-month-ending counts (12-month
 #: latent steps too) the same priors made the 12-month WIS 34 % worse, so they stay annual.
 ANNUAL_MODEL_CONFIG: dict[str, Any] = {"sigma_slope": 0.04, "damping_alpha": 2.0,
-                                       "damping_beta": 2.0, "growth_target": "mean"}
+                                       "damping_beta": 2.0, "growth_target": "mean",
+                                       # the spreads the decade backtest was run with
+                                       "sigma_slope_log_sd": 0.75,
+                                       "overdispersion_log_sd": 0.75}
 
 #: HierarchicalBayes's defaults in place of the keys above (every frequency).  With a few
 #: 12-month blocks per state (the backtest origins 2018-2021: 3-6) the pooled growth-rate scale
