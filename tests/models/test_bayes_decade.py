@@ -77,6 +77,12 @@ def test_decade_priors_are_the_annual_defaults_only():
     monthly_model, monthly_sampler = BayesianTrend()._configs("12m_ending")
     assert monthly_model == {**DEFAULT_MODEL_CONFIG}
     assert monthly_model["growth_target"] == "zero" and monthly_sampler["draws"] == 1000
+    # the noise scales' spreads: narrower on 12-month-ending data (a small series' sigma and
+    # overdispersion traded off along a ridge), the decade backtest's 0.75 on annual data
+    assert (monthly_model["sigma_slope_log_sd"], monthly_model["overdispersion_log_sd"]) == (
+        0.5, 0.4)
+    assert (annual_model["sigma_slope_log_sd"], annual_model["overdispersion_log_sd"]) == (
+        0.75, 0.75)
     assert HierarchicalBayes()._configs("annual")[0]["growth_target"] == "zero"
     mine = BayesianTrend(model_config={"growth_target": "zero"},
                          sampler_config={"draws": 500})._configs("annual")

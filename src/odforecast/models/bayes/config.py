@@ -128,8 +128,8 @@ HIERARCHICAL_MODEL_CONFIG: dict[str, Any] = {"overdispersion_pooling": "shared",
 #: states' growth scales (``log_sigma_tau``) mixes at about 1 effective draw in 5: at 2 x 1,000
 #: draws it missed bulk ESS 400 at every backtest origin and at the newest data (220), so each
 #: fit sampled twice (the automatic rerun at 2 x 2,000 after 2,000 tuning steps); the
-#: 49-state fit at the newest data took 47 s in a second process, and 23 s with these
-#: defaults (benchmarks/bayes_speed, "With a growth shock shared by the states").
+#: 49-state fit at the newest data took 47 s in a second process, and 20 s with these
+#: defaults (benchmarks/bayes_speed, "2 x 2,000 draws by default").
 HIERARCHICAL_SAMPLER_CONFIG: dict[str, Any] = {"draws": 2000}
 
 #: BayesianTrend's sampler defaults for annual data: the growth-rate scale mixes slowly (about 1
