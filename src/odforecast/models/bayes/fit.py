@@ -616,10 +616,8 @@ class BayesFit(FittedModel):
         """
         from scipy import stats
 
-        d, s = self.design, self.series[i]
+        s = self.series[i]
         n = recent.shape[0]
-        origin = int(calendar.month_number(d.grid[d.last_step[i]:][:1])[0])  # its month
-        ends = calendar.month_number(s.time)
         latest = self._latest_shown_window(i)
         if latest is not None:
             j, gap = latest  # gap: months CDC has not shown yet
@@ -629,13 +627,12 @@ class BayesFit(FittedModel):
             else:
                 rates = recent[:, recent.shape[1] - 12 - gap: recent.shape[1] - gap]
                 shares = rates / rates.sum(axis=1, keepdims=True)
-            split = rng.multinomial(int(s.values[j]), shares)
-            bridged = _negbin(rng, recent[:, recent.shape[1] - gap:], alpha[:, None] / 12.0)
-            return np.concatenate([split[:, gap:], bridged], axis=1).astype(float)
+            return _bridged_window(rng, s.values[j], shares, recent[:, recent.shape[1] - gap:],
+                                   alpha).astype(float)
         rates = recent[:, -12:]
         mu = rates.sum(axis=1)
         p = alpha / (alpha + mu)
-        at_origin = np.flatnonzero(ends == origin)
+        at_origin = np.flatnonzero(calendar.month_number(s.time) == self._origin_month(i))
         censored = at_origin.size and s.censored[at_origin[0]]
         top = stats.nbinom.cdf(s.censor_upper[at_origin[0]], alpha, p) if censored \
             else np.ones(n)
@@ -668,6 +665,12 @@ class BayesFit(FittedModel):
                                                exog_future)
         return monthly[:, :12], monthly[:, 12:]
 
+    def _origin_month(self, i: int) -> int:
+        """The forecast origin of series ``i`` (its last step's end) as a month number
+        (:func:`odforecast.calendar.month_number`), comparable with its windows' ends."""
+        d = self.design
+        return int(calendar.month_number(d.grid[d.last_step[i]:][:1])[0])
+
     def _latest_shown_window(self, i: int) -> tuple[int, int] | None:
         """Position in series ``i`` of the window whose months start the forecast, and the
         months from its end to the origin (``gap``): the window ending at the origin, or when
@@ -675,7 +678,7 @@ class BayesFit(FittedModel):
         that is not possible (the origin's window is suppressed — its bound then matters — or
         nothing was shown in the last 12 months)."""
         s = self.series[i]
-        origin = int(calendar.month_number(self.design.grid[self.design.last_step[i]:][:1])[0])
+        origin = self._origin_month(i)
         ends = calendar.month_number(s.time)
         if np.any((ends == origin) & s.censored):
             return None
@@ -732,10 +735,9 @@ class BayesFit(FittedModel):
         monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
         n, horizon = rate.shape
         gap = recent_rate.shape[1]
-        if gap:
-            split = rng.multinomial(int(self.series[i].values[latest[0]]), shares)
-            bridged = _negbin(rng, recent_rate, alpha[:, None] / 12.0)
-            past = np.concatenate([split[:, gap:], bridged], axis=1)  # months T-11 .. T
+        if gap:  # months T-11 .. T
+            past = _bridged_window(rng, self.series[i].values[latest[0]], shares, recent_rate,
+                                   alpha)
         else:
             last_value = self._last_window_counts_blocks(i, draws, alpha, rng)
             past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
@@ -768,6 +770,20 @@ def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha) -> np.ndarray:
     """Negative-binomial draws as a gamma-Poisson mixture (mean, shape alpha)."""
     lam = rng.gamma(np.broadcast_to(alpha, mean.shape), mean / alpha)
     return rng.poisson(lam).astype(float)
+
+
+def _bridged_window(rng: np.random.Generator, shown: float, shares: np.ndarray,
+                    withheld_rate: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The 12 monthly counts ``(n, 12)`` of the window at the forecast origin when CDC showed
+    it only up to ``gap`` months before (``gap = withheld_rate.shape[1]``, 0 when shown): the
+    latest shown count ``shown`` split across its months by ``shares`` (multinomially), its
+    first ``gap`` months dropped, and the withheld months drawn as negative-binomial counts
+    with expected values ``withheld_rate`` and dispersion ``alpha / 12`` (a 12-month sum then
+    has the likelihood's dispersion)."""
+    gap = withheld_rate.shape[1]
+    split = rng.multinomial(int(shown), shares)
+    bridged = _negbin(rng, withheld_rate, alpha[:, None] / 12.0)
+    return np.concatenate([split[:, gap:], bridged], axis=1)
 
 
 def _latent_paths(draws, i: int, horizon: int, rng: np.random.Generator) -> np.ndarray:
