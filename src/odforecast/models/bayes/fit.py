@@ -645,12 +645,7 @@ class BayesFit(FittedModel):
         ``past`` of the window at the origin: each new month adds a negative-binomial count with
         dispersion ``alpha / 12`` (so that a 12-month sum has the likelihood's dispersion), and
         each forecast window sums its 12 months."""
-        monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
-        n, horizon = rate.shape
-        months = np.concatenate([past, monthly], axis=1)
-        cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
-        h = np.arange(1, horizon + 1)
-        return cum[:, 12 + h] - cum[:, h]
+        return _moving_windows(past, _negbin(rng, rate, alpha[:, None] / 12.0))
 
 
     # -- 12-month-ending data observed in non-overlapping blocks (twelve_month_likelihood
@@ -733,7 +728,6 @@ class BayesFit(FittedModel):
         likelihood's dispersion.
         """
         monthly = _negbin(rng, rate, alpha[:, None] / 12.0)
-        n, horizon = rate.shape
         gap = recent_rate.shape[1]
         if gap:  # months T-11 .. T
             past = _bridged_window(rng, self.series[i].values[latest[0]], shares, recent_rate,
@@ -741,10 +735,7 @@ class BayesFit(FittedModel):
         else:
             last_value = self._last_window_counts_blocks(i, draws, alpha, rng)
             past = rng.multinomial(last_value.astype(np.int64), shares)  # months T-11 .. T
-        months = np.concatenate([past, monthly], axis=1)
-        cum = np.concatenate([np.zeros((n, 1)), np.cumsum(months, axis=1)], axis=1)
-        h = np.arange(1, horizon + 1)
-        return cum[:, 12 + h] - cum[:, h]
+        return _moving_windows(past, monthly)
 
     def _last_window_counts_blocks(self, i: int, draws, alpha: np.ndarray, rng) -> np.ndarray:
         """The latest 12-month count: as observed; if censored, a posterior-predictive draw
@@ -770,6 +761,23 @@ def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha) -> np.ndarray:
     """Negative-binomial draws as a gamma-Poisson mixture (mean, shape alpha)."""
     lam = rng.gamma(np.broadcast_to(alpha, mean.shape), mean / alpha)
     return rng.poisson(lam).astype(float)
+
+
+def _moving_windows(past: np.ndarray, monthly: np.ndarray) -> np.ndarray:
+    """12-month-ending counts ``(n, horizon)`` as the window moves forward month by month from
+    the window at the origin (its 12 monthly counts ``past``, ``(n, 12)``) through the new
+    months ``monthly`` ``(n, horizon)``: window ``h`` drops the first ``h`` months of ``past``
+    and adds the first ``h`` new ones.
+
+    Examples
+    --------
+    >>> _moving_windows(np.ones((1, 12)), np.array([[2.0, 3.0]]))
+    array([[13., 15.]])
+    """
+    months = np.concatenate([past, monthly], axis=1)
+    cum = np.concatenate([np.zeros((len(months), 1)), np.cumsum(months, axis=1)], axis=1)
+    h = np.arange(1, monthly.shape[1] + 1)
+    return cum[:, 12 + h] - cum[:, h]
 
 
 def _bridged_window(rng: np.random.Generator, shown: float, shares: np.ndarray,
