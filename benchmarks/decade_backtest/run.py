@@ -57,6 +57,8 @@ MODELS: dict[str, tuple[Callable[[], odforecast.models.Model], str]] = {
     "bayes": (lambda: BayesianTrend(random_seed=SEED), "BayesianTrend() defaults"),
     "arima_plugin": (lambda: ARIMA(parameter_uncertainty=False),
                      "ARIMA(parameter_uncertainty=False): estimates plugged in (as before)"),
+    "arima_selected": (lambda: ARIMA(model_averaging=False),
+                       "ARIMA(model_averaging=False): the selected order only (as before)"),
     "ensemble": (lambda: Ensemble([ARIMA(), BayesianTrend(random_seed=SEED), Drift()],
                                   weights="equal", random_seed=SEED),
                  "Ensemble([ARIMA(), BayesianTrend(), Drift()], weights='equal')"),

@@ -87,7 +87,7 @@ def compare(label, model, data, exog, future, horizon) -> None:
     fitted = model.fit(data, exog=exog)
     result = fitted.results[0]
     state, sampler = result.state, result.sampler
-    _, z, x, spec, params, _ = state
+    z, x, spec, params = state.z, state.exog, state.spec, state.params
     seed = 20261205
     t0 = time.perf_counter()
     new = sampler._sample_series(state, horizon, N, np.random.default_rng(seed), future)

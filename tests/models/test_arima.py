@@ -212,7 +212,8 @@ def test_auto_search_ends_with_an_exact_sarimax_fit(synthetic_12m):
     fitted = ARIMA().fit(train)
     diag = fitted.diagnostics.iloc[0]
     assert diag["models_tried"] >= 4 and not diag["fallback"]
-    _, z, _, (order, seasonal_order, trend), params, _draws = fitted.results[0].state
+    state = fitted.results[0].state
+    z, (order, seasonal_order, trend), params = state.z, state.spec, state.params
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = SARIMAX(z, order=order, seasonal_order=seasonal_order, trend=trend)

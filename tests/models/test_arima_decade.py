@@ -46,7 +46,7 @@ def test_parameter_draws_reproduce_from_the_seed(opioids_to_2014):
     np.testing.assert_array_equal(first, again)
     assert not np.allclose(first, other)
     # The draws themselves come from the forecast's random stream.
-    draws = fitted.results[0].state[-1]
+    draws = fitted.results[0].state.draws
     a = draws.sample(50, np.random.default_rng(5))
     np.testing.assert_array_equal(a, draws.sample(50, np.random.default_rng(5)))
     assert a.shape == (50, 2) and np.unique(a[:, 0]).size == 50  # drift, sigma2 per block
@@ -87,8 +87,41 @@ def test_short_series_is_differenced(opioids_to_2014):
     assert np.median(paths[:, -1]) > 25_000
 
 
+def test_model_averaging_weighs_the_candidates_by_their_akaike_weights(opioids_to_2014):
+    """1999-2014: the search selects the random walk with drift, but ARIMA(0,1,1) and
+    (1,1,0) with drift fit almost as well; their paths join in proportion to exp(-dAICc / 2),
+    which the AICc of statsmodels' own fits of the same orders reproduces."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    fitted = ARIMA().fit(opioids_to_2014)
+    components = fitted.results[0].state.components
+    specs = [c[0] for c in components]
+    weights = np.array([c[3] for c in components])
+    assert specs[0] == ((0, 1, 0), (0, 0, 0, 0), "c")  # the selected model first
+    assert len(specs) >= 3 and weights.sum() == pytest.approx(1.0)
+    assert 0.5 < weights[0] < 0.8 and (weights >= 0.01).all()
+    assert fitted.diagnostics.loc[0, "averaged_models"].startswith("(0, 1, 0)+c 0.6")
+    z = np.log(opioids_to_2014.sort_values("period_end")["value"].to_numpy())
+    aicc = np.array([SARIMAX(z, order=order, trend=trend).fit(disp=False).aicc
+                     for order, _seasonal, trend in specs])
+    np.testing.assert_allclose(weights / weights[0], np.exp(-(aicc - aicc[0]) / 2), rtol=0.05)
+
+
+def test_model_averaging_widens_the_decade_interval_around_the_same_median(opioids_to_2014):
+    averaged = _paths(ARIMA().fit(opioids_to_2014), 3, 4000)[:, -1]
+    selected_fit = ARIMA(model_averaging=False).fit(opioids_to_2014)
+    selected = _paths(selected_fit, 3, 4000)[:, -1]
+    assert len(selected_fit.results[0].state.components) == 1
+    assert selected_fit.diagnostics.loc[0, "averaged_models"] == "(0, 1, 0)+c 1.00"
+    width = [np.subtract(*np.log(np.quantile(p, [0.9, 0.1]))) for p in (averaged, selected)]
+    # the other orders' paths spread further over 10 years than the random walk's
+    assert width[0] > 1.04 * width[1]
+    assert np.median(averaged) == pytest.approx(np.median(selected), rel=0.04)
+
+
 @pytest.mark.parametrize(("kwargs", "column"), [
     ({"parameter_uncertainty": "yes"}, "parameter_uncertainty"),
+    ({"model_averaging": 1}, "model_averaging"),
     ({"parameter_draws": 0}, "parameter_draws"),
     ({"parameter_draws": 2.5}, "parameter_draws"),
 ])

@@ -63,7 +63,8 @@ def test_interior_withheld_windows_are_missing_values_in_the_state_space_model(n
     fitted = ARIMA(order=(1, 1, 0)).fit(north_carolina)
     diag = fitted.diagnostics.iloc[0]
     assert diag["n_missing"] == 12 and diag["n_obs"] == 110 and diag["n_trailing_missing"] == 0
-    _, z, exog, spec, params, _ = fitted.results[0].state
+    state = fitted.results[0].state
+    z, exog, spec, params = state.z, state.exog, state.spec, state.params
     assert len(z) == 122 and np.array_equal(np.isnan(z), withheld)  # NaN where withheld
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -91,7 +92,7 @@ def test_withheld_windows_are_not_stitched_over(north_carolina):
     a = fitted.forecast(12, n_samples=400, random_seed=5).samples.median("sample").values
     b = closed.forecast(12, n_samples=400, random_seed=5).samples.median("sample").values
     assert np.max(np.abs(a / b - 1)) > 0.01
-    assert fitted.results[0].state[4][0] != pytest.approx(closed.results[0].state[4][0],
+    assert fitted.results[0].state.params[0] != pytest.approx(closed.results[0].state.params[0],
                                                           abs=1e-3)
 
 
@@ -122,7 +123,7 @@ def test_censored_cells_are_missing_and_checked_against_their_bound(states):
     fitted = ARIMA(order=(1, 1, 0), parameter_uncertainty=False).fit(alaska)
     diag = fitted.diagnostics.iloc[0]
     assert diag["n_censored"] == 3 and diag["censor_check"] == ""  # consistent with <= 9
-    assert np.isnan(fitted.results[0].state[1][fitted.series[0].censored]).all()
+    assert np.isnan(fitted.results[0].state.z[fitted.series[0].censored]).all()
     # The same series with a shown window (about 200 deaths) marked as suppressed (<= 9): the
     # fitted level there is far above the bound, and the user is told.
     altered = alaska.copy()

@@ -50,7 +50,7 @@ def _fit(case: str):
 def test_each_block_matches_the_analytic_forecast_of_its_parameters(case):
     state, future = _fit(case)
     horizon = 12 if future is None else len(future)
-    _, z, x, spec, params, _ = state
+    z, x, spec, params = state.z, state.exog, state.spec, state.params
     # a second block with another AR coefficient, constant or slope, and 4x the variance
     other = params.copy()
     other[-2] = params[-2] / 2
@@ -76,7 +76,7 @@ def test_each_block_matches_the_analytic_forecast_of_its_parameters(case):
 
 def test_a_model_with_regressors_needs_their_future_values():
     state, _ = _fit("regressor")
-    _, z, x, spec, params, _ = state
+    z, x, spec, params = state.z, state.exog, state.spec, state.params
     with pytest.raises(ValueError, match="future values"):
         simulate_paths(_sarimax(z, x, *spec), params[None, :], [10], 6,
                        np.random.default_rng(0))

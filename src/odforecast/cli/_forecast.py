@@ -176,7 +176,7 @@ DIAGNOSTIC_HEADERS = {"aicc": "AICc", "ljung_box_p": "Ljung-Box p", "r_hat_max":
                       "ess_bulk_min": "min bulk ESS", "ess_tail_min": "min tail ESS",
                       "trustworthy": "converged", "first_period": "from",
                       "last_shown": "last shown", "n_missing": "withheld",
-                      "n_censored": "censored"}
+                      "n_censored": "censored", "averaged_models": "paths from (Akaike weight)"}
 
 
 def _diagnostics_text(fitted: Any) -> str:
@@ -185,7 +185,8 @@ def _diagnostics_text(fitted: Any) -> str:
     diag = fitted.diagnostics
     # what was done with withheld and censored cells is shown, never silent (ARIMA, baselines)
     keep = [c for c in ("location", "indicator", "model", "first_period", "last_shown",
-                        "n_missing", "n_censored", "transform", "order", "aicc",
+                        "n_missing", "n_censored", "transform", "order", "averaged_models",
+                        "aicc",
                         "ljung_box_p", "fallback", "r_hat_max", "ess_bulk_min", "ess_tail_min",
                         "divergences", "trustworthy") if c in diag.columns]
     # an ensemble's weights and its members' past WIS, one column per member (no past WIS

@@ -27,6 +27,9 @@ def series_summary(diagnostics: dict[str, Any]) -> str:
     ...                 "order": (0, 2, 1), "seasonal_order": (0, 0, 0, 0), "aicc": -853.2,
     ...                 "ljung_box_p": 0.988})
     'arima(0,2,1) on log scale, AICc -853, Ljung-Box p 0.99'
+    >>> series_summary({"model": "arima", "order": "(0, 1, 0)", "transform": "log",
+    ...                 "averaged_models": "(0, 1, 0)+c 0.64; (0, 1, 1)+c 0.18; (1, 1, 0)+c 0.18"})
+    'arima(0,1,0) on log scale, averaged with 2 other orders (weight 0.36)'
     >>> series_summary({"model": "drift", "fallback": True, "error": "LinAlgError: singular"})
     'drift (fallback after LinAlgError: singular)'
     """
@@ -49,6 +52,11 @@ def series_summary(diagnostics: dict[str, Any]) -> str:
     p = d.get("ljung_box_p")
     if isinstance(p, int | float) and math.isfinite(p):
         text += f", Ljung-Box p {p:.2f}"
+    averaged = [part for part in str(d.get("averaged_models") or "").split("; ") if part]
+    if len(averaged) > 1:
+        others = 1.0 - float(averaged[0].rsplit(" ", 1)[1])
+        text += (f", averaged with {len(averaged) - 1} other order"
+                 f"{'s' if len(averaged) > 2 else ''} (weight {others:.2f})")
     return text
 
 
