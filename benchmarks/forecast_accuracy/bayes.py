@@ -51,6 +51,29 @@ def fit_forecast(model, train: pd.DataFrame, forecast_seed: int = run.SEED):
                 "earlier_runs": earlier}, flagged
 
 
+def hierarchical_forecasts(states: pd.DataFrame, stamp: pd.Timestamp, full: dict,
+                           forecast_seed: int = run.SEED):
+    """``HierarchicalBayes`` at its defaults fitted per indicator to the states' data up to
+    ``stamp`` (New York City added into New York when both are there); yields ``(indicator,
+    forecast, convergence)`` with the forecast restricted to the series ``full`` scores: the
+    states present, and the national sum of the states when all 50 and DC are there (New York
+    only when it was not merged, since the merged series is not a VSRR series)."""
+    merged = {"US-NY", "US-NYC"} <= set(states["location"])
+    for indicator, rows in states.groupby("indicator"):
+        rows = rows[rows["period_end"] <= stamp]
+        if {"US-NY", "US-NYC"} <= set(rows["location"]):
+            rows = merge_nyc(rows)
+        elif "US-NYC" in set(rows["location"]):
+            rows = rows[rows["location"] != "US-NYC"]
+        # the defaults, so a fit that does not converge is sampled again, longer
+        fc, conv, _flags = fit_forecast(HierarchicalBayes(random_seed=run.SEED), rows,
+                                        forecast_seed)
+        complete = rows["location"].nunique() == 51  # 50 states + DC sum to the US
+        keep = [loc for loc in fc.locations if (loc, indicator) in full
+                and (loc != "US" or complete) and not (loc == "US-NY" and merged)]
+        yield indicator, fc.sel(location=keep), conv
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=run.ROOT.parent / "shared" / "data")
@@ -93,29 +116,14 @@ def main(argv: list[str] | None = None) -> None:
             walls["bayes"] += time.perf_counter() - started
             tables["bayes"].append(score_forecast(fc, full, stamp, "bayes", run.SEED))
             convergence.append({"model": "bayes", "origin": origin, **conv})
-        for indicator, rows in states.groupby("indicator"):
-            if "hierarchical" not in models:
-                break
-            rows = rows[rows["period_end"] <= stamp]
-            if {"US-NY", "US-NYC"} <= set(rows["location"]):
-                rows = merge_nyc(rows)
-            elif "US-NYC" in set(rows["location"]):
-                rows = rows[rows["location"] != "US-NYC"]
+        if "hierarchical" in models:
             started = time.perf_counter()
-            # the defaults, so a fit that does not converge is sampled again, longer
-            fc, conv, _flags = fit_forecast(HierarchicalBayes(random_seed=run.SEED), rows)
+            for indicator, fc, conv in hierarchical_forecasts(states, stamp, full):
+                tables["hierarchical"].append(score_forecast(fc, full, stamp, "hierarchical",
+                                                             run.SEED))
+                convergence.append({"model": "hierarchical", "indicator": indicator,
+                                    "origin": origin, **conv})
             walls["hierarchical"] += time.perf_counter() - started
-            # Score the states present in the comparison set, and the national sum of the
-            # states when all 50 states and DC are there (New York is scored only when it was
-            # not merged, since the merged series is not a VSRR series).
-            complete = rows["location"].nunique() == 51  # 50 states + DC sum to the US
-            keep = [loc for loc in fc.locations if (loc, indicator) in full
-                    and (loc != "US" or complete)
-                    and not (loc == "US-NY" and {"US-NY", "US-NYC"} <= set(states["location"]))]
-            tables["hierarchical"].append(score_forecast(fc.sel(location=keep), full, stamp,
-                                                         "hierarchical", run.SEED))
-            convergence.append({"model": "hierarchical", "indicator": indicator,
-                                "origin": origin, **conv})
         print(f"origin {origin}: " + ", ".join(f"{m} {w:.0f} s" for m, w in walls.items())
               + " so far", flush=True)
     results = [BacktestResult(pd.concat(t, ignore_index=True), name) for name, t in

@@ -14,6 +14,9 @@ BayesianTrend's convergence is reported per origin.
     .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --bayes-defaults
         # BayesianTrend at the library's defaults (automatic longer reruns included), not at
         # the fixed 2 x 1,000 draws: what a user's fit does, and its convergence per origin
+    .venv/bin/python benchmarks/forecast_accuracy/ensemble_bayes.py --hierarchical
+        # HierarchicalBayes too (per indicator, the states, as bayes.py fits it), scored on
+        # the state series it forecasts and mixed there with the others (HIER_MIXTURES)
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402
-from bayes import SAMPLER, compare_with_run, fit_forecast  # noqa: E402
+from bayes import (  # noqa: E402
+    SAMPLER,
+    compare_with_run,
+    fit_forecast,
+    hierarchical_forecasts,
+)
 
 from odforecast.evaluate.backtesting import BacktestResult, score_forecast  # noqa: E402
 from odforecast.models import ARIMA, BayesianTrend  # noqa: E402
@@ -42,6 +50,12 @@ MIXTURES = {"ens_log_sqrt": ("arima_log", "arima_sqrt"),
             "ens_sqrt_bayes": ("arima_sqrt", "bayes"),
             "ens_log_sqrt_bayes": ("arima_log", "arima_sqrt", "bayes")}
 
+#: With --hierarchical: mixtures with HierarchicalBayes on the sub-national series it
+#: forecasts; every other series (the national ones, New York City, Puerto Rico) keeps
+#: ``ens_sqrt_bayes``'s mixture, so each label scores the same cells as the others.
+HIER_MIXTURES = {"ens_sqrt_bayes_hier": ("arima_sqrt", "bayes", "hier"),
+                 "ens_bayes_hier": ("bayes", "hier")}
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -51,6 +65,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="months between origins (12: 7 origins; 6: run.py's 13)")
     parser.add_argument("--bayes-defaults", action="store_true",
                         help="BayesianTrend at the library's sampler defaults (reruns included)")
+    parser.add_argument("--hierarchical", action="store_true",
+                        help="HierarchicalBayes too, and its mixtures on the state series")
     args = parser.parse_args(argv)
     bayes_sampler = None if args.bayes_defaults else SAMPLER
     data, how = run.load_series(args.raw)
@@ -62,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
           flush=True)
     tables: dict[str, list[pd.DataFrame]] = {}
     walls: dict[str, float] = {}
-    convergence = []
+    convergence, convergence_hier = [], []
     for origin in origins:
         stamp = pd.Timestamp(origin)
         train = data[data["period_end"] <= stamp]
@@ -87,6 +103,15 @@ def main(argv: list[str] | None = None) -> None:
         for label, fc in forecasts.items():
             tables.setdefault(label, []).append(score_forecast(fc, full, stamp, label,
                                                                run.SEED))
+        if args.hierarchical:
+            started = time.perf_counter()
+            hier = list(hierarchical_forecasts(data[~data["location"].isin(["US", "US-PR"])],
+                                               stamp, full, member_seed(run.SEED, 3)))
+            walls["hier"] = walls.get("hier", 0.0) + time.perf_counter() - started
+            for label, frame in _hier_scores(forecasts, hier, full, stamp).items():
+                tables.setdefault(label, []).append(frame)
+            convergence_hier.extend({"origin": origin, "indicator": ind, **conv}
+                                    for ind, _fc, conv in hier)
         c = convergence[-1]
         print(f"origin {origin}: bayes R-hat {c['r_hat_max']:.3f}, bulk ESS "
               f"{c['ess_bulk_min']:.0f}, tail ESS {c['ess_tail_min']:.0f}, divergences "
@@ -97,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     out = HERE / "results"
     suffix = "_quick" if args.quick else "" if args.step == 12 else f"_step{args.step}"
     suffix += "_defaults" if args.bayes_defaults else ""
+    suffix += "_hier" if args.hierarchical else ""
     run.write_scores(results, out / f"scores_ensemble_bayes{suffix}.csv.gz")
     conv = pd.DataFrame(convergence)
     print("\nBayesianTrend convergence per origin (90 series, one joint fit):")
@@ -104,9 +130,49 @@ def main(argv: list[str] | None = None) -> None:
                 "trustworthy", "draws", "earlier_runs"]].to_string(
         index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
-    compare_with_run(results, out, "", origins)  # run.py's full scores
+    if convergence_hier:
+        conv = pd.DataFrame(convergence_hier)
+        print("\nHierarchicalBayes convergence (per origin and indicator, the states):")
+        print(conv[["origin", "indicator", "r_hat_max", "ess_bulk_min", "ess_tail_min",
+                    "divergences", "trustworthy", "draws"]].to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
+        print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
+    # run.py's full scores, on every series; then, with --hierarchical, on the state series
+    # HierarchicalBayes forecasts (its cells only)
+    compare_with_run([r for r in results if r.model != "hier"], out, "", origins)
+    if args.hierarchical:
+        print("\nOn the state series HierarchicalBayes forecasts:")
+        compare_with_run(results, out, "", origins)
     print("\nwall seconds (fit + forecast, all origins): "
           + ", ".join(f"{k} {v:.0f}" for k, v in walls.items()))
+
+
+def _hier_scores(forecasts: dict, hier: list, full: dict,
+                 stamp: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """Scores of ``hier`` (HierarchicalBayes's state forecasts, national sums left out) and of
+    the HIER_MIXTURES: on the states it forecasts, the mixture of the members; on every other
+    series, ``ens_sqrt_bayes``'s scores."""
+    out: dict[str, list[pd.DataFrame]] = {"hier": []}
+    covered = set()
+    for indicator, fc, _conv in hier:
+        states = [loc for loc in fc.locations if loc != "US"]
+        covered |= {(loc, indicator) for loc in states}
+        members = {"hier": fc.sel(location=states)}
+        members.update({label: forecasts[label].sel(location=states, indicator=indicator)
+                        for label in ("arima_sqrt", "bayes")})
+        out["hier"].append(score_forecast(members["hier"], full, stamp, "hier", run.SEED))
+        for label, names in HIER_MIXTURES.items():
+            mixed = mix_forecasts([members[m] for m in names], random_seed=run.SEED)
+            out.setdefault(label, []).append(score_forecast(mixed, full, stamp, label,
+                                                            run.SEED))
+    rest = score_forecast(forecasts["ens_sqrt_bayes"], full, stamp, "", run.SEED)
+    rest = rest[[(loc, ind) not in covered for loc, ind in zip(rest["location"],
+                                                               rest["indicator"],
+                                                               strict=True)]]
+    tables = {"hier": pd.concat(out["hier"], ignore_index=True)}
+    for label in HIER_MIXTURES:
+        tables[label] = pd.concat([*out[label], rest.assign(model=label)], ignore_index=True)
+    return tables
 
 
 if __name__ == "__main__":
