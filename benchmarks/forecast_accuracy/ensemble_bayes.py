@@ -124,19 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     suffix += "_defaults" if args.bayes_defaults else ""
     suffix += "_hier" if args.hierarchical else ""
     run.write_scores(results, out / f"scores_ensemble_bayes{suffix}.csv.gz")
-    conv = pd.DataFrame(convergence)
-    print("\nBayesianTrend convergence per origin (90 series, one joint fit):")
-    print(conv[["origin", "r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
-                "trustworthy", "draws", "earlier_runs"]].to_string(
-        index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
+    _print_convergence("BayesianTrend convergence per origin (90 series, one joint fit)",
+                       convergence, ["origin"], ["earlier_runs"])
     if convergence_hier:
-        conv = pd.DataFrame(convergence_hier)
-        print("\nHierarchicalBayes convergence (per origin and indicator, the states):")
-        print(conv[["origin", "indicator", "r_hat_max", "ess_bulk_min", "ess_tail_min",
-                    "divergences", "trustworthy", "draws"]].to_string(
-            index=False, float_format=lambda v: f"{v:.3f}"))
-        print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
+        _print_convergence("HierarchicalBayes convergence (per origin and indicator, the "
+                           "states)", convergence_hier, ["origin", "indicator"], [])
     # run.py's full scores, on every series; then, with --hierarchical, on the state series
     # HierarchicalBayes forecasts (its cells only)
     compare_with_run([r for r in results if r.model != "hier"], out, "", origins)
@@ -145,6 +137,18 @@ def main(argv: list[str] | None = None) -> None:
         compare_with_run(results, out, "", origins)
     print("\nwall seconds (fit + forecast, all origins): "
           + ", ".join(f"{k} {v:.0f}" for k, v in walls.items()))
+
+
+def _print_convergence(title: str, rows: list[dict], keys: list[str],
+                       extra: list[str]) -> None:
+    """One line per fit (its keys, R-hat, ESS, divergences, verdict, draws) and the count of
+    trustworthy fits."""
+    conv = pd.DataFrame(rows)
+    print(f"\n{title}:")
+    print(conv[[*keys, "r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
+                "trustworthy", "draws", *extra]].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
 
 
 def _hier_scores(forecasts: dict, hier: list, full: dict,
