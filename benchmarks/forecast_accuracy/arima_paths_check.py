@@ -2,9 +2,10 @@
 
 For real series (bundled data) and the model ``ARIMA`` fits to them, draws 20,000 paths with
 the shipped simulator (:func:`odforecast.models.arima_paths.simulate_paths`) and with the one
-it replaced (``arima_speed.statsmodels_paths``, statsmodels' ``simulate`` per block), from the
-same seed and with the same parameter draws (``ParameterDraws.sample``), so they must agree up
-to the path noise.
+it replaced (:func:`statsmodels_paths`, statsmodels' ``simulate`` per block), from the same
+seed and with the same parameter draws (``ParameterDraws.sample``), so they must agree up to
+the path noise.  Both simulate the selected order only (model averaging only allocates the
+paths between orders, each simulated by the same function).
 Printed per case, over h = 1..12:
 
 - ``mean z``: the largest |difference of the path means| in Monte-Carlo standard errors;
@@ -33,16 +34,35 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from arima_speed import statsmodels_paths  # noqa: E402
-
 import odforecast  # noqa: E402
 from odforecast.models import ARIMA  # noqa: E402
-from odforecast.models.arima import _sarimax  # noqa: E402
+from odforecast.models.arima import _one_blas_thread, _sarimax  # noqa: E402
 from odforecast.models.arima_paths import simulate_paths  # noqa: E402
 
 N = 20_000
 H = 12
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def statsmodels_paths(sampler, state, horizon: int, n_samples: int,
+                      rng: np.random.Generator, exog_future) -> np.ndarray:
+    """The simulator the vectorised one replaced (``ARIMA._sample_series`` before December
+    2026, for the selected order): statsmodels' ``simulate`` once per parameter draw."""
+    model = _sarimax(state.z, state.exog, *state.spec)
+    if state.draws is None:
+        thetas, sizes = state.params[None, :], [n_samples]
+    else:
+        n_blocks = min(sampler.parameter_draws, n_samples)
+        thetas = state.draws.sample(n_blocks, rng)
+        sizes = [len(part) for part in np.array_split(np.arange(n_samples), n_blocks)]
+    blocks = []
+    with warnings.catch_warnings(), _one_blas_thread():
+        warnings.simplefilter("ignore")
+        for theta, size in zip(thetas, sizes, strict=True):
+            sims = model.filter(theta).simulate(horizon, repetitions=size, anchor="end",
+                                                exog=exog_future, rng=rng)
+            blocks.append(np.asarray(sims).reshape(horizon, size).T)
+    return state.transform.inverse(np.concatenate(blocks, axis=0))
 
 
 def _seizures() -> pd.DataFrame:
@@ -87,13 +107,13 @@ def compare(label, model, data, exog, future, horizon) -> None:
     fitted = model.fit(data, exog=exog)
     result = fitted.results[0]
     state, sampler = result.state, result.sampler
+    state = state._replace(components=[(*state.components[0][:3], 1.0)])  # the selected order
     z, x, spec, params = state.z, state.exog, state.spec, state.params
     seed = 20261205
     t0 = time.perf_counter()
     new = sampler._sample_series(state, horizon, N, np.random.default_rng(seed), future)
     t1 = time.perf_counter()
-    old = statsmodels_paths(sampler, state, horizon, N, np.random.default_rng(seed), future,
-                            loop_draws=False)
+    old = statsmodels_paths(sampler, state, horizon, N, np.random.default_rng(seed), future)
     t2 = time.perf_counter()
     mean_z = np.max(np.abs(new.mean(0) - old.mean(0))
                     / np.sqrt((new.var(0) + old.var(0)) / N))
