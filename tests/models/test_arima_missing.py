@@ -92,8 +92,8 @@ def test_withheld_windows_are_not_stitched_over(north_carolina):
     a = fitted.forecast(12, n_samples=400, random_seed=5).samples.median("sample").values
     b = closed.forecast(12, n_samples=400, random_seed=5).samples.median("sample").values
     assert np.max(np.abs(a / b - 1)) > 0.01
-    assert fitted.results[0].state.params[0] != pytest.approx(closed.results[0].state.params[0],
-                                                          abs=1e-3)
+    assert fitted.results[0].state.params[0] != pytest.approx(
+        closed.results[0].state.params[0], abs=1e-3)
 
 
 def test_withheld_trailing_windows_are_bridged_by_the_filter(states):
