@@ -63,7 +63,7 @@ import numpy as np
 from odforecast.errors import DataError
 from odforecast.models.arima_paths import simulate_paths
 from odforecast.models.arma_likelihood import concentrated_loglike, fit_concentrated
-from odforecast.models.base import PerSeriesModel
+from odforecast.models.base import PerSeriesModel, proportional_counts
 from odforecast.models.baselines import Drift, Naive
 from odforecast.models.missing import check_censored
 from odforecast.models.parameter_draws import MIN_ROOT as _MIN_ROOT
@@ -301,9 +301,9 @@ class ARIMA(PerSeriesModel):
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
         transform, z, exog, components = state
-        counts = _allocate(n_samples, np.array([c[3] for c in components]))
-        blocks = _allocate(min(self.parameter_draws, n_samples),
-                           np.array([c[3] for c in components]))
+        weights = np.array([c[3] for c in components])
+        counts = proportional_counts(weights, n_samples)
+        blocks = proportional_counts(weights, min(self.parameter_draws, n_samples))
         parts = []
         for (spec, params, draws, _weight), n, n_blocks in zip(components, counts, blocks,
                                                                 strict=True):
@@ -404,23 +404,6 @@ class ARIMA(PerSeriesModel):
 #: the candidates between 0.01 and 0.05 (random walks without drift among them) carried most
 #: of the gain in calibration (a cut at 0.05 left the coverage at 0.68), so the cut is low.
 MIN_AKAIKE_WEIGHT = 0.01
-
-
-def _allocate(n: int, weights: np.ndarray) -> np.ndarray:
-    """``n`` items split in proportion to ``weights`` (largest remainders; deterministic).
-
-    Examples
-    --------
-    >>> _allocate(10, np.array([0.61, 0.25, 0.14])).tolist()
-    [6, 3, 1]
-    >>> _allocate(1000, np.array([1.0])).tolist()
-    [1000]
-    """
-    exact = n * weights / weights.sum()
-    out = np.floor(exact).astype(int)
-    short = n - int(out.sum())
-    out[np.argsort(-(exact - out), kind="stable")[:short]] += 1
-    return out
 
 
 def _spec_text(spec: tuple) -> str:

@@ -95,6 +95,24 @@ def series_seed(seed: int, location: str, indicator: str) -> np.random.SeedSeque
     return np.random.SeedSequence(seed, spawn_key=(tag,))
 
 
+def proportional_counts(weights: np.ndarray, n: int) -> np.ndarray:
+    """``n`` whole items split in proportion to ``weights`` (which sum to 1): ``floor(n w)``
+    each, and the items left over to the largest remainders, so the counts follow the weights
+    as closely as whole items can (used for sample paths split between members or models).
+
+    Examples
+    --------
+    >>> proportional_counts(np.array([0.61, 0.25, 0.14]), 10).tolist()
+    [6, 3, 1]
+    """
+    exact = np.asarray(weights, dtype=float) * n
+    counts = np.floor(exact).astype(int)
+    short = n - counts.sum()
+    if short:
+        counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
+    return counts
+
+
 def run_tasks(executor: Executor | None, fn: Callable[..., Any],
               tasks: Sequence[tuple[Any, ...]], *,
               on_done: Callable[[int, Any], None] | None = None) -> list[Any]:

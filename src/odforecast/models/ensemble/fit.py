@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 
 from odforecast.errors import FitError
-from odforecast.models.base import FittedModel, ForecastRequest, SampledPaths, series_seed
+from odforecast.models.base import (
+    FittedModel,
+    ForecastRequest,
+    SampledPaths,
+    proportional_counts,
+    series_seed,
+)
 from odforecast.models.series import Series
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
@@ -31,11 +37,7 @@ def allocate(weights: np.ndarray, n_samples: int, rng: np.random.Generator) -> n
     >>> np.bincount(allocate(np.array([0.5, 0.25, 0.25]), 8, np.random.default_rng(0)))
     array([4, 2, 2])
     """
-    exact = np.asarray(weights, dtype=float) * n_samples
-    counts = np.floor(exact).astype(int)
-    short = n_samples - counts.sum()
-    if short:
-        counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
+    counts = proportional_counts(weights, n_samples)
     return rng.permutation(np.repeat(np.arange(len(counts)), counts))
 
 
