@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> None:
             hier = list(hierarchical_forecasts(data[~data["location"].isin(["US", "US-PR"])],
                                                stamp, full, member_seed(run.SEED, 3)))
             walls["hier"] = walls.get("hier", 0.0) + time.perf_counter() - started
-            for label, frame in _hier_scores(forecasts, hier, full, stamp).items():
+            for label, frame in _hier_scores(forecasts, hier, full, stamp,
+                                             tables["ens_sqrt_bayes"][-1]).items():
                 tables.setdefault(label, []).append(frame)
             convergence_hier.extend({"origin": origin, "indicator": ind, **conv}
                                     for ind, _fc, conv in hier)
@@ -151,11 +152,11 @@ def _print_convergence(title: str, rows: list[dict], keys: list[str],
     print(f"trustworthy fits: {int(conv['trustworthy'].sum())} of {len(conv)}")
 
 
-def _hier_scores(forecasts: dict, hier: list, full: dict,
-                 stamp: pd.Timestamp) -> dict[str, pd.DataFrame]:
+def _hier_scores(forecasts: dict, hier: list, full: dict, stamp: pd.Timestamp,
+                 ens_scores: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Scores of ``hier`` (HierarchicalBayes's state forecasts, national sums left out) and of
     the HIER_MIXTURES: on the states it forecasts, the mixture of the members; on every other
-    series, ``ens_sqrt_bayes``'s scores."""
+    series, ``ens_sqrt_bayes``'s scores at this origin (``ens_scores``)."""
     out: dict[str, list[pd.DataFrame]] = {"hier": []}
     covered = set()
     for indicator, fc, _conv in hier:
@@ -169,10 +170,9 @@ def _hier_scores(forecasts: dict, hier: list, full: dict,
             mixed = mix_forecasts([members[m] for m in names], random_seed=run.SEED)
             out.setdefault(label, []).append(score_forecast(mixed, full, stamp, label,
                                                             run.SEED))
-    rest = score_forecast(forecasts["ens_sqrt_bayes"], full, stamp, "", run.SEED)
-    rest = rest[[(loc, ind) not in covered for loc, ind in zip(rest["location"],
-                                                               rest["indicator"],
-                                                               strict=True)]]
+    rest = ens_scores[[(loc, ind) not in covered for loc, ind in zip(ens_scores["location"],
+                                                                     ens_scores["indicator"],
+                                                                     strict=True)]]
     tables = {"hier": pd.concat(out["hier"], ignore_index=True)}
     for label in HIER_MIXTURES:
         tables[label] = pd.concat([*out[label], rest.assign(model=label)], ignore_index=True)
