@@ -455,7 +455,7 @@ def test_hierarchical_model_samples_longer_by_default_and_keeps_the_users_settin
 
 def test_noise_priors_of_the_fitted_models_are_the_documented_ones(national_fit,
                                                                     national_12m_fit):
-    """The priors the fits were built with: log sigma ~ N(log 0.04, 0.75) and log c ~
+    """The priors the fits were built with: log sigma ~ N(log 0.04, 0.5) and log c ~
     N(log 0.05, 0.75) for annual data; N(log 0.15, 0.5) and N(log 0.05, 0.4) for 12-month-ending
     data (docs/bayes.md, the prior table)."""
     from odforecast.models.bayes.model import build_model
@@ -467,7 +467,7 @@ def test_noise_priors_of_the_fitted_models_are_the_documented_ones(national_fit,
         return float(np.exp(mu[0])), float(sd[0])
 
     # the annual step is a year; the 12-month-ending one is 12 months: both on yearly scales
-    assert normal_prior(national_fit, "log_sigma") == pytest.approx((0.04, 0.75))
+    assert normal_prior(national_fit, "log_sigma") == pytest.approx((0.04, 0.5))
     assert normal_prior(national_fit, "log_overdispersion") == pytest.approx((0.05, 0.75))
     assert normal_prior(national_12m_fit, "log_sigma") == pytest.approx((0.15, 0.5))
     assert normal_prior(national_12m_fit, "log_overdispersion") == pytest.approx((0.05, 0.4))
