@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -67,6 +68,32 @@ def test_forecast_with_the_default_ensemble_shows_its_members_and_weights(capsys
     assert "weight arima_log" in out and "weight arima_sqrt" in out
     assert "0.50" in out.split("Fit diagnostics")[1]
     assert "past WIS" not in out  # equal weights: no backtest, no empty columns
+
+
+def test_forecast_with_named_ensemble_members_mixes_their_paths(capsys, tmp_path):
+    """--members arima,bayes: the mixture's median lies between its members' (each forecast
+    alone with the same flags), and both members are in the fit table."""
+    series = ["--dataset", "us_monthly_12m", "--indicator", "opioids", "--location", "US",
+              "--horizon", "12", "--n-samples", "600"]
+    sampler = ["--draws", "300", "--tune", "300"]
+    runs = {"arima": ["--model", "arima"], "bayes": ["--model", "bayes", *sampler],
+            "ensemble": ["--model", "ensemble", "--members", "arima,bayes", *sampler]}
+    medians = {}
+    for label, flags in runs.items():
+        out_csv = tmp_path / f"{label}.csv"
+        code, out, _ = run(capsys, "forecast", *series, *flags, "--out", str(out_csv))
+        assert code == 0, out
+        medians[label] = pd.read_csv(out_csv)["median"].to_numpy()
+    diagnostics = out.split("Fit diagnostics")[1]  # the ensemble's, run last
+    assert "weight arima" in diagnostics and "weight bayes" in diagnostics
+    low = np.minimum(medians["arima"], medians["bayes"])
+    high = np.maximum(medians["arima"], medians["bayes"])
+    assert (medians["ensemble"] >= 0.99 * low).all() and (medians["ensemble"] <= 1.01 * high).all()
+    # the members disagree at h = 12, and the mixture is not one of them: its median is
+    # well inside the gap (about 60 % of the way from ARIMA's to the Bayesian model's)
+    gap = medians["bayes"][-1] - medians["arima"][-1]
+    assert abs(gap) > 0.05 * medians["arima"][-1]
+    assert 0.2 < (medians["ensemble"][-1] - medians["arima"][-1]) / gap < 0.8
 
 
 def test_forecast_is_reproducible_from_the_seed(capsys, tmp_path):

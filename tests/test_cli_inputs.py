@@ -203,6 +203,35 @@ def test_sampler_flags_reach_the_bayesian_config_and_refuse_others(capsys):
     assert code == 2 and "--target-accept must be in [0.5, 1); got 1.5" in err
 
 
+@pytest.mark.parametrize(("flags", "needle"), [
+    (["--model", "arima", "--members", "arima,bayes"],
+     "parameter '--members': applies only to --model ensemble"),
+    (["--model", "drift", "--weights", "stacking"],
+     "parameter '--weights': applies only to --model ensemble"),
+    (["--model", "ensemble", "--members", "arima,prophet"],
+     "parameter '--members': unknown model 'prophet'; choose from arima, bayes"),
+    (["--model", "ensemble", "--members", "ensemble,arima"],
+     "an ensemble cannot be a member of an ensemble"),
+    (["--model", "ensemble", "--members", "arima,drift", "--draws", "500"],
+     "parameter '--draws': applies only to the Bayesian models"),
+])
+def test_ensemble_flags_are_checked_before_fitting(flags, needle, capsys):
+    code, out, err = run(capsys, "forecast", *SERIES, "--horizon", "1", *flags)
+    assert code == 2 and needle in err and out == ""
+
+
+def test_ensemble_members_weights_and_sampler_flags_build_the_ensemble():
+    args = argparse.Namespace(seed=5, draws=300, tune=None, chains=None, target_accept=None,
+                              members="drift, bayes", weights="inverse_wis")
+    model = build_model("ensemble", args)
+    assert [type(m).__name__ for m in model.members] == ["Drift", "BayesianTrend"]
+    assert model.weights == "inverse_wis" and model.random_seed == 5
+    # the sampler flags reach the Bayesian member only; members keep no seed of their own,
+    # so the ensemble derives a different one for each from --seed
+    assert model.members[1].sampler_config == {"draws": 300}
+    assert model.members[1].random_seed is None
+
+
 def test_debug_and_quiet_anywhere_on_the_line(capsys):
     code, out, _ = run(capsys, "data", "list", "--quiet")
     assert code == 0 and "us_annual" in out

@@ -165,7 +165,13 @@ def cmd_backtest(args: argparse.Namespace) -> None:
 
     from odforecast._output import AtomicFiles
     from odforecast.cli._forecast import check_outputs
-    from odforecast.cli._models import SAMPLER_FLAGS, build_model, sampler_settings
+    from odforecast.cli._models import (
+        SAMPLER_FLAGS,
+        build_model,
+        check_model_flags,
+        sampler_settings,
+        uses_sampler,
+    )
     from odforecast.cli._series import series_frame
     from odforecast.evaluate import backtest, compare
     from odforecast.models.registry import MODELS
@@ -175,7 +181,8 @@ def cmd_backtest(args: argparse.Namespace) -> None:
         raise ParameterError(f"unknown model {args.baseline!r}; choose from "
                              f"{', '.join(sorted(MODELS))}", parameter="--baseline")
     names = [args.model] + ([args.baseline] if args.baseline != args.model else [])
-    bayesian = [n for n in names if "sampler_config" in MODELS[n]().get_params()]
+    check_model_flags(names, args)
+    bayesian = [n for n in names if uses_sampler(n, args)]
     if sampler_settings(args) and not bayesian:
         flag = next(f for f, key in SAMPLER_FLAGS.items() if key in sampler_settings(args))
         raise ParameterError("applies only to the Bayesian models (--model or --baseline "

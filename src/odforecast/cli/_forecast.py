@@ -251,10 +251,11 @@ def _check_image_format(path: Path) -> None:
 
 def cmd_forecast(args: argparse.Namespace, notices: list[str]) -> None:
     from odforecast._output import AtomicFiles
-    from odforecast.cli._models import build_model
+    from odforecast.cli._models import build_model, check_model_flags
     from odforecast.cli._series import series_frame
 
     check_outputs(args, OUTPUT_FLAGS)
+    check_model_flags([args.model], args)
     model = build_model(args.model, args)
     data = series_frame(args)
     scenarios = scenarios_for(args.scenario, data)

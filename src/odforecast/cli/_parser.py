@@ -154,6 +154,7 @@ def _add_project_parser(commands) -> None:
 
 def _add_series_arguments(sub: argparse.ArgumentParser) -> None:
     from odforecast.cli._series import FORMATS
+    from odforecast.models.ensemble.model import WEIGHT_METHODS
     from odforecast.models.registry import MODELS
 
     _add_common(sub)
@@ -194,6 +195,12 @@ def _add_series_arguments(sub: argparse.ArgumentParser) -> None:
     model = sub.add_argument_group("model")
     model.add_argument("--model", choices=sorted(MODELS), default="arima",
                        help="model (default arima)")
+    model.add_argument("--members", metavar="NAMES",
+                       help="with --model ensemble: its member models, comma-separated, e.g. "
+                            "arima,bayes (default: ARIMA on the log and square-root scales)")
+    model.add_argument("--weights", choices=WEIGHT_METHODS,
+                       help="with --model ensemble: equal (default), or weights learnt per "
+                            "series from backtests inside the data (inverse_wis, stacking)")
     model.add_argument("--horizon", type=int, required=True, help="periods ahead")
     model.add_argument("--n-samples", type=int, default=1000, help="sample paths")
     model.add_argument("--seed", type=int, default=0,
