@@ -17,8 +17,12 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/forecast_accuracy/all_states.py                 # ~10 min
     .venv/bin/python benchmarks/forecast_accuracy/all_states.py --n-origins 2 --models naive,drift
+    .venv/bin/python benchmarks/forecast_accuracy/all_states.py --models arima,ensemble --update
+        # rerun two models, keep the others' saved scores (the tables show every model)
 
-Writes ``results/scores_all_states.csv.gz`` (one row per model x series x origin x horizon).
+Writes ``results/scores_all_states.csv.gz`` (one row per model x series x origin x horizon)
+and, for the Bayesian models, ``results/all_states_fits.csv`` (one row per fit: indicator,
+origin, seconds, R-hat, ESS, divergences, whether it passed the checks, warnings).
 """
 
 from __future__ import annotations
@@ -109,7 +113,23 @@ def run_hierarchical(data: pd.DataFrame, origins: list[str],
     print(f"  hierarchical: {total:.0f} s with scoring", flush=True)
     scores = result.scores
     return BacktestResult(scores[scores["location"] != "US-NY"].reset_index(drop=True),
-                          "hierarchical"), fit
+                          "hierarchical", result.fits), fit
+
+
+def convergence_table(fits: pd.DataFrame) -> str:
+    """Per model and origin: the share of the Bayesian fits (one per indicator) that pass the
+    checks at the defaults (R-hat <= 1.01, bulk and tail ESS >= 400, no divergence), with the
+    worst R-hat and ESS and the divergences."""
+    rows = fits.groupby(["model", "origin"]).agg(
+        passed=("trustworthy", "sum"), fits=("trustworthy", "size"),
+        r_hat_max=("r_hat_max", "max"), ess_bulk_min=("ess_bulk_min", "min"),
+        ess_tail_min=("ess_tail_min", "min"), divergences=("divergences", "sum"),
+        seconds=("seconds", "sum")).reset_index()
+    rows["passed"] = [f"{p:.0f} of {n}" for p, n in zip(rows["passed"], rows["fits"],
+                                                         strict=True)]
+    return run.markdown(rows.drop(columns="fits"),
+                        {"r_hat_max": ".3f", "ess_bulk_min": ",.0f", "ess_tail_min": ",.0f",
+                         "divergences": ",.0f", "seconds": ",.0f"})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -126,6 +146,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--from-scores", action="store_true",
                         help="build the tables from results/scores_all_states.csv.gz (our "
                              "models as last fitted, --models ignored); peers run again")
+    parser.add_argument("--update", action="store_true",
+                        help="run only --models and take every other model's scores, fit "
+                             "times and convergence from results/ (as last fitted); the "
+                             "saved files are updated, not replaced")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     if run.BASELINE not in names:
@@ -152,18 +176,25 @@ def main(argv: list[str] | None = None) -> None:
     hierarchical = None
     scores_path = HERE / "results" / "scores_all_states.csv.gz"
     walls_path = HERE / "results" / "all_states_walls.json"
-    if args.from_scores:
+    fits_path = HERE / "results" / "all_states_fits.csv"
+    if args.from_scores or args.update:
         saved = pd.read_csv(scores_path)  # origins as ISO dates, as backtest writes them
+        if args.update:  # the models run now replace their saved rows
+            saved = saved[~saved["model"].isin(names)]
         for column in ("ae", "ape", "crps"):  # not saved (run.SCORE_COLUMNS); not in the table
             saved[column] = np.nan
+        saved_fits = pd.read_csv(fits_path) if fits_path.is_file() else pd.DataFrame()
         for name, rows in saved.groupby("model", sort=False):
-            result = BacktestResult(rows.reset_index(drop=True), name)
+            fits = (saved_fits[saved_fits["model"] == name].reset_index(drop=True)
+                    if not saved_fits.empty else pd.DataFrame())
+            result = BacktestResult(rows.reset_index(drop=True), name, fits)
             if name == "hierarchical":
                 hierarchical = result
             else:
                 results.append(result)
         walls = json.loads(walls_path.read_text()) if walls_path.is_file() else {}
-        names = []
+        if args.from_scores:
+            names = []
         print(f"scores of {', '.join(saved['model'].unique())} from {scores_path.name}",
               flush=True)
     with ProcessPoolExecutor(args.jobs) as pool:
@@ -225,8 +256,14 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(run.markdown(out, {**run.FMT, "n": "d"}))
     (HERE / "results").mkdir(exist_ok=True)
+    fits = pd.concat([r.fits for r in results if "trustworthy" in r.fits], ignore_index=True)
+    if not fits.empty:
+        print("\nBayesian fits at the defaults (reruns included), per origin:\n")
+        print(convergence_table(fits))
     if not args.from_scores:
         run.write_scores(results, scores_path)
+        if not fits.empty:
+            fits.to_csv(fits_path, index=False)
         walls_path.write_text(json.dumps({k: round(v, 1) for k, v in walls.items()
                                           if not k.startswith("sf_")}))
     print(f"\ntotal wall time {time.perf_counter() - started:.0f} s", flush=True)

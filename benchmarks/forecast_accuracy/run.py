@@ -145,11 +145,16 @@ def run_ours(model, data, origins, executor, clock: FitClock, name: str):
     """
     clock.reset()
     start = time.perf_counter()
-    parts = [backtest(model, group, origins=origins, horizon=HORIZON, n_samples=N_SAMPLES,
-                      random_seed=SEED, executor=executor, model_name=name).scores
-             for _, group in data.groupby("indicator", sort=True)]
+    parts = [(indicator, backtest(model, group, origins=origins, horizon=HORIZON,
+                                  n_samples=N_SAMPLES, random_seed=SEED, executor=executor,
+                                  model_name=name))
+             for indicator, group in data.groupby("indicator", sort=True)]
     total = time.perf_counter() - start
-    return BacktestResult(pd.concat(parts, ignore_index=True), name), clock.seconds, total
+    # one fit per indicator and origin: its time, warnings and (Bayesian) convergence
+    fits = pd.concat([r.fits.assign(indicator=indicator) for indicator, r in parts],
+                     ignore_index=True)
+    scores = pd.concat([r.scores for _, r in parts], ignore_index=True)
+    return BacktestResult(scores, name, fits), clock.seconds, total
 
 
 # -- statsforecast ------------------------------------------------------------------------------

@@ -169,3 +169,30 @@ def test_series_with_withheld_windows_are_backtested_and_withheld_cells_not_scor
     assert result.scores["ae"].iloc[0] == pytest.approx(
         abs(truth[pd.Timestamp("2024-09-30")] - truth[pd.Timestamp("2024-08-31")]), rel=0.05)
     assert np.isfinite(result.scores["ase"]).all()
+
+
+def test_fits_report_each_origins_time_warnings_and_convergence():
+    """A short Bayesian run is flagged at every origin, and the table says why; a baseline's
+    rows have no convergence columns and no warnings."""
+    import warnings
+
+    from odforecast.models import BayesianTrend
+
+    us = odforecast.load_dataset("us_annual").query(
+        "indicator == 'opioids' and estimate == 'reported'")
+    origins = ["2012-12-31", "2016-12-31"]
+    short = BayesianTrend(sampler_config={"draws": 100, "tune": 100, "reruns": 0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the short runs warn; the table is what is checked
+        fits = backtest(short, us, origins=origins, horizon=2, n_samples=100,
+                        progress=False).fits
+    assert list(fits["origin"]) == origins and (fits["seconds"] > 0).all()
+    assert not fits["trustworthy"].any()
+    # the flag follows the thresholds: 100 draws x 2 chains cannot reach ESS 400
+    assert (fits["ess_bulk_min"] < 400).all()
+    assert fits["warnings"].str.contains("posterior not trustworthy: ").all()
+    assert fits["warnings"].str.contains("ESS").all()
+    drift = backtest(Drift(), us, origins=origins, horizon=2, n_samples=100,
+                     progress=False).fits
+    assert list(drift.columns) == ["model", "origin", "seconds", "warnings"]
+    assert (drift["warnings"] == "").all()

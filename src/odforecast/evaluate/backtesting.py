@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -85,6 +85,12 @@ class BacktestResult:
         underprediction, crps, ae, ape, ase, cover_50, cover_80, cover_95, pit``.
     model
         Name of the model.
+    fits
+        One row per origin: ``model, origin, seconds`` (fit and forecast), ``warnings`` (the
+        forecast's, joined; empty if none) and, for the Bayesian models, the convergence of
+        the posterior: ``r_hat_max, ess_bulk_min, ess_tail_min, divergences, trustworthy``
+        (the fit's own checks: R-hat <= 1.01, ESS >= 400, no divergence).  Empty for a result
+        built from scores alone.
 
     Examples
     --------
@@ -98,10 +104,13 @@ class BacktestResult:
     ('naive', 4)
     >>> list(result.summary().columns[:4])
     ['model', 'n', 'wis', 'crps']
+    >>> list(result.fits["origin"]), list(result.fits["warnings"])  # one row per origin
+    (['2016-12-31', '2017-12-31'], ['', ''])
     """
 
     scores: pd.DataFrame
     model: str
+    fits: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self, by: str | Sequence[str] = ("model",)) -> pd.DataFrame:
         """Mean scores (WIS, CRPS, MAE, MAPE, MASE) and interval coverage, grouped by ``by``."""
@@ -266,10 +275,43 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
         runs = run_tasks(executor, fit_and_forecast, tasks, on_done=done)
         tables = [score_forecast(fc, full, origin, name, seed) for (fc, _), origin in
                   zip(runs, dates, strict=True)]
-        result = BacktestResult(pd.concat(tables, ignore_index=True), name)
+        fits = pd.DataFrame([fit_record(fc, seconds, origin, name) for (fc, seconds), origin
+                             in zip(runs, dates, strict=True)])
+        result = BacktestResult(pd.concat(tables, ignore_index=True), name, fits)
         report.finish(f"mean WIS {result.scores['wis'].mean():,.0f}, coverage of the 95% "
                       f"intervals {result.scores['cover_95'].mean():.0%}")
     return result
+
+
+#: The convergence checks a Bayesian forecast carries (``metadata["convergence"]``) that a
+#: backtest reports per origin.
+CONVERGENCE_COLUMNS = ("r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
+                       "trustworthy")
+
+
+def fit_record(forecast: Any, seconds: float, origin: pd.Timestamp, model_name: str
+               ) -> dict[str, Any]:
+    """One row of :attr:`BacktestResult.fits`: the origin's time, warnings and, when the
+    forecast carries them (the Bayesian models), its posterior's convergence checks.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> from odforecast.evaluate import fit_and_forecast
+    >>> from odforecast.evaluate.backtesting import fit_record
+    >>> us = odforecast.load_dataset("us_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported' and period_end <= '2017-12-31'")
+    >>> forecast, seconds = fit_and_forecast(odforecast.Drift(), us, 2, 200, 0)
+    >>> fit_record(forecast, 0.25, pd.Timestamp("2017-12-31"), "drift")
+    {'model': 'drift', 'origin': '2017-12-31', 'seconds': 0.25, 'warnings': ''}
+    """
+    record: dict[str, Any] = {"model": model_name, "origin": origin.date().isoformat(),
+                              "seconds": round(float(seconds), 3),
+                              "warnings": "; ".join(forecast.metadata.get("warnings", []))}
+    convergence = forecast.metadata.get("convergence")
+    if convergence:
+        record.update({k: convergence.get(k) for k in CONVERGENCE_COLUMNS})
+    return record
 
 
 def fit_and_forecast(model: Model, train: pd.DataFrame, horizon: int, n_samples: int,

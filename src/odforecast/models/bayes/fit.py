@@ -522,6 +522,8 @@ class BayesFit(FittedModel):
             "sampler_config": _jsonable(self.sampler_config),
             "inference": self.idata.attrs["inference"],
             "fit_random_seed": self.seed, "warnings": warn,
+            # what a backtest reports per origin (BacktestResult.fits)
+            "convergence": _jsonable(self.convergence),
         }
         return SampledPaths(samples, self.series[0].frequency, self.data, metadata)
 
