@@ -220,10 +220,10 @@ class ARIMA(PerSeriesModel):
                     "c" if d + D <= 1 else "n")
             with _one_blas_thread():
                 result = _fit_sarimax(z, exog, *spec)
-            tried, others = 1, []
+            tried, others, ranking_aicc = 1, [], np.nan
         else:
             with _one_blas_thread():
-                result, spec, tried, others = self._search(z, exog, m)
+                result, spec, tried, others, ranking_aicc = self._search(z, exog, m)
         order, seasonal_order, trend = spec
         diag = {
             "transform": transform.kind,
@@ -251,7 +251,7 @@ class ARIMA(PerSeriesModel):
         components = [(spec, params, draws, 1.0)]
         if self.model_averaging and others:
             with _one_blas_thread():
-                components = self._averaged(z, exog, components[0], diag["aicc"], others)
+                components = self._averaged(z, exog, components[0], ranking_aicc, others)
         diag["averaged_models"] = "; ".join(f"{_spec_text(c[0])} {c[3]:.2f}"
                                             for c in components)
         return ArimaState(transform, z, exog, components), diag
@@ -262,11 +262,14 @@ class ARIMA(PerSeriesModel):
         model and every other candidate with an Akaike weight of at least
         :data:`~odforecast.models.arima.MIN_AKAIKE_WEIGHT` (weights over all fitted
         candidates, renormalised over the kept ones), with the estimates of their ranking
-        fits."""
+        fits.  ``selected_aicc`` is the selected model's *ranking* AICc: the weights compare
+        likelihoods computed the same way (with withheld values the exact refit's AICc differs
+        from it by up to about 5, which had given the selected model a fraction of its
+        weight)."""
         aicc = np.array([selected_aicc, *(c.aicc for c in others)])
         weight = np.exp(-(aicc - aicc.min()) / 2)
         weight /= weight.sum()
-        # the selected model first whatever the rounding of its refitted AICc, then the rest
+        # the selected model first (it has the smallest ranking AICc; ties keep it first)
         keep = [0, *(k for k in np.argsort(aicc, kind="stable")
                      if k != 0 and weight[k] >= MIN_AKAIKE_WEIGHT)]
         components = []
@@ -325,7 +328,7 @@ class ARIMA(PerSeriesModel):
     # -- automatic order selection --------------------------------------------------------------
     def _search(self, z: np.ndarray, exog: np.ndarray | None, m: int):
         """Hyndman-Khandakar stepwise search; returns (exact fit of the winner, spec, number of
-        candidates tried, the other candidates fitted)."""
+        candidates tried, the other candidates fitted, the winner's ranking AICc)."""
         d = _ndiffs(z, self.max_d)
         D = _nsdiffs(z, m, self.max_D) if m > 1 else 0  # noqa: N806
         if D and d:
@@ -395,7 +398,7 @@ class ARIMA(PerSeriesModel):
         # non-convergence flag).
         result = _exact_fit(z, exog, chosen.spec, chosen.params)
         others = [c for c in fitted.values() if c is not None and c is not chosen]
-        return result, chosen.spec, len(fitted), others
+        return result, chosen.spec, len(fitted), others, chosen.aicc
 
 
 #: Candidates of the order search with a smaller Akaike weight are left out of the model
