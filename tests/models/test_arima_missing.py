@@ -166,6 +166,7 @@ def test_model_average_weighs_the_selected_order_on_the_search_likelihood(states
         fitted = ARIMA(parameter_draws=20).fit(alaska[alaska["period_end"] <= "2022-01-31"])
     row = fitted.diagnostics.iloc[0]
     assert row["n_missing"] >= 1
-    weights = [float(part.rsplit(" ", 1)[1]) for part in row["averaged_models"].split("; ")]
+    # the components (spec, params, draws, weight), the selected model first
+    weights = [weight for *_, weight in fitted.results[0].state.components]
     assert len(weights) >= 3 and weights[0] == max(weights)
     assert row["averaged_models"].startswith(f"{row['order']} ")

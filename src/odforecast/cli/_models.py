@@ -158,7 +158,7 @@ def _build_ensemble(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     from odforecast.models.ensemble import Ensemble
 
     names = ensemble_members(args)
-    if settings and not any(uses_sampler(n, args) for n in names or []):
+    if settings and not uses_sampler("ensemble", args):
         flag = next(f for f, key in SAMPLER_FLAGS.items() if key in settings)
         members = ", ".join(names) if names else "the default ARIMA members"
         raise ParameterError(f"applies only to the Bayesian models, which sample a posterior; "
