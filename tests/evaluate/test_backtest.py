@@ -12,6 +12,7 @@ import pytest
 import odforecast
 from odforecast import DataError, ParameterError
 from odforecast.evaluate import HUB_LEVELS, backtest, compare, rolling_origins, scores
+from odforecast.evaluate.backtesting import fit_record
 from odforecast.models import ARIMA, Drift, Naive
 
 ORIGINS = ["2022-06-30", "2022-12-31", "2023-06-30"]
@@ -196,3 +197,41 @@ def test_fits_report_each_origins_time_warnings_and_convergence():
                      progress=False).fits
     assert list(drift.columns) == ["model", "origin", "seconds", "warnings"]
     assert (drift["warnings"] == "").all()
+
+
+def test_an_ensembles_fits_report_its_bayesian_members_worst_convergence():
+    """An ensemble with a Bayesian member carries that member's checks: in the backtest's
+    fits, in the forecast's metadata and in the fit's diagnostics (what the CLI prints); a
+    short run is flagged and the problem is attributed to the member."""
+    import warnings
+
+    from odforecast.models import BayesianTrend, Ensemble
+
+    us = odforecast.load_dataset("us_annual").query(
+        "indicator == 'opioids' and estimate == 'reported' and period_end <= '2016-12-31'")
+    short = BayesianTrend(sampler_config={"draws": 100, "tune": 100, "reruns": 0},
+                          random_seed=0)
+    ensemble = Ensemble([Drift(), short], weights="equal", random_seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the short run warns; the records are checked
+        fitted = ensemble.fit(us)
+        forecast = fitted.forecast(2, n_samples=100, random_seed=0)
+    member = forecast.metadata["members"][1]["convergence"]
+    combined = forecast.metadata["convergence"]
+    assert combined["members_checked"] == ["bayes"]
+    assert combined["r_hat_max"] == member["r_hat_max"]
+    assert combined["ess_bulk_min"] == member["ess_bulk_min"] < 400
+    assert combined["trustworthy"] is False
+    assert combined["problems"].startswith("bayes: ") and "ESS" in combined["problems"]
+    diag = fitted.diagnostics.iloc[0]
+    bayes_diag = fitted.members["bayes"].diagnostics.iloc[0]
+    assert diag["r_hat_max"] == bayes_diag["r_hat_max"]
+    assert diag["ess_bulk_min"] == bayes_diag["ess_bulk_min"]
+    assert not diag["trustworthy"]
+    record = fit_record(forecast, 1.0, pd.Timestamp("2016-12-31"), "ensemble")
+    assert record["trustworthy"] is False
+    assert record["ess_bulk_min"] == member["ess_bulk_min"]
+    # an ensemble without a Bayesian member has no checks to report
+    plain = Ensemble([Drift(), "naive"], weights="equal").fit(us)
+    assert "convergence" not in plain.forecast(2, n_samples=50, random_seed=0).metadata
+    assert "r_hat_max" not in plain.diagnostics.columns

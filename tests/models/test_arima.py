@@ -34,6 +34,8 @@ def test_auto_arima_on_annual_opioids_to_2019(annual_opioids):
     assert diag["transform"] == "log"
     assert diag["n_obs"] == 21
     assert np.isfinite(diag["aicc"]) and 0 <= diag["ljung_box_p"] <= 1
+    # no withheld value: the search's likelihood and the exact refit's agree
+    assert diag["search_aicc"] == pytest.approx(diag["aicc"], abs=0.05)
     fc = fitted.forecast(10, n_samples=2000, random_seed=7)
     assert list(fc.time.year) == list(range(2020, 2030))
     paths = fc.samples.sel(location="US", indicator="opioids").values
@@ -49,6 +51,7 @@ def test_fixed_order_is_respected(synthetic_12m):
     fitted = ARIMA(order=(1, 2, 0)).fit(synthetic_12m)
     diag = fitted.diagnostics.iloc[0]
     assert diag["order"] == "(1, 2, 0)" and diag["models_tried"] == 1
+    assert np.isnan(diag["search_aicc"])  # no search ranked it
     assert not diag["constant"]  # d = 2: no constant
 
 

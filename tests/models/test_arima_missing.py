@@ -170,3 +170,5 @@ def test_model_average_weighs_the_selected_order_on_the_search_likelihood(states
     weights = [weight for *_, weight in fitted.results[0].state.components]
     assert len(weights) >= 3 and weights[0] == max(weights)
     assert row["averaged_models"].startswith(f"{row['order']} ")
+    # the table shows both likelihoods: the weights follow the search's, the refit's differs
+    assert np.isfinite(row["search_aicc"]) and abs(row["search_aicc"] - row["aicc"]) > 1

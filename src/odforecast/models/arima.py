@@ -232,6 +232,9 @@ class ARIMA(PerSeriesModel):
             "constant": trend == "c",
             "converged": _converged(result),
             "aicc": _aicc(result),
+            # what the search ranked the orders by, and the model average weighs them by
+            # (the exact refit's AICc above can differ from it on series with withheld values)
+            "search_aicc": float(ranking_aicc),
             "ljung_box_p": _ljung_box_p(result, order[1] + seasonal_order[1] * max(m, 1)),
             "models_tried": tried,
         }

@@ -17,6 +17,7 @@ from odforecast.models.base import (
     proportional_counts,
     series_seed,
 )
+from odforecast.models.ensemble.convergence import combine_convergence, series_convergence
 from odforecast.models.series import Series
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
@@ -238,7 +239,10 @@ class EnsembleFit(FittedModel):
     def diagnostics(self) -> pd.DataFrame:
         """One row per series: the members, each one's weight and past WIS (columns
         ``weight_<member>`` and ``past_wis_<member>``), how the weights were set, whether any
-        member fell back to a simpler model for the series, and the members' warnings."""
+        member fell back to a simpler model for the series, the members' warnings and, when
+        a member is Bayesian, the worst of the members' convergence checks (``r_hat_max``,
+        ``ess_bulk_min``, ``ess_tail_min``, ``divergences``, ``trustworthy``): a mixture is
+        only as trustworthy as its least trustworthy member."""
         table = self.weight_table
         member_diag = {label: fit.diagnostics for label, fit in self.members.items()}
         rows = []
@@ -263,6 +267,7 @@ class EnsembleFit(FittedModel):
                 if "warnings" in hit and hit["warnings"].iloc[0]:
                     notes.append(f"{label}: {hit['warnings'].iloc[0]}")
             row.update(fallback=fallback, n_obs=len(s), warnings="; ".join(notes))
+            row.update(series_convergence(member_diag, s.location, s.indicator))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -327,6 +332,10 @@ class EnsembleFit(FittedModel):
         for label, fc in zip(self.labels, forecasts, strict=True):
             members.append({"label": label, **fc.metadata})
             warnings += [f"{label}: {w}" for w in fc.metadata.get("warnings", [])]
+        # the Bayesian members' checks, worst first, where a backtest looks for them
+        # (BacktestResult.fits)
+        convergence = combine_convergence({label: fc.metadata.get("convergence") for label, fc
+                                           in zip(self.labels, forecasts, strict=True)})
         weights = {f"{s.location}|{s.indicator}": {label: round(float(w), 6) for label, w in
                                                   zip(self.labels, self.weights[s.key],
                                                       strict=True)}
@@ -344,4 +353,7 @@ class EnsembleFit(FittedModel):
                     f"the data"),
                 past_wis={f"{r.location}|{r.indicator}|{r.member}": round(r.past_wis, 4)
                           for r in table.itertuples(index=False)})
-        return {"ensemble": ensemble, "members": members, "warnings": warnings}
+        metadata = {"ensemble": ensemble, "members": members, "warnings": warnings}
+        if convergence is not None:
+            metadata["convergence"] = convergence
+        return metadata
