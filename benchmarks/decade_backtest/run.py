@@ -42,6 +42,9 @@ from odforecast.evaluate import BacktestResult, backtest, compare, rolling_origi
 from odforecast.models import ARIMA, BayesianTrend, Drift, Ensemble, Naive
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from provenance import source_revision, write_provenance  # noqa: E402
+
 ORIGINS = ("2005", "2014")
 HORIZON = 10
 N_SAMPLES = 2000
@@ -81,7 +84,8 @@ def machine_info() -> str:
         except Exception:  # an optional sampler may be missing
             continue
     load_avg = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} cores, {platform.machine()}, Python "
+    return (f"{os.cpu_count()} cores, {platform.machine()}, odforecast at "
+            f"{source_revision()}, Python "
             f"{platform.python_version()}; {', '.join(found)}; load average {load_avg}")
 
 
@@ -168,6 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "summary.csv", index=False, float_format="%.4f")
     pd.concat([r.scores for r in results]).to_csv(args.out / "scores.csv.gz", index=False)
+    write_provenance(args.out, ["summary.csv", "scores.csv.gz"], models=names)
     print(f"\nrun time: {time.perf_counter() - started:.0f} s; load average now "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

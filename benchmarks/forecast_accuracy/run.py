@@ -48,6 +48,9 @@ from odforecast.models import ARIMA, Drift, Ensemble, Naive
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent))
+from provenance import source_revision, write_provenance  # noqa: E402
+
 VSRR = "vsrr_provisional_drug_overdose_death_counts_2025-07-16.csv"
 INDICATORS = ("all_drugs", "opioids", "synthetic_opioids")
 SPAN = ("2015-01-31", "2025-02-28")  # every value must be shown over this span
@@ -336,7 +339,7 @@ def machine_info() -> str:
     packages = ["odforecast", "numpy", "scipy", "pandas", "statsmodels", "statsforecast", "numba"]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{os.cpu_count()} cores, {platform.machine()}, {platform.platform()}; "
-            f"Python {platform.python_version()}; "
+            f"odforecast at {source_revision()}; Python {platform.python_version()}; "
             + ", ".join(f"{p} {_version(p)}" for p in packages) + f"; load average {load}")
 
 
@@ -462,6 +465,7 @@ def write_scores(results: list[BacktestResult] | pd.DataFrame, path: Path) -> No
         table[f"cover_{p}"] = table[f"cover_{p}"].astype(int)
     table.to_csv(path, index=False, float_format="%.5g",
                  compression={"method": "gzip", "mtime": 0})
+    write_provenance(path.parent, [path.name], models=sorted(table["model"].unique()))
 
 
 def parallel_check(data, frame, origins, jobs: int) -> None:

@@ -45,6 +45,9 @@ from odforecast.evaluate.scores import wis
 from odforecast.mechanistic import MechanisticOpioidModel, availability, calibration_frame
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from provenance import source_revision, write_provenance  # noqa: E402
+
 VINTAGES = ("2015-06-30", "2017-06-30", "2019-06-30", "2021-06-30", "2023-06-30")
 YEARS_AHEAD = 5
 N_SAMPLES = 2000
@@ -187,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     started = time.time()
     print(f"# projection vintages: {platform.node()}, {os.cpu_count()} CPUs, load "
-          f"{os.getloadavg()[0]:.1f}, odforecast {odforecast.__version__}, "
+          f"{os.getloadavg()[0]:.1f}, odforecast {odforecast.__version__} at "
+          f"{source_revision()}, "
           f"{time.strftime('%Y-%m-%d %H:%M')}", file=sys.stderr)
     fits = []
     paths: dict[tuple[str, str], tuple[np.ndarray, list[int]]] = {}
@@ -240,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     summary.to_csv(out / "summary.csv")
     if fits:
         pd.DataFrame(fits).to_csv(out / "fits.csv", index=False)
+    write_provenance(out, ["scores.csv", "summary.csv", *(["fits.csv"] if fits else [])],
+                     models=sorted({label for label, _ in paths}))
     pd.set_option("display.width", 200)
     print(summary.round(3).to_string())
     print(scores.pivot_table(index="model", columns="vintage", values="wis").round(0).to_string())
