@@ -102,3 +102,21 @@ def test_seasonal_naive_continues_each_season_from_its_last_shown_value():
     # withheld quarter's value a year before it (two seasons back)
     np.testing.assert_allclose(median[:3], values[-4:-1], rtol=0.06)
     assert median[3] == pytest.approx(values[-5], rel=0.08)
+
+
+def test_persistence_counts_the_trend_it_does_not_forecast_in_its_spread():
+    """Naive forecasts no change, so a steady rise belongs in its spread: sigma is the root
+    mean square of the log changes (the walk's maximum-likelihood estimate, forecast::naive),
+    not their standard deviation around the mean rise, which is the drift's spread.  US
+    opioid deaths 1999-2014 rose 8.5 % a year, against a spread around that of 5.6 %."""
+    us = odforecast.load_dataset("us_annual").query(
+        "indicator == 'opioids' and estimate == 'reported' and period_end <= '2014-12-31'")
+    changes = np.diff(np.log(us.sort_values("period_end")["value"].to_numpy()))
+    naive = Naive().fit(us)
+    sigma = naive.diagnostics.iloc[0]["sigma"]
+    assert sigma == pytest.approx(np.sqrt(np.mean(changes**2)))
+    assert sigma > 1.5 * np.std(changes, ddof=1)
+    # the paths carry it: one year ahead, the 80 % interval spans +-1.28 sigma on the log scale
+    paths = naive.forecast(1, n_samples=20_000, random_seed=0).samples.values.ravel()
+    lo, hi = np.log(np.quantile(paths, [0.1, 0.9]))
+    assert (hi - lo) / 2 == pytest.approx(1.2816 * sigma, rel=0.03)

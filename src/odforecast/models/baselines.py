@@ -32,21 +32,30 @@ from odforecast.models.transforms import Transform, choose_transform
 __all__ = ["Drift", "Naive", "SeasonalNaive"]
 
 
-def _sigma(residuals: np.ndarray) -> float:
-    return float(np.std(residuals, ddof=1)) if len(residuals) > 1 else float(abs(residuals[0]))
-
-
 def _walk_sigma(steps: np.ndarray, spans: np.ndarray, slope: float | None = None) -> float:
     """Standard deviation of a one-period step from changes over ``spans`` periods each.
 
-    Without ``slope`` (persistence), the sample standard deviation of the scaled changes
-    ``steps / sqrt(spans)``; with it (drift), the root mean square of
+    Without ``slope`` (persistence: a walk whose steps have mean 0), the root mean square of the
+    scaled changes ``steps / sqrt(spans)``, the maximum-likelihood estimate under that model
+    (as ``forecast::naive`` and ``snaive``); with it (drift), the root mean square of
     ``(steps - slope * spans) / sqrt(spans)`` on ``n - 1`` degrees of freedom.  Both are the
     usual estimates when every span is 1.
+
+    Examples
+    --------
+    A series that rises by 2 every period, give or take 1: persistence must count the rise
+    as part of its spread (it forecasts no rise), the drift does not.
+
+    >>> steps, spans = np.array([1.0, 3.0, 1.0, 3.0]), np.ones(4)
+    >>> round(_walk_sigma(steps, spans), 3), round(_walk_sigma(steps, spans, slope=2.0), 3)
+    (2.236, 1.155)
     """
     scaled = steps / np.sqrt(spans)
     if slope is None:
-        return _sigma(scaled)
+        # centring the changes on their mean would estimate the spread of a walk *with* a
+        # drift that persistence then leaves out: intervals too narrow wherever the series
+        # trends (decade backtest: 80 % intervals covered 0 of 50 outcomes at h 6-10)
+        return float(np.sqrt(np.mean(scaled**2)))
     resid = (steps - slope * spans) / np.sqrt(spans)
     return float(np.sqrt(np.sum(resid**2) / max(len(resid) - 1, 1)))
 

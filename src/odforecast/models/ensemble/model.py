@@ -93,8 +93,8 @@ class Ensemble(Model):
     >>> fitted = ensemble.fit(us)
     >>> fitted.weight_table[["member", "weight", "past_wis"]].round(3)
       member  weight   past_wis
-    0  naive   0.698   6638.963
-    1  drift   0.302  15360.269
+    0  naive   0.702   6506.416
+    1  drift   0.298  15360.269
     >>> fc = fitted.forecast(3, n_samples=1000, random_seed=2)
     >>> fc.metadata["ensemble"]["members"]
     ['naive', 'drift']
