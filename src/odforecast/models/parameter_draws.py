@@ -10,9 +10,12 @@ outcomes 1-10 years ahead).  Each block of sample paths therefore uses its own p
   the MLE divides by ``n_eff`` and is biased low, which matters with 10-20 yearly values;
 - the other parameters (AR, MA, constant, regressors) from the asymptotic normal of the MLE,
   ``N(theta_hat, Sigma_hat * sigma2 / sigma2_hat)``, with ``Sigma_hat`` the inverse observed
-  information of the concentrated likelihood (statsmodels' numerical Hessian,
-  ``cov_type="approx"``), scaled by the drawn variance because the covariance of the mean
-  parameters of a Gaussian model is proportional to it.
+  information of the concentrated likelihood (a central-difference Hessian of the compiled
+  likelihood of :mod:`odforecast.models.arma_likelihood` for differenced models of complete
+  series without regressors, the same standard errors as statsmodels' to about 1e-4 in under
+  half the time; statsmodels' numerical Hessian, ``cov_type="approx"``, otherwise), scaled by
+  the drawn variance because the covariance of the mean parameters of a Gaussian model is
+  proportional to it.
 
 For a random walk with drift, the model selected on most short annual series, this is the exact
 posterior under the usual flat prior (the drift is then Student-t); for other orders it is the
@@ -194,7 +197,17 @@ def sampling_distribution(z: np.ndarray, exog: np.ndarray | None, spec: tuple,
                     concentrate_scale=True)
     names = [*model.param_names, "sigma2"]
     cov = None
-    if model.k_params:
+    # The compiled likelihood is used on complete, differenced series without regressors.
+    # Without differencing, the selected AR parts sit near a unit root, where the compiled
+    # filter's stationary initialisation loses precision: its Hessian gave standard errors up
+    # to 3x statsmodels' on 5 % of such candidates (0.1 % of differenced ones differ by > 1 %).
+    differenced = order[1] + seasonal_order[1] >= 1
+    if model.k_params and differenced and exog is None and np.all(np.isfinite(z)):
+        cov = _compiled_cov(z, spec, params[:-1])
+    if cov is not None:
+        burn = order[1] + seasonal_order[1] * max(seasonal_order[3], 1)
+        n_eff = len(z) - burn
+    elif model.k_params:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = model.smooth(params[:-1], cov_type="approx")
@@ -208,6 +221,55 @@ def sampling_distribution(z: np.ndarray, exog: np.ndarray | None, spec: tuple,
         burn = order[1] + seasonal_order[1] * max(seasonal_order[3], 1)
         n_eff = int(np.isfinite(np.asarray(z)[burn:]).sum())
     return ParameterDraws(names, params, cov, n_eff)
+
+
+def _compiled_cov(z: np.ndarray, spec: tuple, theta: np.ndarray) -> np.ndarray | None:
+    """Inverse observed information of the mean parameters ``theta`` of a complete series, from
+    a central-difference Hessian of the compiled concentrated likelihood (the data differenced
+    up front, as the order search fits them: on a complete series the exact likelihood);
+    None where a difference step leaves the admissible region or the Hessian is not negative
+    definite (statsmodels' own numerical Hessian is used then).
+
+    Examples
+    --------
+    A random walk with drift: the standard error of the drift is ``sigma / sqrt(n)``.
+
+    >>> z = np.log([8050., 8407, 9496, 11920, 12940, 13756, 14918, 17545, 18516])
+    >>> steps = np.diff(z)
+    >>> cov = _compiled_cov(z, ((0, 1, 0), (0, 0, 0, 0), "c"), np.array([steps.mean()]))
+    >>> bool(np.isclose(np.sqrt(cov[0, 0]), np.sqrt(steps.var() / 8), rtol=1e-3))
+    True
+    """
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    from odforecast.models.arma_likelihood import concentrated_loglike
+
+    order, seasonal_order, trend = spec
+    model = SARIMAX(z, order=order, seasonal_order=seasonal_order, trend=trend,
+                    concentrate_scale=True, simple_differencing=True)
+    theta = np.asarray(theta, dtype=float)
+    k = len(theta)
+    # steps of ~eps^(1/4) relative: the truncation and rounding errors of a second central
+    # difference balance there
+    step = 1e-4 * np.maximum(np.abs(theta), 1.0)
+    hessian = np.empty((k, k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels warns on every non-stationary update
+        for i in range(k):
+            for j in range(i, k):
+                a, b = np.zeros(k), np.zeros(k)
+                a[i], b[j] = step[i], step[j]
+                values = [concentrated_loglike(model, theta + sa * a + sb * b)[0]
+                          for sa, sb in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+                if not np.all(np.isfinite(values)):
+                    return None
+                hessian[i, j] = hessian[j, i] = (
+                    values[0] - values[1] - values[2] + values[3]) / (4 * step[i] * step[j])
+    try:
+        np.linalg.cholesky(-hessian)
+    except np.linalg.LinAlgError:
+        return None
+    return np.linalg.inv(-hessian)
 
 
 def _psd(cov: np.ndarray) -> np.ndarray:
