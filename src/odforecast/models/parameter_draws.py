@@ -199,8 +199,9 @@ def sampling_distribution(z: np.ndarray, exog: np.ndarray | None, spec: tuple,
     cov = None
     # The compiled likelihood is used on complete, differenced series without regressors.
     # Without differencing, the selected AR parts sit near a unit root, where the compiled
-    # filter's stationary initialisation loses precision: its Hessian gave standard errors up
-    # to 3x statsmodels' on 5 % of such candidates (0.1 % of differenced ones differ by > 1 %).
+    # filter's stationary initialisation loses precision: its Hessian's standard errors were
+    # more than 5 % off statsmodels' for 26 of 101 such candidates, up to 3.5x (for 0.1 % of
+    # 1,935 differenced ones by more than 1 %; benchmarks/forecast_accuracy/README.md).
     differenced = order[1] + seasonal_order[1] >= 1
     if model.k_params and differenced and exog is None and np.all(np.isfinite(z)):
         cov = _compiled_cov(z, spec, params[:-1])
