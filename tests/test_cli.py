@@ -122,6 +122,23 @@ def test_backtest_prints_scores_with_relative_wis(capsys):
     assert "WIS vs naive" in out and "80% cov." in out
     naive_line = next(line for line in out.splitlines() if line.strip().startswith("naive"))
     assert " 1.00 " in f"{naive_line} "  # naive against itself
+    assert "Posterior checks" not in out  # no model here has a posterior
+
+
+def test_a_bayesian_backtest_shows_each_origins_posterior_checks_first(capsys):
+    """Two origins of a deliberately short run: both fits are flagged in the table, which
+    comes before the scores, with the flags to raise."""
+    code, out, _ = run(capsys, "backtest", "--dataset", "us_annual", "--indicator", "opioids",
+                       "--location", "US", "--model", "bayes", "--draws", "100", "--tune",
+                       "100", "--horizon", "2", "--origins", "2014:2016:2", "--n-samples",
+                       "200", "--quiet")
+    assert code == 0
+    assert out.index("Posterior checks per origin") < out.index("Mean scores")
+    rows = [line.split() for line in out.splitlines() if line.startswith("bayes  20")]
+    assert [row[1] for row in rows] == ["2014-12-31", "2016-12-31"]
+    assert all(row[-1] == "no" and int(row[4]) < 400 for row in rows)  # min bulk ESS
+    text = " ".join(out.split())  # the notes wrap at the terminal's width
+    assert "0 of 2 fits pass" in text and "raise --draws and --tune" in text
 
 
 def test_fetch_offline_without_cache_fails_cleanly(capsys, tmp_path):

@@ -195,6 +195,9 @@ def cmd_backtest(args: argparse.Namespace) -> None:
                         n_samples=args.n_samples, random_seed=args.seed) for model in models]
     print(f"Backtest: {len(origins)} origins ({origins[0]} .. {origins[-1]}), horizon "
           f"{args.horizon}, {args.n_samples:,} sample paths, seed {args.seed}\n")
+    checks = _posterior_checks(results)
+    if checks:  # a Bayesian backtest is only as good as its fits: shown before the scores
+        print(checks + "\n")
     overall = compare(results, baseline=args.baseline).sort_values("wis")
     print(_score_table(overall, args.baseline, "Mean scores over all origins and horizons"))
     print()
@@ -210,6 +213,36 @@ def cmd_backtest(args: argparse.Namespace) -> None:
         with AtomicFiles() as files:
             pd.concat([r.scores for r in results]).to_csv(files.path(args.out), index=False)
         print(f"\nwrote {args.out}")
+
+
+def _posterior_checks(results) -> str:
+    """The per-origin convergence of the results whose fits carry it (the Bayesian models and
+    ensembles with a Bayesian member), as a table; '' when none does."""
+    import pandas as pd
+
+    from odforecast.data.display import format_table
+
+    frames = [r.fits for r in results if "trustworthy" in r.fits.columns]
+    if not frames:
+        return ""
+    fits = pd.concat(frames, ignore_index=True)
+    failed = int((~fits["trustworthy"].astype(bool)).sum())
+    notes = [f"{len(fits) - failed} of {len(fits)} fits pass R-hat <= 1.01, bulk and tail ESS "
+             ">= 400 and no divergence."]
+    if failed:
+        notes.append("The scores at the origins marked 'no' rest on a posterior that did not "
+                     "converge: raise --draws and --tune (and --target-accept after "
+                     "divergences).")
+    width = max(60, min(_terminal_width(), 100))
+    notes = [textwrap.fill(note, width, subsequent_indent="  ") for note in notes]
+    columns = ["model", "origin", "seconds", "r_hat_max", "ess_bulk_min", "ess_tail_min",
+               "divergences", "trustworthy"]
+    return format_table(
+        fits[columns], title="Posterior checks per origin", notes=notes,
+        formats={"seconds": "{:.1f}".format, "r_hat_max": "{:.3f}".format,
+                 "ess_bulk_min": "{:,.0f}".format, "ess_tail_min": "{:,.0f}".format},
+        headers={"r_hat_max": "max R-hat", "ess_bulk_min": "min bulk ESS",
+                 "ess_tail_min": "min tail ESS", "trustworthy": "converged"})
 
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
