@@ -121,18 +121,22 @@ def test_mechanistic_model_reproduces_the_anchor_under_its_assumptions():
 
 def test_quick_mode_reaches_the_bayesian_sampler():
     """set_options(quick=True) gives the reproduction's Bayesian fit the quick draws and tuning;
-    a full run keeps its 2,000 draws; explicit sampler settings win in both modes."""
+    a full run gets the annual defaults (2,000 draws and tuning steps) and, having set
+    neither, keeps the automatic longer reruns; explicit sampler settings win in both modes."""
     from odforecast.models import BayesianTrend
-    from odforecast.models.bayes.config import DEFAULT_SAMPLER_CONFIG
     from odforecast.options import QUICK_SAMPLER_CONFIG
     from odforecast.reproduction.run import _bayes_sampler_config
 
-    def resolved(user=None):  # what the sampler is given, after the model merges its defaults
-        return BayesianTrend(sampler_config=_bayes_sampler_config(user))._configs()[1]
+    def model(user=None):
+        return BayesianTrend(sampler_config=_bayes_sampler_config(user))
+
+    def resolved(user=None):  # what the sampler is given for the annual series it fits
+        return model(user)._configs("annual")[1]
 
     with odforecast.set_options(quick=False):
         full = resolved()
-        assert full["draws"] == 2000 and full["tune"] == DEFAULT_SAMPLER_CONFIG["tune"]
+        assert full["draws"] == 2000 and full["tune"] == 2000 and full["reruns"] >= 1
+        assert not {"draws", "tune"} & set(model().sampler_config or {})  # reruns stay on
         assert resolved({"draws": 300})["draws"] == 300
     with odforecast.set_options(quick=True):
         quick = resolved()

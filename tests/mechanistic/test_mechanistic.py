@@ -184,11 +184,30 @@ def test_small_nuts_calibration_runs_and_reports_convergence(data):
                                      random_seed=3).fit(data)
     info = fit.posterior.diagnostics
     assert info["method"].startswith("NUTS") and fit.posterior.theta.shape[:2] == (2, 100)
+    assert "earlier_runs" not in info  # draws and tune were chosen: no automatic rerun
     assert {"r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences"} <= set(info)
     assert info["r_hat_max"] < 1.1  # short chains, but they mix
     assert "R-hat" in fit.convergence_text()
     fc = fit.forecast(3, n_samples=N, random_seed=1)
     assert list(pd.DatetimeIndex(fc.samples["time"].values).year) == [2017, 2018, 2019]
+
+
+def test_a_calibration_that_misses_the_thresholds_is_sampled_again_longer(data):
+    """At the default run length a failed NUTS run is repeated once with twice the draws
+    (here forced by trees of depth 2, whose chains barely move); one warning, about the last
+    run, and the first run's verdict kept in the diagnostics."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", odforecast.OdforecastWarning)
+        fit = MechanisticOpioidModel("2017-06-30", calibration="nuts", random_seed=3,
+                                     sampler_config={"max_tree_depth": 2}).fit(data)
+    info = fit.posterior.diagnostics
+    assert fit.posterior.theta.shape[:2] == (2, 2000)  # 2 x the default 1,000 draws
+    assert "2 chains x 1000 draws" in info["earlier_runs"]
+    flagged = [str(w.message) for w in caught
+               if issubclass(w.category, odforecast.OdforecastWarning)]
+    assert len(flagged) == 1 and "2 chains x 2000 draws" in flagged[0]
 
 
 # -- forecasts and scenarios ----------------------------------------------------------------

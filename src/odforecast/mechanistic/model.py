@@ -79,7 +79,8 @@ class MechanisticOpioidModel(Model):
         Gaussian: seconds instead of a minute or two, approximate).
     sampler_config
         Overrides of :data:`~odforecast.mechanistic.inference.DEFAULT_SAMPLER_CONFIG`
-        (draws, tune, mass_window, chains, target_accept, max_tree_depth, laplace_draws).
+        (draws, tune, mass_window, chains, target_accept, max_tree_depth, laplace_draws,
+        reruns).
     random_seed
         Seed of the calibration.
 
@@ -187,6 +188,7 @@ class MechanisticOpioidModel(Model):
         from odforecast.mechanistic.inference import infer, merge_sampler_config
         from odforecast.mechanistic.latent import LatentBasis, quarterly_persistence
         from odforecast.mechanistic.simulator import month_times
+        from odforecast.models.bayes.fit import rerun_config
 
         vintage = self._check(data)
         if exog is not None:
@@ -208,11 +210,32 @@ class MechanisticOpioidModel(Model):
             posterior = infer(density, config, seed, report)
             fit = MechanisticFit(self, vintage, cal, posterior, basis,
                                  time.perf_counter() - started)
+            earlier = []  # what each run before the last one missed
+            while self._may_rerun(config, posterior, len(earlier)):
+                earlier.append(fit.convergence_text())
+                config = rerun_config(config, "divergent" if posterior.diagnostics[
+                    "divergences"] else "")
+                report.note(f"not converged ({earlier[-1]}); sampling again with "
+                            f"{config['draws']:,} draws after {config['tune']:,} step-size "
+                            f"iterations, target_accept {config['target_accept']} ...")
+                posterior = infer(density, config, seed, report)
+                posterior.diagnostics["earlier_runs"] = "; then ".join(earlier)
+                fit = MechanisticFit(self, vintage, cal, posterior, basis,
+                                     time.perf_counter() - started)
             report.finish(fit.convergence_text())
         if config["method"] == "nuts" and not posterior.converged:
             warn(f"mechanistic calibration is not trustworthy: {fit.convergence_text()}. "
                  f"To fix it, {fit_advice(fit.convergence_text(), config)}")
         return fit
+
+
+    def _may_rerun(self, config: dict, posterior: Any, done: int) -> bool:
+        """Whether to sample again, longer, after ``done`` reruns: NUTS that missed the
+        thresholds, at most ``config["reruns"]`` times, and only at the default run length (a
+        user who chose ``draws`` or ``tune`` gets what they chose)."""
+        chosen = set(self.sampler_config or {})
+        return (config["method"] == "nuts" and not posterior.converged
+                and done < config["reruns"] and not chosen & {"draws", "tune"})
 
 
 def calibration_frame() -> pd.DataFrame:

@@ -26,10 +26,6 @@ __all__ = ["DEFAULT_SCENARIOS", "Reproduction", "reproduce"]
 DEFAULT_SCENARIOS = ("source_low_fentanyl", "source_high_fentanyl", "us_supply_shock_2023",
                      "australia_heroin_shortage_2001")
 
-#: Posterior draws per chain the Bayesian model gets in a full reproduction (an ESS of 400 with
-#: margin); quick mode (``odforecast.set_options(quick=True)``) uses the quick settings instead.
-_FULL_MODE_DRAWS = 2000
-
 #: Model labels in the figure's legend.
 _MODEL_LABELS = {"arima": "ARIMA", "bayes": "Bayesian trend"}
 
@@ -391,26 +387,21 @@ def _scenario_notes(scenarios: Sequence[Any], last_year: int) -> dict[str, str]:
 
 
 def _bayes_sampler_config(sampler_config: dict[str, Any] | None) -> dict[str, Any]:
-    """The sampler settings a reproduction gives the Bayesian model.
+    """The sampler settings a reproduction gives the Bayesian model: only the user's.
 
-    A full run asks for ``_FULL_MODE_DRAWS`` draws per chain; in quick mode the run asks
-    for nothing itself, so the model's quick defaults
-    (``odforecast.options.QUICK_SAMPLER_CONFIG``) apply.  ``sampler_config`` wins in both.
+    The model's own defaults for annual data already ask for 2,000 draws and tuning steps per
+    chain (:data:`~odforecast.models.bayes.config.ANNUAL_SAMPLER_CONFIG`; quick mode's in
+    quick mode), and a run that misses the convergence thresholds is sampled again, longer,
+    only when ``draws`` and ``tune`` were not set.  The reproduction used to set ``draws``
+    itself (2,000, the same number), which switched those reruns off: with jax 0.12.1 the
+    main job's fit then ended at bulk ESS 340 and warned.
 
     Examples
     --------
-    >>> import odforecast
-    >>> with odforecast.set_options(quick=False):
-    ...     _bayes_sampler_config({"tune": 500})
-    {'draws': 2000, 'tune': 500}
-    >>> with odforecast.set_options(quick=True):
-    ...     _bayes_sampler_config(None)
-    {}
+    >>> _bayes_sampler_config(None), _bayes_sampler_config({"tune": 500})
+    ({}, {'tune': 500})
     """
-    from odforecast.options import get_options
-
-    defaults = {} if get_options()["quick"] else {"draws": _FULL_MODE_DRAWS}
-    return {**defaults, **(sampler_config or {})}
+    return dict(sampler_config or {})
 
 
 def _all_indicators() -> pd.DataFrame:
