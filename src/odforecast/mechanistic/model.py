@@ -228,7 +228,6 @@ class MechanisticOpioidModel(Model):
                  f"To fix it, {fit_advice(fit.convergence_text(), config)}")
         return fit
 
-
     def _may_rerun(self, config: dict, posterior: Any, done: int) -> bool:
         """Whether to sample again, longer, after ``done`` reruns: NUTS that missed the
         thresholds, at most ``config["reruns"]`` times, and only at the default run length (a
