@@ -143,16 +143,20 @@ def parse_origins(text: str, data) -> list[str]:
     return found
 
 
+def _wrap_notes(notes: Sequence[str]) -> list[str]:
+    """A table's notes wrapped to the terminal (60-100 columns), continuation lines indented."""
+    width = max(60, min(_terminal_width(), 100))
+    return [textwrap.fill(note, width, subsequent_indent="  ") for note in notes]
+
+
 def _score_table(frame, baseline: str, title: str, notes: Sequence[str] = ()) -> str:
     """A ``compare`` table with readable headers: coverage in per cent, ratios to 2 decimals."""
     from odforecast.data.display import format_table
 
     percent = "{:.0%}".format
     rel = f"rel_wis_vs_{baseline}"
-    width = max(60, min(_terminal_width(), 100))
-    notes = [textwrap.fill(note, width, subsequent_indent="  ") for note in notes]
     return format_table(
-        frame, title=title, notes=notes,
+        frame, title=title, notes=_wrap_notes(notes),
         formats={"cover_50": percent, "cover_80": percent, "cover_95": percent,
                  rel: "{:.2f}".format, "mase": "{:.2f}".format, "mape": "{:.1f}%".format},
         headers={"n": "n", "wis": "WIS", rel: f"WIS vs {baseline}", "crps": "CRPS",
@@ -221,6 +225,7 @@ def _posterior_checks(results) -> str:
     import pandas as pd
 
     from odforecast.data.display import format_table
+    from odforecast.evaluate.backtesting import CONVERGENCE_COLUMNS
 
     frames = [r.fits for r in results if "trustworthy" in r.fits.columns]
     if not frames:
@@ -233,12 +238,9 @@ def _posterior_checks(results) -> str:
         notes.append("The scores at the origins marked 'no' rest on a posterior that did not "
                      "converge: raise --draws and --tune (and --target-accept after "
                      "divergences).")
-    width = max(60, min(_terminal_width(), 100))
-    notes = [textwrap.fill(note, width, subsequent_indent="  ") for note in notes]
-    columns = ["model", "origin", "seconds", "r_hat_max", "ess_bulk_min", "ess_tail_min",
-               "divergences", "trustworthy"]
     return format_table(
-        fits[columns], title="Posterior checks per origin", notes=notes,
+        fits[["model", "origin", "seconds", *CONVERGENCE_COLUMNS]],
+        title="Posterior checks per origin", notes=_wrap_notes(notes),
         formats={"seconds": "{:.1f}".format, "r_hat_max": "{:.3f}".format,
                  "ess_bulk_min": "{:,.0f}".format, "ess_tail_min": "{:,.0f}".format},
         headers={"r_hat_max": "max R-hat", "ess_bulk_min": "min bulk ESS",

@@ -27,7 +27,13 @@ from odforecast.data.schema import validate
 from odforecast.errors import DataError, ParameterError
 from odforecast.evaluate import scores
 from odforecast.levels import HUBVERSE_QUANTILES, interval_bounds
-from odforecast.models.base import Model, check_horizon, resolve_seed, run_tasks
+from odforecast.models.base import (
+    CONVERGENCE_COLUMNS,
+    Model,
+    check_horizon,
+    resolve_seed,
+    run_tasks,
+)
 from odforecast.models.series import prepare_series
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
@@ -281,12 +287,6 @@ def backtest(model: Model, data: pd.DataFrame, *, origins: Sequence[str] | pd.Da
         report.finish(f"mean WIS {result.scores['wis'].mean():,.0f}, coverage of the 95% "
                       f"intervals {result.scores['cover_95'].mean():.0%}")
     return result
-
-
-#: The convergence checks a Bayesian forecast carries (``metadata["convergence"]``) that a
-#: backtest reports per origin.
-CONVERGENCE_COLUMNS = ("r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
-                       "trustworthy")
 
 
 def fit_record(forecast: Any, seconds: float, origin: pd.Timestamp, model_name: str

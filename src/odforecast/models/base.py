@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from odforecast.forecast import Forecast
 
 __all__ = [
+    "CONVERGENCE_COLUMNS",
     "FittedModel",
     "ForecastRequest",
     "Model",
@@ -51,6 +52,13 @@ __all__ = [
     "scenario_items",
     "series_seed",
 ]
+
+
+#: The posterior checks a Bayesian model reports: per series in its fit's ``diagnostics``,
+#: and over the fit in its forecasts' ``metadata["convergence"]`` (R-hat <= 1.01, bulk and tail
+#: ESS >= 400 and no divergence make ``trustworthy``); what a backtest reports per origin.
+CONVERGENCE_COLUMNS = ("r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
+                       "trustworthy")
 
 
 def check_horizon(horizon: object) -> int:

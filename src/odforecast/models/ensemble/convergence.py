@@ -13,15 +13,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CHECK_COLUMNS", "combine_convergence", "series_convergence"]
+from odforecast.models.base import CONVERGENCE_COLUMNS
 
-#: The per-series checks of a Bayesian member's ``diagnostics`` that an ensemble carries over.
-CHECK_COLUMNS = ("r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences", "trustworthy")
+__all__ = ["combine_convergence", "series_convergence"]
 
 
-def _worst(values: list[float], pick) -> float:
-    finite = [v for v in values if v is not None and np.isfinite(v)]
+def _worst(values: list[Any], pick) -> float:
+    finite = [float(v) for v in values if v is not None and np.isfinite(v)]
     return float(pick(finite)) if finite else float("nan")
+
+
+def _worst_checks(records: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The worst of each of :data:`~odforecast.models.base.CONVERGENCE_COLUMNS` over
+    ``records``: the largest R-hat, the smallest ESS, the divergences summed, trustworthy only
+    if every record is."""
+    r_hat, bulk, tail, divergences, trustworthy = CONVERGENCE_COLUMNS
+    return {r_hat: _worst([r.get(r_hat) for r in records], max),
+            bulk: _worst([r.get(bulk) for r in records], min),
+            tail: _worst([r.get(tail) for r in records], min),
+            divergences: int(sum(int(r.get(divergences, 0)) for r in records)),
+            trustworthy: all(bool(r.get(trustworthy, False)) for r in records)}
 
 
 def combine_convergence(by_member: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
@@ -39,7 +50,7 @@ def combine_convergence(by_member: Mapping[str, Mapping[str, Any]]) -> dict[str,
     ...                      "problems": "R-hat 1.020 > 1.01; bulk ESS 310 < 400"}})
     ... # doctest: +NORMALIZE_WHITESPACE
     {'r_hat_max': 1.02, 'ess_bulk_min': 310.0, 'ess_tail_min': 520.0, 'divergences': 1,
-     'max_treedepth_hits': 0, 'trustworthy': False, 'members_checked': ['bayes', 'hierarchical'],
+     'trustworthy': False, 'max_treedepth_hits': 0, 'members_checked': ['bayes', 'hierarchical'],
      'problems': 'hierarchical: R-hat 1.020 > 1.01; bulk ESS 310 < 400'}
     >>> combine_convergence({"arima": {}}) is None
     True
@@ -50,22 +61,17 @@ def combine_convergence(by_member: Mapping[str, Mapping[str, Any]]) -> dict[str,
     records = list(checked.values())
     failing = [f"{label}: {c.get('problems', 'not trustworthy')}"
                for label, c in checked.items() if not c.get("trustworthy", False)]
-    return {
-        "r_hat_max": _worst([c.get("r_hat_max") for c in records], max),
-        "ess_bulk_min": _worst([c.get("ess_bulk_min") for c in records], min),
-        "ess_tail_min": _worst([c.get("ess_tail_min") for c in records], min),
-        "divergences": int(sum(c.get("divergences", 0) for c in records)),
-        "max_treedepth_hits": int(sum(c.get("max_treedepth_hits", 0) for c in records)),
-        "trustworthy": not failing,
-        "members_checked": list(checked),
-        "problems": "; ".join(failing) or "none",
-    }
+    return {**_worst_checks(records),
+            "max_treedepth_hits": int(sum(c.get("max_treedepth_hits", 0) for c in records)),
+            "members_checked": list(checked),
+            "problems": "; ".join(failing) or "none"}
 
 
 def series_convergence(diagnostics: Mapping[str, pd.DataFrame], location: str,
                        indicator: str) -> dict[str, Any]:
     """The worst of the members' per-series checks (their ``diagnostics`` rows for the series
-    ``location``/``indicator``), as :data:`CHECK_COLUMNS`; empty when no member has them.
+    ``location``/``indicator``), as :data:`~odforecast.models.base.CONVERGENCE_COLUMNS`; empty
+    when no member has them.
 
     Examples
     --------
@@ -80,15 +86,9 @@ def series_convergence(diagnostics: Mapping[str, pd.DataFrame], location: str,
     """
     found = []
     for diag in diagnostics.values():
-        if not set(CHECK_COLUMNS) <= set(diag.columns):
+        if not set(CONVERGENCE_COLUMNS) <= set(diag.columns):
             continue
         hit = diag[(diag["location"] == location) & (diag["indicator"] == indicator)]
         if len(hit):
-            found.append(hit.iloc[0])
-    if not found:
-        return {}
-    return {"r_hat_max": _worst([float(r["r_hat_max"]) for r in found], max),
-            "ess_bulk_min": _worst([float(r["ess_bulk_min"]) for r in found], min),
-            "ess_tail_min": _worst([float(r["ess_tail_min"]) for r in found], min),
-            "divergences": int(sum(int(r["divergences"]) for r in found)),
-            "trustworthy": all(bool(r["trustworthy"]) for r in found)}
+            found.append(hit.iloc[0].to_dict())
+    return _worst_checks(found) if found else {}
