@@ -241,6 +241,7 @@ def _compiled_cov(z: np.ndarray, spec: tuple, theta: np.ndarray) -> np.ndarray |
     >>> bool(np.isclose(np.sqrt(cov[0, 0]), np.sqrt(steps.var() / 8), rtol=1e-3))
     True
     """
+    from statsmodels.tools.numdiff import approx_hess3
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     from odforecast.models.arma_likelihood import concentrated_loglike
@@ -249,23 +250,14 @@ def _compiled_cov(z: np.ndarray, spec: tuple, theta: np.ndarray) -> np.ndarray |
     model = SARIMAX(z, order=order, seasonal_order=seasonal_order, trend=trend,
                     concentrate_scale=True, simple_differencing=True)
     theta = np.asarray(theta, dtype=float)
-    k = len(theta)
-    # steps of ~eps^(1/4) relative: the truncation and rounding errors of a second central
-    # difference balance there
+    # statsmodels' four-point central Hessian; steps of ~eps^(1/4) relative: the truncation
+    # and rounding errors of a second central difference balance there
     step = 1e-4 * np.maximum(np.abs(theta), 1.0)
-    hessian = np.empty((k, k))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels warns on every non-stationary update
-        for i in range(k):
-            for j in range(i, k):
-                a, b = np.zeros(k), np.zeros(k)
-                a[i], b[j] = step[i], step[j]
-                values = [concentrated_loglike(model, theta + sa * a + sb * b)[0]
-                          for sa, sb in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
-                if not np.all(np.isfinite(values)):
-                    return None
-                hessian[i, j] = hessian[j, i] = (
-                    values[0] - values[1] - values[2] + values[3]) / (4 * step[i] * step[j])
+        hessian = approx_hess3(theta, lambda t: concentrated_loglike(model, t)[0], step)
+    if not np.all(np.isfinite(hessian)):
+        return None  # a step left the admissible region
     try:
         np.linalg.cholesky(-hessian)
     except np.linalg.LinAlgError:
