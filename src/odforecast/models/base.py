@@ -39,6 +39,7 @@ __all__ = [
     "CONVERGENCE_COLUMNS",
     "FittedModel",
     "ForecastRequest",
+    "MemberData",
     "Model",
     "PerSeriesFit",
     "PerSeriesModel",
@@ -210,10 +211,49 @@ class Model(ABC):
         """Check the parameters; raise :class:`~odforecast.errors.ParameterError` naming the
         first bad one.  ``fit`` calls it first, before any work (scikit-learn's rule)."""
 
+    def member_data(self, data: pd.DataFrame) -> MemberData:
+        """What this model fits and forecasts as one member of an
+        :class:`~odforecast.Ensemble` of ``data``: every series (the default).  A model that
+        can forecast only some series of a panel (:class:`~odforecast.models.HierarchicalBayes`
+        pools the states, not the national total beside them) returns the rows it fits and
+        the series its forecast is used for; the ensemble mixes the other members alone
+        elsewhere.
+
+        Examples
+        --------
+        >>> import odforecast
+        >>> us = odforecast.load_dataset("us_annual").query("estimate == 'reported'")
+        >>> odforecast.Drift().member_data(us).covers is None
+        True
+        """
+        return MemberData(data)
+
     def forecast(self, *args: Any, **kwargs: Any) -> Forecast:
         """Models forecast only once fitted: ``model.fit(data).forecast(...)``."""
         raise FitError(f"{type(self).__name__} is not fitted: call .fit(data) first and "
                        "forecast from the fitted object it returns")
+
+
+@dataclass(frozen=True)
+class MemberData:
+    """What a model fits and forecasts as one member of an ensemble
+    (:meth:`Model.member_data`).
+
+    Attributes
+    ----------
+    data
+        The rows the member is fitted to (they may be combined, e.g. New York City added into
+        New York State).
+    covers
+        The ``(location, indicator)`` series of the ensemble's data that the member's forecast
+        is used for; None: every series.
+    note
+        Why the member leaves the other series out (shown in the ensemble's diagnostics).
+    """
+
+    data: pd.DataFrame
+    covers: frozenset[tuple[str, str]] | None = None
+    note: str = ""
 
 
 def _differs(value: Any, default: Any) -> bool:

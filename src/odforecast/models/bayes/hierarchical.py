@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from odforecast.errors import DataError, ParameterError
+from odforecast.models.base import MemberData
 from odforecast.models.bayes.config import (
     DEFAULT_MODEL_CONFIG,
     DEFAULT_SAMPLER_CONFIG,
@@ -31,7 +32,12 @@ class HierarchicalBayes(BayesModel):
     (the default) uses the bundled Census estimates for US states.  Suppressed state cells are
     censored.  Forecasts include every location and, as location ``aggregate_location``, the
     sum of the location paths — a total whose uncertainty honours the correlation the shared
-    parameters and shocks induce.
+    parameters and shocks induce.  Data with several indicators get one hierarchy per
+    indicator, fitted separately (a :class:`~odforecast.models.grouped.GroupedFit`): the
+    locations of an indicator are pooled with each other, not with another indicator's, whose
+    levels and growth differ in kind.  The indicators' forecasts share the seed, and with it
+    the random stream of the shared growth shocks, so nested indicators (opioids within all
+    drugs) move together in a path, as they do in the data.
 
     Parameters
     ----------
@@ -100,7 +106,84 @@ class HierarchicalBayes(BayesModel):
                             f"got {', '.join(sorted(locations)) or 'none'}", column="location",
                             hint="add neighbouring locations (--location is repeatable), or "
                                  "use BayesianTrend (--model bayes) for one location")
-        return super().fit(data, exog=exog, executor=executor)
+        indicators = sorted(set(data["indicator"]))
+        if len(indicators) == 1:
+            return super().fit(data, exog=exog, executor=executor)
+        # one hierarchy per indicator: the locations of an indicator are pooled with each
+        # other, not with another indicator's (whose levels and growth differ in kind)
+        self.check_params()
+        from odforecast.models.grouped import GroupedFit
+
+        return GroupedFit(self, {ind: self.fit(data[data["indicator"] == ind], exog=exog,
+                                               executor=executor) for ind in indicators}, data)
+
+    def member_data(self, data) -> MemberData:
+        """As an :class:`~odforecast.Ensemble` member the model pools the sub-national series
+        of ``data`` and is used for them only: a national total beside them (``US``, or the
+        ``aggregate_location`` given) is their sum, not one of the pooled locations, so the
+        other members forecast it alone (its summed paths, tried as a member for the US,
+        scored worse than the others' mixture: benchmarks/forecast_accuracy).  With Census
+        populations (``population="auto"``), New York City is added into New York, as Census
+        counts it, and that pooled series is used for neither VSRR series; without New York,
+        the city is left out.
+
+        Raises
+        ------
+        odforecast.DataError
+            If fewer than two locations are left to pool.
+
+        Examples
+        --------
+        >>> import odforecast, pandas as pd
+        >>> from odforecast.models import HierarchicalBayes
+        >>> states = odforecast.load_dataset("states_annual").query(
+        ...     "indicator == 'opioids' and estimate == 'reported' and "
+        ...     "location in ['US-NY', 'US-NYC', 'US-OH', 'US-KY']")
+        >>> us = odforecast.load_dataset("us_annual").query(
+        ...     "indicator == 'opioids' and estimate == 'reported'")
+        >>> member = HierarchicalBayes().member_data(pd.concat([us, states]))
+        >>> sorted(member.covers), sorted(set(member.data["location"]))
+        ([('US-KY', 'opioids'), ('US-OH', 'opioids')], ['US-KY', 'US-NY', 'US-OH'])
+        >>> print(member.note)  # doctest: +NORMALIZE_WHITESPACE
+        pools the sub-national series only: US is their total; US-NY and US-NYC are pooled
+        as one (the city added into the state, as Census counts it), which is neither VSRR
+        series
+        """
+        from odforecast.data.transform import merge_nyc
+        from odforecast.errors import OdforecastError
+
+        totals = {"US"} | ({self.aggregate_location}
+                           if self.aggregate_location not in (None, "auto") else set())
+        locations = set(data["location"])
+        totals &= locations
+        rows = data[~data["location"].isin(totals)] if locations - totals else data
+        notes = [f"{', '.join(sorted(totals))} is their total"] if len(rows) < len(data) else []
+        excluded: set[str] = set()
+        if isinstance(self.population, str) and "US-NYC" in set(rows["location"]):
+            try:
+                if "US-NY" not in set(rows["location"]):
+                    raise DataError("no US-NY to add the city into")
+                rows = merge_nyc(rows)
+                excluded = {"US-NY", "US-NYC"}
+                notes.append("US-NY and US-NYC are pooled as one (the city added into the "
+                             "state, as Census counts it), which is neither VSRR series")
+            except OdforecastError as exc:
+                rows = rows[~rows["location"].isin(["US-NY", "US-NYC"])]
+                excluded = {"US-NY", "US-NYC"} & locations
+                notes.append(f"{' and '.join(sorted(excluded))} left out: Census has no "
+                             f"population of New York City alone ({exc})")
+        pooled = set(rows["location"])
+        if len(pooled) < 2:
+            raise DataError(f"as an ensemble member the hierarchical model pools sub-national "
+                            f"locations and needs at least two; the data leave "
+                            f"{', '.join(sorted(pooled)) or 'none'}", column="location",
+                            hint="add state series to the data, or leave 'hierarchical' out "
+                                 "of the members")
+        covers = frozenset((loc, ind) for loc, ind in
+                           rows[["location", "indicator"]].drop_duplicates().itertuples(
+                               index=False) if loc not in excluded)
+        note = f"pools the sub-national series only: {'; '.join(notes)}" if notes else ""
+        return MemberData(rows, covers, note)
 
     def _population(self, series):
         """The population table; ``"auto"`` (Census estimates by state) with a separate New

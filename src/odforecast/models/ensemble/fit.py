@@ -13,6 +13,7 @@ from odforecast.errors import FitError
 from odforecast.models.base import (
     FittedModel,
     ForecastRequest,
+    MemberData,
     SampledPaths,
     proportional_counts,
     series_seed,
@@ -183,7 +184,8 @@ class EnsembleFit(FittedModel):
     def __init__(self, model: Ensemble, series: tuple[Series, ...], data: pd.DataFrame,
                  labels: Sequence[str], fits: Sequence[FittedModel],
                  weights: dict[tuple[str, str], np.ndarray], *, method: str, seed: int,
-                 past: PastScores | None, horizon: int) -> None:
+                 past: PastScores | None, horizon: int,
+                 shares: dict[str, MemberData] | None = None) -> None:
         self.model = model
         self.series = series
         self.data = data
@@ -194,6 +196,9 @@ class EnsembleFit(FittedModel):
         self.seed = seed
         self.past = past
         self.horizon = horizon
+        every = frozenset(s.key for s in series)
+        #: member label -> the series its forecast is used for, and why it leaves any out
+        self.shares = shares or {label: MemberData(data, every) for label in self.labels}
 
     def __repr__(self) -> str:
         how = {"equal": "equal weights", "fixed": "given weights"}.get(
@@ -256,7 +261,9 @@ class EnsembleFit(FittedModel):
                 row[f"weight_{r.member}"] = r.weight
             for r in mine.itertuples(index=False):
                 row[f"past_wis_{r.member}"] = r.past_wis
-            fallback, notes = False, []
+            fallback = False
+            notes = [f"{label}: not used for this series ({share.note})" for label, share
+                     in self.shares.items() if s.key not in share.covers]
             for label, diag in member_diag.items():
                 hit = diag[(diag["location"] == s.location) & (diag["indicator"] == s.indicator)]
                 if hit.empty:
@@ -310,21 +317,45 @@ class EnsembleFit(FittedModel):
                                   random_seed=member_seed(request.seed, k),
                                   exog_future=request.exog_future)
                      for k, fit in enumerate(self.members.values())]
-        samples = [fc.samples for fc in forecasts]
+        samples = self._aligned_samples(forecasts)
         first = samples[0]
-        _check_same_cells(samples, [f"member {label}" for label in self.labels])
-        n_loc, n_ind = first.sizes["location"], first.sizes["indicator"]
-        choice = np.zeros((request.n_samples, n_loc, n_ind), dtype=int)
+        choice = np.zeros((request.n_samples, first.sizes["location"],
+                           first.sizes["indicator"]), dtype=int)
         locations = [str(v) for v in first["location"].values]
         indicators = [str(v) for v in first["indicator"].values]
         for s in self.series:
-            if s.location in locations and s.indicator in indicators:
-                rng = np.random.default_rng(series_seed(request.seed, s.location, s.indicator))
-                choice[:, locations.index(s.location), indicators.index(s.indicator)] = \
-                    allocate(self.weights[s.key], request.n_samples, rng)
+            rng = np.random.default_rng(series_seed(request.seed, s.location, s.indicator))
+            choice[:, locations.index(s.location), indicators.index(s.indicator)] = \
+                allocate(self.weights[s.key], request.n_samples, rng)
         mixed = first.copy(data=_pick_paths(samples, choice))
         return SampledPaths(mixed, forecasts[0].frequency, self.data,
                             self._metadata(forecasts))
+
+    def _aligned_samples(self, forecasts: Sequence[Forecast]) -> list[Any]:
+        """The members' paths on one grid: the ensemble's locations and indicators (sorted,
+        as every model's forecast has them) and every member's periods, each member's paths
+        kept only for the series it takes part in (NaN elsewhere: a weight of 0 there, so
+        never drawn)."""
+        import xarray as xr
+
+        locations = sorted({s.location for s in self.series})
+        indicators = sorted({s.indicator for s in self.series})
+        aligned = []
+        for label, fc in zip(self.labels, forecasts, strict=True):
+            x = fc.samples
+            missing = [f"{loc} {ind}" for loc, ind in sorted(self.shares[label].covers)
+                       if loc not in x["location"].values or ind not in x["indicator"].values]
+            if missing:
+                raise FitError(f"ensemble member {label} did not forecast {missing[0]}, a "
+                               "series it was fitted to")
+            x = x.reindex(location=locations, indicator=indicators)
+            used = xr.DataArray([[(loc, ind) in self.shares[label].covers for ind in indicators]
+                                 for loc in locations], dims=("location", "indicator"))
+            aligned.append(x.where(used))
+        time = aligned[0]["time"].to_index()
+        for x in aligned[1:]:
+            time = time.union(x["time"].to_index())
+        return [x.reindex(time=time).transpose(*aligned[0].dims) for x in aligned]
 
     def _metadata(self, forecasts: Sequence[Forecast]) -> dict[str, Any]:
         members = []

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from odforecast.errors import DataError, ParameterError
-from odforecast.models.base import Model, resolve_seed
+from odforecast.models.base import MemberData, Model, resolve_seed
 from odforecast.models.ensemble.fit import EnsembleFit
 from odforecast.models.ensemble.weights import (
+    PastScores,
     default_horizon,
     inverse_wis_weights,
     member_backtests,
@@ -21,7 +22,7 @@ from odforecast.models.ensemble.weights import (
     weight_origins,
 )
 from odforecast.models.params import check_int
-from odforecast.models.series import prepare_series
+from odforecast.models.series import Series, prepare_series
 
 __all__ = ["DEFAULT_MEMBERS", "DEFAULT_WEIGHTS", "WEIGHT_METHODS", "Ensemble"]
 
@@ -261,34 +262,91 @@ class Ensemble(Model):
         # checked before any fit: too short a series fails at once
         origins = None if fixed is not None else weight_origins(series, self.weight_origins,
                                                                 horizon)
+        shares = _member_shares(models, labels, data, series)
+        # the members whose forecast is used for each series
+        taking_part = {s.key: np.array([s.key in shares[label].covers for label in labels])
+                       for s in series}
+        weights = {} if fixed is None else {  # given weights checked before any fit
+            s.key: _renormalised(fixed * taking_part[s.key], s, labels) for s in series}
         with Progress(self.name, total=len(models) + (fixed is None), delay=2.0) as report:
             report.start(f"fitting {len(models)} members ({', '.join(labels)}) to "
                          f"{len(series)} series")
             fits = []
             for model, label in zip(models, labels, strict=True):
-                fits.append(model.seeded(seed).fit(data, executor=executor))
+                fits.append(model.seeded(seed).fit(shares[label].data, executor=executor))
                 report.step(f"fitted {label}")
             past = None
             if origins is not None:
                 past = member_backtests(models, labels, data, origins, horizon,
                                         self.weight_samples, seed, executor)
                 report.step(f"backtested the members at {len(origins)} origins")
-        weights = {}
-        for s in series:
-            if fixed is not None:
-                weights[s.key] = fixed
-            elif s.key not in past.crps_terms:
-                raise DataError(f"series {s.label} has no observed value after any weight "
-                                f"origin ({', '.join(str(d.date()) for d in origins)}) to "
-                                "learn weights from", column="weight_origins",
-                                hint="choose earlier origins or weights='equal'")
-            elif self.weights == "stacking":
-                weights[s.key] = stacking_weights(*past.crps_terms[s.key])
-            else:
-                table = past.mean_scores(labels)
-                rows = table[(table["location"] == s.location)
-                             & (table["indicator"] == s.indicator)]
-                weights[s.key] = inverse_wis_weights(rows["past_wis"].to_numpy())
+        if past is not None:
+            weights = {s.key: self._learnt_weights(s, past, labels, taking_part[s.key])
+                       for s in series}
         method = self.weights if isinstance(self.weights, str) else "fixed"
         return EnsembleFit(self, series, data, labels, fits, weights, method=method,
-                           seed=seed, past=past, horizon=horizon)
+                           seed=seed, past=past, horizon=horizon, shares=shares)
+
+    def _learnt_weights(self, s: Series, past: PastScores, labels: Sequence[str],
+                        taking_part: np.ndarray) -> np.ndarray:
+        """Series ``s``'s weights from the members' backtests: of the members taking part in
+        it and backtested on it at every origin (the others 0)."""
+        if s.key not in past.crps_terms:
+            raise DataError(f"series {s.label} has no observed value after any weight "
+                            f"origin ({', '.join(str(d.date()) for d in past.origins)}) to "
+                            "learn weights from", column="weight_origins",
+                            hint="choose earlier origins or weights='equal'")
+        a, b = past.crps_terms[s.key]
+        scored = taking_part & np.isfinite(a)
+        w = np.zeros(len(labels))
+        if self.weights == "stacking":
+            w[scored] = stacking_weights(a[scored], b[np.ix_(scored, scored)])
+        else:
+            table = past.mean_scores(labels)
+            rows = table[(table["location"] == s.location)
+                         & (table["indicator"] == s.indicator)].set_index("model")
+            w[scored] = inverse_wis_weights(
+                rows.loc[[label for label, ok in zip(labels, scored, strict=True) if ok],
+                         "past_wis"].to_numpy())
+        return _renormalised(w, s, labels)
+
+
+def _member_shares(models: Sequence[Model], labels: Sequence[str], data: pd.DataFrame,
+                  series: Sequence[Series]) -> dict[str, MemberData]:
+    """Each member's part of the ensemble (:meth:`~odforecast.models.Model.member_data`), with
+    ``covers`` the series of ``series`` the member's forecast is used for (never None).
+
+    Raises
+    ------
+    odforecast.DataError
+        If a member takes part in no series, or a series has no member.
+    """
+    keys = [s.key for s in series]
+    shares = {}
+    for model, label in zip(models, labels, strict=True):
+        part = model.member_data(data)
+        covers = frozenset(keys) if part.covers is None else frozenset(keys) & part.covers
+        if not covers:
+            raise DataError(f"ensemble member {label} forecasts none of the series "
+                            f"({part.note or 'its data share none with the ensemble'})",
+                            column="members", hint=f"leave {label} out of the members")
+        shares[label] = MemberData(part.data, covers, part.note)
+    for s in series:
+        if not any(s.key in share.covers for share in shares.values()):
+            raise DataError(f"no ensemble member forecasts series {s.label}: "
+                            + "; ".join(f"{label} {share.note}" for label, share in
+                                        shares.items() if share.note),
+                            column="members", hint="add a member that forecasts every "
+                                                   "series, such as 'arima'")
+    return shares
+
+
+def _renormalised(weights: np.ndarray, s: Series, labels: Sequence[str]) -> np.ndarray:
+    """``weights`` of the members taking part in series ``s`` (the others 0), summing to 1."""
+    total = weights.sum()
+    if total <= 0:
+        raise ParameterError(f"are 0 for every member that forecasts series {s.label} "
+                             f"(members {', '.join(labels)}: {weights.round(6).tolist()})",
+                             parameter="weights",
+                             hint="give a positive weight to a member that forecasts it")
+    return weights / total

@@ -121,7 +121,8 @@ class PastScores:
         holds the member's label).
     crps_terms
         Per series ``(a, b)``: ``a[m]`` the mean over cells of ``E|X_m - y|`` and ``b[m, k]``
-        of ``E|X_m - X_k'|`` (the mixture's CRPS is ``w @ a - w @ b @ w / 2``).
+        of ``E|X_m - X_k'|`` (the mixture's CRPS is ``w @ a - w @ b @ w / 2``); NaN for a
+        member that does not forecast the series.
     """
 
     origins: pd.DatetimeIndex
@@ -168,9 +169,12 @@ def member_backtests(members: Sequence[Model], labels: Sequence[str], data: pd.D
     frame = validate(data, origin="ensemble training data")
     full = {s.key: s for s in prepare_series(frame, allow_censored=True, allow_missing=True,
                                              model_name="ensemble")}
-    tasks = [(label, member.seeded(seed), frame[frame["period_end"] <= origin], origin,
-              horizon, n_samples, seed)
-             for member, label in zip(members, labels, strict=True) for origin in origins]
+    # each member at each origin on its part of the data up to the origin (Model.member_data)
+    parts = [[member.member_data(frame[frame["period_end"] <= origin]) for origin in origins]
+             for member in members]
+    tasks = [(label, member.seeded(seed), part.data, origin, horizon, n_samples, seed)
+             for member, label, member_parts in zip(members, labels, parts, strict=True)
+             for origin, part in zip(origins, member_parts, strict=True)]
     forecasts = run_tasks(executor, _member_origin, tasks)
     tables = []
     # per series and origin: the truth at the scored cells and each member's paths there
@@ -178,25 +182,36 @@ def member_backtests(members: Sequence[Model], labels: Sequence[str], data: pd.D
     for i, (task, fc) in enumerate(zip(tasks, forecasts, strict=True)):
         label, origin = task[0], task[3]
         m, o = divmod(i, len(origins))
-        tables.append(score_forecast(fc, full, origin, label, seed))
-        for key, series in full.items():
+        covers = parts[m][o].covers
+        used = {key: s for key, s in full.items() if covers is None or key in covers}
+        tables.append(score_forecast(fc, used, origin, label, seed))
+        for key, series in used.items():
             member_paths, truth = _cells(fc, series)
             if truth is not None:
                 entry = cells.setdefault(key, {}).setdefault(o, (truth, [None] * len(members)))
                 entry[1][m] = member_paths
-    crps_terms = {}
-    for key, by_origin in cells.items():
-        truth = np.concatenate([t for t, _ in by_origin.values()])
-        stacked = [np.concatenate([p[m] for _, p in by_origin.values()], axis=0)
-                   for m in range(len(members))]  # each (cells, samples)
-        a = np.array([np.abs(x - truth[:, None]).mean(axis=1).mean() for x in stacked])
-        b = np.zeros((len(members), len(members)))
-        for j in range(len(members)):
-            for k in range(j, len(members)):
-                b[j, k] = b[k, j] = mean_abs_difference(stacked[j], stacked[k]).mean()
-        crps_terms[key] = (a, b)
+    crps_terms = {key: _crps_terms(by_origin, len(members)) for key, by_origin in cells.items()}
     table = pd.concat(tables, ignore_index=True)
     return PastScores(origins, horizon, table, crps_terms)
+
+
+def _crps_terms(by_origin: dict[int, tuple[np.ndarray, list[Any]]],
+                n_members: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(a, b)`` of one series (see :class:`PastScores`) from its truth and the members'
+    paths at each origin; NaN for a member without paths at every origin (one that does not
+    forecast the series), which cannot be weighed on it."""
+    truth = np.concatenate([t for t, _ in by_origin.values()])
+    a = np.full(n_members, np.nan)
+    b = np.full((n_members, n_members), np.nan)
+    stacked = {m: np.concatenate([paths[m] for _, paths in by_origin.values()], axis=0)
+               for m in range(n_members)
+               if all(paths[m] is not None for _, paths in by_origin.values())}
+    for j, x in stacked.items():  # each (cells, samples)
+        a[j] = np.abs(x - truth[:, None]).mean(axis=1).mean()
+        for k, y in stacked.items():
+            if k >= j:
+                b[j, k] = b[k, j] = mean_abs_difference(x, y).mean()
+    return a, b
 
 
 def _cells(forecast: Any, series: Series) -> tuple[np.ndarray, np.ndarray | None]:
