@@ -232,9 +232,9 @@ class MechanisticOpioidModel(Model):
         """Whether to sample again, longer, after ``done`` reruns: NUTS that missed the
         thresholds, at most ``config["reruns"]`` times, and only at the default run length (a
         user who chose ``draws`` or ``tune`` gets what they chose)."""
-        chosen = set(self.sampler_config or {})
-        return (config["method"] == "nuts" and not posterior.converged
-                and done < config["reruns"] and not chosen & {"draws", "tune"})
+        from odforecast.models.bayes.fit import may_rerun
+
+        return may_rerun(posterior.converged, config, self.sampler_config, done)
 
 
 def calibration_frame() -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, ClassVar
@@ -208,11 +208,8 @@ class BayesModel(Model):
         converge: at most ``sampler_config["reruns"]`` times, only at the default run length
         (a user who chose ``draws`` or ``tune`` gets what they chose; quick mode stays quick)
         and only for NUTS."""
-        chosen = set(self.sampler_config or {})
-        return (not fitted.convergence["trustworthy"]
-                and fitted.sampler_config["method"] == "nuts"
-                and done < fitted.sampler_config.get("reruns", 0)
-                and not chosen & {"draws", "tune"} and not get_options()["quick"])
+        return (may_rerun(fitted.convergence["trustworthy"], fitted.sampler_config,
+                          self.sampler_config, done) and not get_options()["quick"])
 
     def _changepoint_steps(self, design: Design) -> list[int]:
         steps = []
@@ -225,6 +222,26 @@ class BayesModel(Model):
                                 column="changepoints")
             steps.append(position)
         return steps
+
+
+def may_rerun(converged: bool, config: Mapping[str, Any], chosen: Mapping[str, Any] | None,
+              done: int) -> bool:
+    """Whether a fit samples again, longer, after ``done`` reruns (the Bayesian models' and
+    the mechanistic calibration's rule): a NUTS run (``config``, the settings it ran with) that
+    missed the thresholds, at most ``config["reruns"]`` times, and only at the default run
+    length — a user who chose ``draws`` or ``tune`` (``chosen``: the user's own settings) gets
+    what they chose.
+
+    Examples
+    --------
+    >>> config = {"method": "nuts", "reruns": 1}
+    >>> may_rerun(False, config, None, 0), may_rerun(False, config, None, 1)
+    (True, False)
+    >>> may_rerun(False, config, {"draws": 500}, 0), may_rerun(True, config, None, 0)
+    (False, False)
+    """
+    return (not converged and config["method"] == "nuts" and done < config.get("reruns", 0)
+            and not set(chosen or {}) & {"draws", "tune"})
 
 
 def rerun_config(sampler_config: dict[str, Any], problems: str) -> dict[str, Any]:
