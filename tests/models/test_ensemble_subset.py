@@ -53,7 +53,8 @@ def test_the_pooled_member_is_not_used_for_the_national_total(learnt):
         np.testing.assert_array_equal(learnt.weights[("US", ind)], [1.0, 0.0])
     diag = learnt.diagnostics.set_index(["location", "indicator"])
     assert "hierarchical: not used for this series" in diag.loc[("US", "opioids"), "warnings"]
-    assert "US is their total" in diag.loc[("US", "opioids"), "warnings"]
+    assert "(US is the total of the locations it pools)" in diag.loc[("US", "opioids"),
+                                                                    "warnings"]
     assert "not used" not in diag.loc[("US-OH", "opioids"), "warnings"]
     # the pooled member's checks are in the states' rows only
     assert np.isnan(diag.loc[("US", "opioids"), "r_hat_max"])
@@ -138,3 +139,18 @@ def test_new_york_city_is_pooled_into_the_state_and_used_for_neither():
     # without a population the city is a location like any other
     assert HierarchicalBayes(population=None).member_data(rows).covers is not None
     assert len(HierarchicalBayes(population=None).member_data(rows).covers) == 3
+
+
+def test_new_york_city_that_cannot_be_added_into_the_state_leaves_both_out():
+    states = odforecast.load_dataset("states_annual")
+    rows = states[states["location"].isin(["US-NY", "US-NYC", "US-NJ", "US-CT"])
+                  & (states["indicator"] == "opioids") & (states["estimate"] == "reported")]
+    rows = rows.copy()
+    # one year of the city withheld: the state + city sum is unknown that year
+    withheld = (rows["location"] == "US-NYC") & (rows["period_end"] == "2019-12-31")
+    rows.loc[withheld, "value"] = np.nan
+    part = HierarchicalBayes().member_data(rows)
+    assert set(part.data["location"]) == {"US-NJ", "US-CT"}
+    assert part.covers == {("US-NJ", "opioids"), ("US-CT", "opioids")}
+    assert "Census has no population of New York City alone" in part.reasons["US-NY"]
+    assert set(part.reasons) == {"US-NY", "US-NYC"}

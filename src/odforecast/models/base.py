@@ -248,12 +248,26 @@ class MemberData:
         The ``(location, indicator)`` series of the ensemble's data that the member's forecast
         is used for; None: every series.
     note
-        Why the member leaves the other series out (shown in the ensemble's diagnostics).
+        Why the member leaves the other series out.
+    reasons
+        Location -> why the member is not used for that location's series (shown in the
+        ensemble's diagnostics; ``note`` for a location without one).
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> states = odforecast.load_dataset("states_annual").query(
+    ...     "indicator == 'opioids' and estimate == 'reported' and "
+    ...     "location in ['US-OH', 'US-KY']")
+    >>> part = odforecast.HierarchicalBayes().member_data(states)
+    >>> sorted(part.covers), part.reasons
+    ([('US-KY', 'opioids'), ('US-OH', 'opioids')], {})
     """
 
     data: pd.DataFrame
     covers: frozenset[tuple[str, str]] | None = None
     note: str = ""
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 def _differs(value: Any, default: Any) -> bool:

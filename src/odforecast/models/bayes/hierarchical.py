@@ -144,10 +144,11 @@ class HierarchicalBayes(BayesModel):
         >>> member = HierarchicalBayes().member_data(pd.concat([us, states]))
         >>> sorted(member.covers), sorted(set(member.data["location"]))
         ([('US-KY', 'opioids'), ('US-OH', 'opioids')], ['US-KY', 'US-NY', 'US-OH'])
-        >>> print(member.note)  # doctest: +NORMALIZE_WHITESPACE
-        pools the sub-national series only: US is their total; US-NY and US-NYC are pooled
-        as one (the city added into the state, as Census counts it), which is neither VSRR
-        series
+        >>> member.reasons["US"]
+        'US is the total of the locations it pools'
+        >>> print(member.reasons["US-NYC"])  # doctest: +NORMALIZE_WHITESPACE
+        it pools US-NY and US-NYC as one (the city added into the state, as Census counts
+        it), which is neither VSRR series
         """
         from odforecast.data.transform import merge_nyc
         from odforecast.errors import OdforecastError
@@ -157,7 +158,8 @@ class HierarchicalBayes(BayesModel):
         locations = set(data["location"])
         totals &= locations
         rows = data[~data["location"].isin(totals)] if locations - totals else data
-        notes = [f"{', '.join(sorted(totals))} is their total"] if len(rows) < len(data) else []
+        reasons = {loc: f"{loc} is the total of the locations it pools" for loc in totals
+                   if len(rows) < len(data)}
         excluded: set[str] = set()
         if isinstance(self.population, str) and "US-NYC" in set(rows["location"]):
             try:
@@ -165,13 +167,13 @@ class HierarchicalBayes(BayesModel):
                     raise DataError("no US-NY to add the city into")
                 rows = merge_nyc(rows)
                 excluded = {"US-NY", "US-NYC"}
-                notes.append("US-NY and US-NYC are pooled as one (the city added into the "
-                             "state, as Census counts it), which is neither VSRR series")
+                why = ("it pools US-NY and US-NYC as one (the city added into the state, as "
+                       "Census counts it), which is neither VSRR series")
             except OdforecastError as exc:
                 rows = rows[~rows["location"].isin(["US-NY", "US-NYC"])]
                 excluded = {"US-NY", "US-NYC"} & locations
-                notes.append(f"{' and '.join(sorted(excluded))} left out: Census has no "
-                             f"population of New York City alone ({exc})")
+                why = f"Census has no population of New York City alone ({exc})"
+            reasons.update(dict.fromkeys(sorted(excluded), why))
         pooled = set(rows["location"])
         if len(pooled) < 2:
             raise DataError(f"as an ensemble member the hierarchical model pools sub-national "
@@ -182,8 +184,10 @@ class HierarchicalBayes(BayesModel):
         covers = frozenset((loc, ind) for loc, ind in
                            rows[["location", "indicator"]].drop_duplicates().itertuples(
                                index=False) if loc not in excluded)
-        note = f"pools the sub-national series only: {'; '.join(notes)}" if notes else ""
-        return MemberData(rows, covers, note)
+        note = ("pools the sub-national series only: "
+                + "; ".join(f"{loc}: {why}" for loc, why in sorted(reasons.items()))
+                if reasons else "")
+        return MemberData(rows, covers, note, reasons)
 
     def _population(self, series):
         """The population table; ``"auto"`` (Census estimates by state) with a separate New

@@ -262,8 +262,9 @@ class EnsembleFit(FittedModel):
             for r in mine.itertuples(index=False):
                 row[f"past_wis_{r.member}"] = r.past_wis
             fallback = False
-            notes = [f"{label}: not used for this series ({share.note})" for label, share
-                     in self.shares.items() if s.key not in share.covers]
+            notes = [f"{label}: not used for this series "
+                     f"({share.reasons.get(s.location, share.note)})"
+                     for label, share in self.shares.items() if s.key not in share.covers]
             for label, diag in member_diag.items():
                 hit = diag[(diag["location"] == s.location) & (diag["indicator"] == s.indicator)]
                 if hit.empty:

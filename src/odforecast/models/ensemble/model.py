@@ -330,7 +330,7 @@ def _member_shares(models: Sequence[Model], labels: Sequence[str], data: pd.Data
             raise DataError(f"ensemble member {label} forecasts none of the series "
                             f"({part.note or 'its data share none with the ensemble'})",
                             column="members", hint=f"leave {label} out of the members")
-        shares[label] = MemberData(part.data, covers, part.note)
+        shares[label] = MemberData(part.data, covers, part.note, part.reasons)
     for s in series:
         if not any(s.key in share.covers for share in shares.values()):
             raise DataError(f"no ensemble member forecasts series {s.label}: "
