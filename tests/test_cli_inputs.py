@@ -313,3 +313,47 @@ def test_location_all_takes_the_locations_that_have_the_indicator(capsys):
     assert "left out (US-LA, US-PA)" in err
     diagnostics = printed.split("Fit diagnostics")[1]
     assert "US-OH" in diagnostics and "US-PA" not in diagnostics
+
+
+# -- several bundled datasets ------------------------------------------------------------
+
+
+def test_datasets_of_the_nation_and_the_states_are_modelled_together(capsys, tmp_path):
+    out = tmp_path / "both.csv"
+    code, _, err = run(capsys, "forecast", "--dataset", "us_monthly_12m", "--dataset",
+                             "states_monthly_12m", "--indicator", "opioids", "--location", "US",
+                             "--location", "US-OH", "--model", "naive", "--horizon", "1",
+                             "--n-samples", "200", "--quiet", "--out", str(out))
+    assert code == 0, err
+    medians = pd.read_csv(out).set_index("location")["median"]
+    # naive, centred on each series' last window (12 months to Feb 2025): the nation's from
+    # the national dataset, Ohio's from the states'
+    us = odforecast.load_dataset("us_monthly_12m").query(
+        "indicator == 'opioids' and estimate == 'reported'")["value"].iloc[-1]
+    ohio = odforecast.load_dataset("states_monthly_12m").query(
+        "indicator == 'opioids' and estimate == 'reported' and location == 'US-OH'")
+    assert abs(medians["US"] - us) / us < 0.01
+    assert abs(medians["US-OH"] - ohio["value"].iloc[-1]) / ohio["value"].iloc[-1] < 0.01
+
+
+def test_datasets_of_different_frequencies_are_refused(capsys):
+    code, _, err = run(capsys, "forecast", "--dataset", "us_annual", "--dataset",
+                       "states_monthly_12m", "--indicator", "opioids", "--location", "US",
+                       "--horizon", "1")
+    assert code == 2
+    assert "--dataset" in err and "us_annual is annual, states_monthly_12m is 12m_ending" in err
+
+
+def test_an_ensemble_says_which_series_its_pooled_member_leaves_to_the_others(capsys):
+    code, printed, err = run(capsys, "forecast", "--dataset", "us_monthly_12m", "--dataset",
+                             "states_monthly_12m", "--indicator", "opioids", "--location", "US",
+                             "--location", "US-OH", "--location", "US-KY", "--model",
+                             "ensemble", "--members", "naive,hierarchical", "--draws", "150",
+                             "--tune", "150", "--horizon", "1", "--n-samples", "200",
+                             "--quiet")
+    assert code == 0, err
+    diagnostics = printed.split("Fit diagnostics")[1]
+    assert "hierarchical is not used for US opioids: US is the total of the locations it" \
+        in diagnostics
+    us_row = next(line for line in diagnostics.splitlines() if line.startswith("US "))
+    assert us_row.split()[-2:] == ["1.00", "0.00"]  # weights: naive alone

@@ -8,16 +8,11 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
+from odforecast.cli._text import terminal_width, wrap_notes
 from odforecast.errors import DataError, ParameterError
 
 __all__ = ["cmd_backtest", "cmd_data_fetch", "cmd_data_list", "cmd_data_show", "cmd_project",
            "cmd_reproduce", "parse_origins"]
-
-
-def _terminal_width() -> int:
-    import shutil
-
-    return shutil.get_terminal_size((100, 24)).columns
 
 
 def cmd_data_list() -> None:
@@ -26,7 +21,7 @@ def cmd_data_list() -> None:
 
     table = list_datasets()[["name", "rows", "vintage", "description"]]
     fixed = sum(max(len(str(v)) for v in table[c]) + 2 for c in ("name", "rows", "vintage"))
-    width = max(40, _terminal_width() - fixed)
+    width = max(40, terminal_width() - fixed)
     print(format_table(table, wrap={"description": width}, notes=[
         "Show one with `odforecast data show NAME`; load it in Python with "
         "odforecast.load_dataset(NAME);",
@@ -58,7 +53,7 @@ def cmd_data_show(args: argparse.Namespace) -> None:
         frame.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
         return
     title = textwrap.fill(f"{args.name}: {frame.attrs['dataset']['description']}",
-                          max(60, min(_terminal_width(), 100)), break_on_hyphens=False)
+                          max(60, min(terminal_width(), 100)), break_on_hyphens=False)
     print(format_wide_table(frame, title=title + "\n"))
 
 
@@ -143,12 +138,6 @@ def parse_origins(text: str, data) -> list[str]:
     return found
 
 
-def _wrap_notes(notes: Sequence[str]) -> list[str]:
-    """A table's notes wrapped to the terminal (60-100 columns), continuation lines indented."""
-    width = max(60, min(_terminal_width(), 100))
-    return [textwrap.fill(note, width, subsequent_indent="  ") for note in notes]
-
-
 def _score_table(frame, baseline: str, title: str, notes: Sequence[str] = ()) -> str:
     """A ``compare`` table with readable headers: coverage in per cent, ratios to 2 decimals."""
     from odforecast.data.display import format_table
@@ -156,7 +145,7 @@ def _score_table(frame, baseline: str, title: str, notes: Sequence[str] = ()) ->
     percent = "{:.0%}".format
     rel = f"rel_wis_vs_{baseline}"
     return format_table(
-        frame, title=title, notes=_wrap_notes(notes),
+        frame, title=title, notes=wrap_notes(notes),
         formats={"cover_50": percent, "cover_80": percent, "cover_95": percent,
                  rel: "{:.2f}".format, "mase": "{:.2f}".format, "mape": "{:.1f}%".format},
         headers={"n": "n", "wis": "WIS", rel: f"WIS vs {baseline}", "crps": "CRPS",
@@ -240,7 +229,7 @@ def _posterior_checks(results) -> str:
                      "divergences).")
     return format_table(
         fits[["model", "origin", "seconds", *CONVERGENCE_COLUMNS]],
-        title="Posterior checks per origin", notes=_wrap_notes(notes),
+        title="Posterior checks per origin", notes=wrap_notes(notes),
         formats={"seconds": "{:.1f}".format, "r_hat_max": "{:.3f}".format,
                  "ess_bulk_min": "{:,.0f}".format, "ess_tail_min": "{:,.0f}".format},
         headers={"r_hat_max": "max R-hat", "ess_bulk_min": "min bulk ESS",

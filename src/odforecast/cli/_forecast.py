@@ -199,8 +199,13 @@ def _diagnostics_text(fitted: Any) -> str:
     formats = {"r_hat_max": "{:.3f}".format,  # 1.01 is the threshold
                **{c: ("{:.2f}" if c.startswith("weight_") else "{:,.0f}").format
                   for c in members}}
+    # an ensemble member that forecasts only some series (a pooled model beside a national
+    # total) says which it leaves to the others, and why
+    from odforecast.cli._text import wrap_notes
+
+    notes = fitted.members_not_used() if hasattr(fitted, "members_not_used") else []
     return format_table(diag[keep + members], headers=headers, title="Fit diagnostics",
-                        formats=formats)
+                        formats=formats, notes=wrap_notes(notes))
 
 
 def check_outputs(args: argparse.Namespace, flags: dict[str, str]) -> None:

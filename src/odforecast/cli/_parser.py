@@ -160,8 +160,10 @@ def _add_series_arguments(sub: argparse.ArgumentParser) -> None:
     _add_common(sub)
     source = sub.add_argument_group("data (one of --dataset and --data)")
     which = source.add_mutually_exclusive_group(required=True)
-    which.add_argument("--dataset", metavar="NAME",
-                       help="bundled dataset, e.g. us_monthly_12m (see odforecast data list)")
+    which.add_argument("--dataset", metavar="NAME", action="append",
+                       help="bundled dataset, e.g. us_monthly_12m (see odforecast data list); "
+                            "repeatable to model them together, e.g. us_monthly_12m and "
+                            "states_monthly_12m for the nation and the states")
     which.add_argument("--data", metavar="FILE",
                        help="your own file: a CDC VSRR download (data.cdc.gov xkb8-kh2a CSV), "
                             "a CDC WONDER export (.txt or .csv) or a CSV in odforecast's tidy "

@@ -163,13 +163,39 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
                              "format and vintage)", parameter=flag)
     from odforecast.data.bundled import list_datasets, load_dataset
 
-    name = args.dataset
-    if Path(name).exists() or name.lower().endswith(_FILE_SUFFIXES):
-        known = ", ".join(list_datasets()["name"])
-        raise DataError(f"no bundled dataset named {name!r}; to read your own file use "
-                        f"--data {name} (a VSRR or WONDER download or a tidy CSV); bundled "
-                        f"datasets: {known}")
-    return load_dataset(name), repr(name)
+    names = [args.dataset] if isinstance(args.dataset, str) else list(dict.fromkeys(
+        args.dataset))
+    for name in names:
+        if Path(name).exists() or name.lower().endswith(_FILE_SUFFIXES):
+            known = ", ".join(list_datasets()["name"])
+            raise DataError(f"no bundled dataset named {name!r}; to read your own file use "
+                            f"--data {name} (a VSRR or WONDER download or a tidy CSV); "
+                            f"bundled datasets: {known}")
+    frames = [load_dataset(name) for name in names]
+    if len(frames) == 1:
+        return frames[0], repr(names[0])
+    return _combined(frames, names), " + ".join(map(repr, names))
+
+
+def _combined(frames: list[pd.DataFrame], names: list[str]) -> pd.DataFrame:
+    """Bundled datasets modelled together: one frequency, and no series in two of them."""
+    from odforecast.data.schema import KEY
+
+    kinds = {name: ", ".join(sorted(f["frequency"].unique())) for name, f in
+             zip(names, frames, strict=True)}
+    if len(set(kinds.values())) > 1:
+        raise ParameterError("must name datasets of one frequency to model them together; "
+                             + ", ".join(f"{name} is {kind}" for name, kind in kinds.items()),
+                             parameter="--dataset")
+    whole = pd.concat(frames, ignore_index=True)
+    twice = whole.duplicated(list(KEY), keep=False)
+    if twice.any():
+        row = whole[twice].iloc[0]
+        raise DataError(f"{row['location']} {row['indicator']} is in more than one of "
+                        f"{', '.join(names)} (period ending {row['period_end'].date()})",
+                        column="location", hint="name each series' dataset once")
+    whole.attrs = {"datasets": [f.attrs.get("dataset") for f in frames]}
+    return whole
 
 
 def _pick(frame: pd.DataFrame, column: str, wanted: list[str] | None, name: str) -> list[str]:

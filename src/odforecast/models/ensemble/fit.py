@@ -265,7 +265,11 @@ class EnsembleFit(FittedModel):
             notes = [f"{label}: not used for this series "
                      f"({share.reasons.get(s.location, share.note)})"
                      for label, share in self.shares.items() if s.key not in share.covers]
-            for label, diag in member_diag.items():
+            # the members used for this series only: a pooled member's fit may have a series
+            # of the same name that it is not used for (New York with the city added)
+            used = {label: diag for label, diag in member_diag.items()
+                    if s.key in self.shares[label].covers}
+            for label, diag in used.items():
                 hit = diag[(diag["location"] == s.location) & (diag["indicator"] == s.indicator)]
                 if hit.empty:
                     continue
@@ -275,9 +279,30 @@ class EnsembleFit(FittedModel):
                 if "warnings" in hit and hit["warnings"].iloc[0]:
                     notes.append(f"{label}: {hit['warnings'].iloc[0]}")
             row.update(fallback=fallback, n_obs=len(s), warnings="; ".join(notes))
-            row.update(series_convergence(member_diag, s.location, s.indicator))
+            row.update(series_convergence(used, s.location, s.indicator))
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def members_not_used(self) -> list[str]:
+        """One sentence per member and reason: the series its forecast is not used for, and
+        why (empty when every member forecasts every series).
+
+        Examples
+        --------
+        >>> import odforecast
+        >>> us = odforecast.load_dataset("us_annual").query(
+        ...     "indicator == 'opioids' and estimate == 'reported'")
+        >>> odforecast.Ensemble(["naive", "drift"]).fit(us).members_not_used()
+        []
+        """
+        groups: dict[tuple[str, str], list[str]] = {}
+        for s in self.series:
+            for label, share in self.shares.items():
+                if s.key not in share.covers:
+                    why = share.reasons.get(s.location, share.note)
+                    groups.setdefault((label, why), []).append(f"{s.location} {s.indicator}")
+        return [f"{label} is not used for {', '.join(names)}: {why}"
+                for (label, why), names in groups.items()]
 
     # -- forecasting -------------------------------------------------------------------------
     def check_scenarios(self, scenario: Any, *, horizon: int | None = None,
