@@ -396,7 +396,7 @@ def _exposure(series: list[Series], grid: pd.DatetimeIndex, population: pd.DataF
         # has Jan-Feb 2025 windows, the estimates end in 2024): the nearest year's population
         # is used, and said so, rather than refusing the latest data.
         years_missing = sorted({y for v in carried.values() for y in v})
-        warn(f"population of {', '.join(sorted(carried))} does not cover "
+        warn(f"population of {_locations_text(sorted(carried))} does not cover "
              f"{_years_text(years_missing)}; using the nearest year's value (pass a "
              "population table that covers these years to use your own figures)")
     return out, tables
@@ -406,6 +406,23 @@ def _population_at(by_year: pd.Series, years) -> np.ndarray:
     """Population in ``years``; years outside the table take the nearest year's value."""
     clipped = np.clip(years, by_year.index.min(), by_year.index.max())
     return by_year.reindex(clipped).to_numpy()
+
+
+def _locations_text(locations: list[str]) -> str:
+    """The locations, or for more than six their number and the first and last three (a
+    warning about the 50 states stays one readable line).
+
+    Examples
+    --------
+    >>> _locations_text(["US-NH", "US-VT"])
+    'US-NH, US-VT'
+    >>> _locations_text([f"L{i:02d}" for i in range(52)])
+    '52 locations (L00, L01, L02, ..., L49, L50, L51)'
+    """
+    if len(locations) <= 6:
+        return ", ".join(locations)
+    return (f"{len(locations)} locations ({', '.join(locations[:3])}, ..., "
+            f"{', '.join(locations[-3:])})")
 
 
 def _years_text(years: list[int]) -> str:
