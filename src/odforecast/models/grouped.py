@@ -81,7 +81,8 @@ class GroupedFit(FittedModel):
             convergence["groups_checked"] = convergence.pop("members_checked")
             metadata["convergence"] = convergence
         metadata["groups"] = {name: {k: v for k, v in s.metadata.items()
-                                     if k in ("fit_random_seed", "inference", "convergence")}
+                                     if k in ("fit_random_seed", "inference", "sampler_config",
+                                              "convergence")}
                               for name, s in sampled.items()}
         first = next(iter(sampled.values()))
         return SampledPaths(samples.transpose(*first.samples.dims), first.frequency,
