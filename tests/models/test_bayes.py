@@ -623,3 +623,42 @@ def test_withheld_trailing_windows_are_bridged_from_the_latest_shown_one():
     # six more months of the fall (~2,400-2,600); 2,506 (80 %: 2,330-2,710) when written
     assert 2_000 < np.median(first) < 0.8 * 3_589
     assert np.percentile(first, 90) < 3_000
+
+
+def test_a_small_pool_has_zero_avoiding_spread_priors_and_converges_at_the_defaults():
+    """Below SMALL_POOL locations the spreads of the initial levels and growth rates have
+    log-normal priors (no mass at 0, where NUTS diverged in the funnel); from SMALL_POOL on,
+    the half-normal ones the state benchmarks ran with.  Three New England states' opioid
+    windows kept 128 divergences after two longer reruns with the half-normal spreads; now
+    the first run converges (benchmarks/bayes_speed/small_pools.py)."""
+    from odforecast.models.bayes.config import SMALL_POOL
+    from odforecast.models.bayes.model import build_model
+
+    states = odforecast.load_dataset("states_monthly_12m")
+    pool = states[states["location"].isin(["US-NH", "US-VT", "US-ME"])
+                  & (states["indicator"] == "opioids") & (states["estimate"] == "reported")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OdforecastWarning)
+        fitted = HierarchicalBayes(random_seed=1).fit(pool)  # the defaults
+    # the only warning: Census estimates end in 2024, the windows in February 2025
+    assert [str(w.message)[:36] for w in caught] == ["population of US-ME, US-NH, US-VT do"]
+    assert fitted.convergence["divergences"] == 0 and fitted.convergence["trustworthy"]
+    assert fitted.sampler_config["draws"] == 2000  # the first run, no rerun needed
+    config = fitted.model_config
+    assert config["spread_prior"] == "auto" and len(fitted.series) < SMALL_POOL
+    model = build_model(fitted.design, config, pooled=True)
+    for name in ("level_tau", "slope_tau"):
+        assert model[name].owner.op.name == "lognormal"
+    half = build_model(fitted.design, {**config, "spread_prior": "half_normal"}, pooled=True)
+    assert half["slope_tau"].owner.op.name == "halfnormal"
+    # a pool of SMALL_POOL locations keeps the half-normal spreads under "auto"
+    ten = sorted(set(states["location"]) - {"US-NYC"})[:SMALL_POOL]
+    big = states[states["location"].isin(ten) & (states["indicator"] == "all_drugs")
+                 & (states["estimate"] == "reported")]
+    design = build_design(prepare_series(big, allow_censored=True, allow_missing=True),
+                          twelve_month="windows")
+    model = build_model(design, config, pooled=True)
+    assert design.n_series == SMALL_POOL
+    assert {model[n].owner.op.name for n in ("level_tau", "slope_tau")} == {"halfnormal"}
+    with pytest.raises(ParameterError, match="spread_prior"):
+        HierarchicalBayes(model_config={"spread_prior": "flat"})._configs()

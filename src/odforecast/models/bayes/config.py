@@ -124,7 +124,18 @@ HIERARCHICAL_MODEL_CONFIG: dict[str, Any] = {"overdispersion_pooling": "shared",
                                              # growth shocks shared by every location: sd
                                              # LogNormal(log(common_shock_sd), 0.5) per
                                              # year; None: the locations' shocks independent
-                                             "common_shock_sd": 0.1}
+                                             "common_shock_sd": 0.1,
+                                             # prior of the spreads of the locations'
+                                             # initial levels and growth (level_tau,
+                                             # slope_tau): "half_normal", "log_normal", or
+                                             # "auto" (log-normal below SMALL_POOL
+                                             # locations; see model._pooled_spread)
+                                             "spread_prior": "auto"}
+
+#: Below this many locations a hierarchy's spreads of initial levels and growth rates get
+#: log-normal priors instead of half-normal ones (``spread_prior="auto"``): the data of a few
+#: locations cannot rule out a spread near 0, where NUTS diverges in the funnel.
+SMALL_POOL = 10
 
 #: HierarchicalBayes's sampler defaults (every frequency) in place of the keys above: 2 x
 #: 2,000 draws after 1,000 tuning steps.  With the shared growth shock the spread of the

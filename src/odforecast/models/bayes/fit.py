@@ -96,6 +96,9 @@ class BayesModel(Model):
                      ("blocks", "windows"))
         check_choice(model_config["overdispersion_pooling"], "overdispersion_pooling",
                      ("per_series", "shared"))
+        if "spread_prior" in model_config:  # HierarchicalBayes only
+            check_choice(model_config["spread_prior"], "spread_prior",
+                         ("auto", "half_normal", "log_normal"))
         defaults = {**self.default_sampler_config,
                     **(self.annual_sampler_config if annual else {})}
         if get_options()["quick"]:  # odforecast.set_options(quick=True): fewer iterations
