@@ -178,7 +178,7 @@ def _pooled_spread(pm, name: str, scale: float, config: dict[str, Any], n_series
     HalfNormal(``scale``) for a pool of ``SMALL_POOL`` locations or more (the state
     benchmarks).  With fewer, the data cannot rule out a spread near 0, and the half-normal's
     mass there is a funnel NUTS diverges in: on pools of 2-4 states at the newest data 13 of
-    18 fits kept 10-250 divergences after two longer reruns, the divergent draws at a median
+    18 fits kept 28-257 divergences after two longer reruns, the divergent draws at a median
     ``slope_tau`` of 0.01 against 0.10 in all (three states), or at small ``level_tau`` (two
     states with similar rates).  A log-normal with median ``scale / 2`` and log sd 0.75 (95 %:
     0.12-2.2 x ``scale``) keeps the bulk of the half-normal and no mass at 0
