@@ -188,7 +188,7 @@ class MechanisticOpioidModel(Model):
         from odforecast.mechanistic.inference import infer, merge_sampler_config
         from odforecast.mechanistic.latent import LatentBasis, quarterly_persistence
         from odforecast.mechanistic.simulator import month_times
-        from odforecast.models.bayes.fit import rerun_config
+        from odforecast.models.bayes.fit import may_rerun, rerun_config
 
         vintage = self._check(data)
         if exog is not None:
@@ -211,7 +211,7 @@ class MechanisticOpioidModel(Model):
             fit = MechanisticFit(self, vintage, cal, posterior, basis,
                                  time.perf_counter() - started)
             earlier = []  # what each run before the last one missed
-            while self._may_rerun(config, posterior, len(earlier)):
+            while may_rerun(posterior.converged, config, self.sampler_config, len(earlier)):
                 earlier.append(fit.convergence_text())
                 config = rerun_config(config, "divergent" if posterior.diagnostics[
                     "divergences"] else "")
@@ -227,14 +227,6 @@ class MechanisticOpioidModel(Model):
             warn(f"mechanistic calibration is not trustworthy: {fit.convergence_text()}. "
                  f"To fix it, {fit_advice(fit.convergence_text(), config)}")
         return fit
-
-    def _may_rerun(self, config: dict, posterior: Any, done: int) -> bool:
-        """Whether to sample again, longer, after ``done`` reruns: NUTS that missed the
-        thresholds, at most ``config["reruns"]`` times, and only at the default run length (a
-        user who chose ``draws`` or ``tune`` gets what they chose)."""
-        from odforecast.models.bayes.fit import may_rerun
-
-        return may_rerun(posterior.converged, config, self.sampler_config, done)
 
 
 def calibration_frame() -> pd.DataFrame:

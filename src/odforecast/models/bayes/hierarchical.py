@@ -165,14 +165,15 @@ class HierarchicalBayes(BayesModel):
             try:
                 if "US-NY" not in set(rows["location"]):
                     raise DataError("no US-NY to add the city into")
-                rows = merge_nyc(rows)
-                excluded = {"US-NY", "US-NYC"}
+                merged = merge_nyc(rows)
+            except OdforecastError as exc:  # the city cannot be added into the state
+                rows = rows[~rows["location"].isin(["US-NY", "US-NYC"])]
+                why = f"Census has no population of New York City alone ({exc})"
+            else:
+                rows = merged
                 why = ("it pools US-NY and US-NYC as one (the city added into the state, as "
                        "Census counts it), which is neither VSRR series")
-            except OdforecastError as exc:
-                rows = rows[~rows["location"].isin(["US-NY", "US-NYC"])]
-                excluded = {"US-NY", "US-NYC"} & locations
-                why = f"Census has no population of New York City alone ({exc})"
+            excluded = {"US-NY", "US-NYC"} & locations
             reasons.update(dict.fromkeys(sorted(excluded), why))
         pooled = set(rows["location"])
         if len(pooled) < 2:

@@ -281,16 +281,18 @@ class Ensemble(Model):
                                         self.weight_samples, seed, executor)
                 report.step(f"backtested the members at {len(origins)} origins")
         if past is not None:
-            weights = {s.key: self._learnt_weights(s, past, labels, taking_part[s.key])
+            table = past.mean_scores(labels)  # once, not per series
+            weights = {s.key: self._learnt_weights(s, past, table, labels, taking_part[s.key])
                        for s in series}
         method = self.weights if isinstance(self.weights, str) else "fixed"
         return EnsembleFit(self, series, data, labels, fits, weights, method=method,
                            seed=seed, past=past, horizon=horizon, shares=shares)
 
-    def _learnt_weights(self, s: Series, past: PastScores, labels: Sequence[str],
-                        taking_part: np.ndarray) -> np.ndarray:
-        """Series ``s``'s weights from the members' backtests: of the members taking part in
-        it and backtested on it at every origin (the others 0)."""
+    def _learnt_weights(self, s: Series, past: PastScores, table: pd.DataFrame,
+                        labels: Sequence[str], taking_part: np.ndarray) -> np.ndarray:
+        """Series ``s``'s weights from the members' backtests (``table``: their
+        ``past.mean_scores``): of the members taking part in it and backtested on it at every
+        origin (the others 0)."""
         if s.key not in past.crps_terms:
             raise DataError(f"series {s.label} has no observed value after any weight "
                             f"origin ({', '.join(str(d.date()) for d in past.origins)}) to "
@@ -302,7 +304,6 @@ class Ensemble(Model):
         if self.weights == "stacking":
             w[scored] = stacking_weights(a[scored], b[np.ix_(scored, scored)])
         else:
-            table = past.mean_scores(labels)
             rows = table[(table["location"] == s.location)
                          & (table["indicator"] == s.indicator)].set_index("model")
             w[scored] = inverse_wis_weights(
