@@ -65,7 +65,8 @@ def test_forecast_with_the_default_ensemble_shows_its_members_and_weights(capsys
                        "synthetic_opioids", "--location", "US", "--model", "ensemble",
                        "--horizon", "3", "--n-samples", "200")
     assert code == 0
-    assert "weight arima_log" in out and "weight arima_sqrt" in out
+    assert "weight arima" in out and "weight bayes" in out
+    assert "max R-hat" in out  # the Bayesian member's checks
     assert "0.50" in out.split("Fit diagnostics")[1]
     assert "past WIS" not in out  # equal weights: no backtest, no empty columns
 

@@ -1,6 +1,7 @@
-"""Which weighting? One ``Ensemble()`` fit per origin and indicator on run.py's quick subset (12
-series); the same fit forecast with equal, inverse-WIS and stacking weights and with each member
-alone (weight 1), scored on the same cells exactly as ``backtest`` scores.
+"""Which weighting? One fit of ``Ensemble([ARIMA(), Drift(), Naive()], weights="inverse_wis")``
+(``Ensemble()`` when this was measured, 2026-12-05) per origin and indicator on run.py's quick
+subset (12 series); the same fit forecast with equal, inverse-WIS and stacking weights and with
+each member alone (weight 1), scored on the same cells exactly as ``backtest`` scores.
 
 Usage (from the repository root)::
 
@@ -18,7 +19,7 @@ import run
 
 from odforecast.evaluate import BacktestResult, compare
 from odforecast.evaluate.backtesting import score_forecast
-from odforecast.models import Ensemble
+from odforecast.models import ARIMA, Drift, Ensemble, Naive
 from odforecast.models.ensemble.weights import inverse_wis_weights, stacking_weights
 from odforecast.models.series import prepare_series
 
@@ -34,7 +35,8 @@ def main() -> None:
             full = {s.key: s for s in prepare_series(group, allow_censored=True)}
             train = group[group["period_end"] <= origin]
             t = time.perf_counter()
-            fit = Ensemble(random_seed=0).fit(train)
+            fit = Ensemble([ARIMA(), Drift(), Naive()], weights="inverse_wis",
+                           random_seed=0).fit(train)
             print(origin, ind, f"{time.perf_counter()-t:.0f} s", flush=True)
             table = fit.past.mean_scores(fit.labels)
             variants = {}

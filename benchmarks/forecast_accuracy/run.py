@@ -5,15 +5,15 @@ synthetic_opioids}, estimate "reported", 12-month-ending; only series with every
 January 2015 to February 2025 (no censored or suppressed cell).  Rolling origins every ``step``
 months from January 2018 to January 2024, horizons 1-12, the same cells for every model.
 
-Models (one run, same splits): odforecast ``ARIMA()`` (auto), ``Naive()``, ``Drift()`` and
-``Ensemble()`` (their mixture, inverse-WIS weights learnt at each origin from backtests on the data
-up to it) through ``odforecast.evaluate.backtest``; statsforecast ``AutoARIMA`` and ``AutoETS``
-through ``StatsForecast.cross_validation`` on the raw counts (as a user would) and on log counts
-(back-transformed). statsforecast's central intervals at levels 10, 20, ..., 90, 95, 98 give the 23
-hub quantiles: level L gives the quantiles (1 - L/100)/2 and (1 + L/100)/2; the median is the point
-forecast (the mean of a Gaussian forecast, so also its median; on the log scale its exponential is
-the median of the back-transformed forecast, since quantiles commute with monotone maps). Every
-model is scored by ``odforecast.evaluate.scores`` on the 23 quantiles.
+Models (one run, same splits): odforecast ``ARIMA()`` (auto) and its variants, ``Naive()``,
+``Drift()`` and ensembles (``OURS`` below) through ``odforecast.evaluate.backtest``;
+statsforecast ``AutoARIMA`` and ``AutoETS`` through ``StatsForecast.cross_validation`` on the
+raw counts (as a user would) and on log counts (back-transformed). statsforecast's central
+intervals at levels 10, 20, ..., 90, 95, 98 give the 23 hub quantiles: level L gives the
+quantiles (1 - L/100)/2 and (1 + L/100)/2; the median is the point forecast (the mean of a
+Gaussian forecast, so also its median; on the log scale its exponential is the median of the
+back-transformed forecast, since quantiles commute with monotone maps). Every model is scored by
+``odforecast.evaluate.scores`` on the 23 quantiles.
 
 Usage (from the repository root)::
 
@@ -68,9 +68,11 @@ KEY = ["location", "indicator", "origin", "horizon"]
 #: pool.  ``arima`` is the default (square root for these 12-month-ending series, paths from
 #: the Akaike-weighted candidates of the order search), ``arima_selected`` the same with the
 #: selected order only (the default before 2026-12-06),
-#: ``arima_log`` the default before 2026-12-05; ``ensemble`` is ``Ensemble()`` as it is now,
-#: ``ensemble_log_sqrt`` the same equal mixture of the two ARIMA scales spelled out (the label
-#: of the 2026-12-05 run, kept so that run reproduces under its name).
+#: ``arima_log`` the default before 2026-12-05; ``ensemble`` is ``Ensemble()`` as it is now
+#: (ARIMA + BayesianTrend since 2026-12-06: a posterior sampling per origin and indicator,
+#: which ensemble_bayes.py measures at less cost), ``ensemble_log_sqrt`` the equal mixture of
+#: the two ARIMA scales (the default ensemble of 2026-12-05 to 2026-12-06, kept so those runs
+#: reproduce under their name).
 OURS = {"arima": (ARIMA, True),
         "arima_selected": (lambda: ARIMA(model_averaging=False), True),
         "arima_log": (lambda: ARIMA(transform="log"), True),

@@ -10,7 +10,7 @@ import pytest
 import odforecast
 from odforecast.errors import ParameterError, ScenarioError
 from odforecast.evaluate import backtest
-from odforecast.models import ARIMA, Drift, Ensemble, Naive
+from odforecast.models import ARIMA, BayesianTrend, Drift, Ensemble, Naive
 from odforecast.models.ensemble.fit import member_seed
 from odforecast.models.ensemble.weights import mean_abs_difference, stacking_weights
 from odforecast.scenarios import ConstantMultiplier
@@ -284,22 +284,26 @@ def test_ensemble_passes_the_model_contract():
 
 def test_registry_and_package_export():
     models, labels = odforecast.get_model("ensemble").member_models()
-    assert labels == ["arima_log", "arima_sqrt"]
-    assert [m.transform for m in models] == ["log", "sqrt"]
+    assert labels == ["arima", "bayes"]
+    assert [type(m) for m in models] == [ARIMA, BayesianTrend]
+    assert models[0].transform == "auto"
     assert odforecast.Ensemble is Ensemble
 
 
-def test_the_default_is_the_equal_mixture_of_arima_on_two_scales(us):
+def test_the_default_is_the_equal_mixture_of_arima_and_the_bayesian_trend(us):
     # DEFAULT_MEMBERS, DEFAULT_WEIGHTS (chosen by benchmarks/forecast_accuracy): no backtest
     fitted = Ensemble(random_seed=0).fit(us)
     assert fitted.past is None
     assert fitted.weights[("US", "opioids")].tolist() == [0.5, 0.5]
-    assert [f.diagnostics.loc[0, "transform"] for f in fitted.members.values()] == ["log",
-                                                                                   "sqrt"]
+    assert list(fitted.members) == ["arima", "bayes"]
+    assert fitted.members["arima"].diagnostics.loc[0, "transform"] == "sqrt"  # 12-month ending
     fc = fitted.forecast(6, n_samples=1000, random_seed=4)
-    assert fc.metadata["ensemble"]["members"] == ["arima_log", "arima_sqrt"]
-    # each path comes from one member: half of them are exactly the log member's own paths
-    own = fitted.members["arima_log"].forecast(6, n_samples=1000, random_seed=member_seed(4, 0))
-    own = own.samples.values[:, 0, 0]
+    assert fc.metadata["ensemble"]["members"] == ["arima", "bayes"]
+    assert fc.metadata["convergence"]["trustworthy"]  # the Bayesian member's checks
+    # each path comes from one member: half of them are exactly ARIMA's own paths, the
+    # other half the Bayesian model's
+    own = {label: fit.forecast(6, n_samples=1000, random_seed=member_seed(4, k)).samples
+           .values[:, 0, 0] for k, (label, fit) in enumerate(fitted.members.items())}
     mixed = fc.samples.values[:, 0, 0]
-    assert (mixed == own).all(axis=1).sum() == 500
+    assert (mixed == own["arima"]).all(axis=1).sum() == 500
+    assert (mixed == own["bayes"]).all(axis=1).sum() == 500

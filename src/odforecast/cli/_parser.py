@@ -199,7 +199,7 @@ def _add_series_arguments(sub: argparse.ArgumentParser) -> None:
                        help="model (default arima)")
     model.add_argument("--members", metavar="NAMES",
                        help="with --model ensemble: its member models, comma-separated, e.g. "
-                            "arima,bayes (default: ARIMA on the log and square-root scales)")
+                            "arima,bayes,hierarchical (default: arima,bayes)")
     model.add_argument("--weights", choices=WEIGHT_METHODS,
                        help="with --model ensemble: equal (default), or weights learnt per "
                             "series from backtests inside the data (inverse_wis, stacking)")
