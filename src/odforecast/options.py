@@ -3,11 +3,12 @@
 Two switches that notebooks, the CLI and scripts share:
 
 ``quick``
-    Smaller default sampler settings for the Bayesian models (fewer tuning steps and draws), for
+    Smaller default sampler settings for the Bayesian models (fewer tuning steps and draws), and
+    the Laplace approximation instead of NUTS for the mechanistic model's calibration, for
     trying things out and for running the example notebooks in CI.  The models and data are the
-    real ones; only the number of MCMC iterations changes, so quick fits are usually flagged as
-    not converged — their forecasts carry that warning.  Explicit ``sampler_config`` values
-    always win over quick mode.
+    real ones; only the inference is cheaper, so quick Bayesian fits are usually flagged as not
+    converged — their forecasts carry that warning.  Explicit ``sampler_config`` values always
+    win over quick mode.
 ``progress``
     Progress messages on long work (sampling, backtests, reproductions), written to stderr.
 
