@@ -65,6 +65,8 @@ MODELS: dict[str, tuple[Callable[[], odforecast.models.Model], str]] = {
     "ensemble": (lambda: Ensemble([ARIMA(), BayesianTrend(random_seed=SEED), Drift()],
                                   weights="equal", random_seed=SEED),
                  "Ensemble([ARIMA(), BayesianTrend(), Drift()], weights='equal')"),
+    "ensemble_default": (lambda: Ensemble(random_seed=SEED),
+                         "Ensemble() defaults: ARIMA + BayesianTrend, equal weights"),
 }
 DEFAULT_MODELS = ",".join(MODELS)
 
