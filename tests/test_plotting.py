@@ -208,6 +208,13 @@ def test_figures_save_as_png(annual_fit, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_an_ensemble_figure_names_its_members_and_weighting(annual):
+    fitted = odforecast.Ensemble(["naive", "drift"], weights="equal").fit(annual)
+    fig = plot_forecast(fitted.forecast(3, n_samples=100, random_seed=0))
+    foot = fig._supxlabel.get_text()
+    assert foot.startswith("Model: ensemble of naive + drift, equal weights · data vintage")
+
+
 def test_importing_the_plotting_module_does_not_load_matplotlib():
     code = "import sys, odforecast.plotting; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -119,9 +119,20 @@ def x_label(frequency: str) -> str | None:
 
 
 def caption(forecast: Forecast, extra: str = "") -> str:
-    """Model, data vintage and number of sample paths, for the foot of a figure."""
+    """Model, data vintage and number of sample paths, for the foot of a figure.
+
+    An ensemble's model is named with its members and weighting (``ensemble of arima + bayes,
+    equal weights``): "ensemble" alone does not say what was mixed.
+    """
     md = forecast.metadata
-    parts = [f"Model: {md['model']}" if md.get("model") else "",
+    model = md.get("model")
+    ensemble = md.get("ensemble")
+    if model and isinstance(ensemble, dict) and ensemble.get("members"):
+        model = f"{model} of {' + '.join(ensemble['members'])}"
+        method = ensemble.get("weights_method")
+        if method:
+            model += f", {method} weights"
+    parts = [f"Model: {model}" if model else "",
              f"data vintage {md['data_vintage']}" if md.get("data_vintage") else "",
              f"{forecast.n_samples:,} sample paths", extra]
     return " · ".join(p for p in parts if p)
