@@ -34,11 +34,9 @@ from bayes import compare_with_run  # noqa: E402
 from odforecast import OdforecastWarning  # noqa: E402
 from odforecast.evaluate import backtest  # noqa: E402
 from odforecast.evaluate.backtesting import BacktestResult  # noqa: E402
-from odforecast.models import ARIMA, BayesianTrend, Ensemble, HierarchicalBayes  # noqa: E402
+from odforecast.models import Ensemble  # noqa: E402
 
 LABEL = "ensemble_arima_bayes_hier"
-#: Members by registry name, as the model is built from them.
-MEMBERS = {"arima": ARIMA, "bayes": BayesianTrend, "hierarchical": HierarchicalBayes}
 #: The same mixture assembled by hand (ensemble_bayes.py --step 6 --hierarchical).
 BY_HAND = "scores_ensemble_bayes_step6_hier.csv.gz"
 
@@ -53,9 +51,8 @@ def main(argv: list[str] | None = None) -> None:
                              "mixture; arima,bayes is the default Ensemble())")
     args = parser.parse_args(argv)
     members = args.members.split(",")
-    unknown = sorted(set(members) - set(MEMBERS))
-    if unknown:
-        raise SystemExit(f"--members: unknown {unknown}; choose from {', '.join(MEMBERS)}")
+    model = Ensemble(members, weights="equal", random_seed=run.SEED)  # registry names
+    model.check_params()  # an unknown name fails here, before the data are read
     three = members == ["arima", "bayes", "hierarchical"]
     label = LABEL if three else f"ensemble_{'_'.join(members)}"
     stem = "scores_ensemble_hier" if three else f"scores_{label}"
@@ -66,8 +63,6 @@ def main(argv: list[str] | None = None) -> None:
     print(how)
     print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
           f"{run.machine_info()}", flush=True)
-    model = Ensemble([MEMBERS[name]() for name in members], weights="equal",
-                     random_seed=run.SEED)
     started = time.perf_counter()
     with warnings.catch_warnings():
         # each untrustworthy fit is in the convergence table below

@@ -269,6 +269,11 @@ class MemberData:
     note: str = ""
     reasons: dict[str, str] = field(default_factory=dict)
 
+    def reason(self, location: str) -> str:
+        """Why the member is not used for ``location``'s series: its own reason, else
+        ``note``."""
+        return self.reasons.get(location, self.note)
+
 
 def _differs(value: Any, default: Any) -> bool:
     if value is default:

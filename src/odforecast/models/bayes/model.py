@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from odforecast.models.bayes.config import SMALL_POOL
 from odforecast.models.bayes.design import Design
 
 __all__ = ["build_model"]
@@ -184,8 +185,6 @@ def _pooled_spread(pm, name: str, scale: float, config: dict[str, Any], n_series
     0.12-2.2 x ``scale``) keeps the bulk of the half-normal and no mass at 0
     (``spread_prior``: ``"auto"``, ``"half_normal"`` or ``"log_normal"``).
     """
-    from odforecast.models.bayes.config import SMALL_POOL
-
     choice = config.get("spread_prior", "half_normal")
     if choice == "log_normal" or (choice == "auto" and n_series < SMALL_POOL):
         return pm.LogNormal(name, np.log(scale / 2), 0.75)

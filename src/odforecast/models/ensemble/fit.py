@@ -263,7 +263,7 @@ class EnsembleFit(FittedModel):
                 row[f"past_wis_{r.member}"] = r.past_wis
             fallback = False
             notes = [f"{label}: not used for this series "
-                     f"({share.reasons.get(s.location, share.note)})"
+                     f"({share.reason(s.location)})"
                      for label, share in self.shares.items() if s.key not in share.covers]
             # the members used for this series only: a pooled member's fit may have a series
             # of the same name that it is not used for (New York with the city added)
@@ -299,8 +299,8 @@ class EnsembleFit(FittedModel):
         for s in self.series:
             for label, share in self.shares.items():
                 if s.key not in share.covers:
-                    why = share.reasons.get(s.location, share.note)
-                    groups.setdefault((label, why), []).append(f"{s.location} {s.indicator}")
+                    groups.setdefault((label, share.reason(s.location)), []).append(
+                        f"{s.location} {s.indicator}")
         return [f"{label} is not used for {', '.join(names)}: {why}"
                 for (label, why), names in groups.items()]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -334,7 +335,7 @@ def _member_shares(models: Sequence[Model], labels: Sequence[str], data: pd.Data
             raise DataError(f"ensemble member {label} forecasts none of the series "
                             f"({part.note or 'its data share none with the ensemble'})",
                             column="members", hint=f"leave {label} out of the members")
-        shares[label] = MemberData(part.data, covers, part.note, part.reasons)
+        shares[label] = replace(part, covers=covers)
     for s in series:
         if not any(s.key in share.covers for share in shares.values()):
             raise DataError(f"no ensemble member forecasts series {s.label}: "
