@@ -662,3 +662,40 @@ def test_a_small_pool_has_zero_avoiding_spread_priors_and_converges_at_the_defau
     assert {model[n].owner.op.name for n in ("level_tau", "slope_tau")} == {"halfnormal"}
     with pytest.raises(ParameterError, match="spread_prior"):
         HierarchicalBayes(model_config={"spread_prior": "flat"})._configs()
+
+
+def test_new_months_share_one_departure_per_twelve_month_block():
+    """A 12-month block of new months is the likelihood's negative binomial (shape alpha); a
+    window with h new months varies by about h/12 of that departure, not sqrt(h/12) (twelve
+    independent months with dispersion alpha/12); months of different blocks are
+    independent."""
+    from odforecast.models.bayes.fit import _block_counts
+
+    rng = np.random.default_rng(7)
+    n, alpha, mu = 40_000, 100.0, 2_000.0  # blocks stray 10 % from the trend
+    counts = _block_counts(rng, np.full((n, 24), mu), np.full(n, alpha))
+    first, second = counts[:, :12].sum(axis=1), counts[:, 12:].sum(axis=1)
+    block_var = 12 * mu + (12 * mu) ** 2 / alpha  # negative binomial, shape alpha
+    assert first.var() == pytest.approx(block_var, rel=0.05)
+    assert second.var() == pytest.approx(block_var, rel=0.05)
+    assert abs(np.corrcoef(first, second)[0, 1]) < 0.02
+    one = counts[:, 0]  # the month a one-month-ahead window takes in
+    assert one.std() / mu == pytest.approx(np.sqrt(1 / alpha + 1 / mu), rel=0.05)  # ~0.10
+    assert one.std() / first.std() == pytest.approx(1 / 12, rel=0.1)  # not 1 / sqrt(12)
+
+
+def test_one_month_ahead_the_window_varies_only_by_the_month_it_takes_in():
+    """US opioids to February 2025 (50,900), default blocks likelihood: the next window keeps
+    11 of its 12 months, so its 80 % interval is about a month's spread — 1.2 % of the window
+    when written, 3.2 % when every new month had its own block-sized departure — while a year
+    ahead it is the whole block's (22 % either way)."""
+    us = odforecast.load_dataset("us_monthly_12m")
+    data = us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OdforecastWarning)
+        fitted = BayesianTrend(sampler_config={**SMALL, **NUTPIE}, random_seed=3).fit(data)
+    paths = fitted.forecast(12, n_samples=1000, random_seed=1).samples.sel(
+        location="US", indicator="opioids").values
+    width = np.percentile(paths, 90, axis=0) - np.percentile(paths, 10, axis=0)
+    assert width[0] < 0.02 * 50_900
+    assert width[-1] > 10 * width[0]
