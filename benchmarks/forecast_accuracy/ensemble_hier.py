@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     three = members == ["arima", "bayes", "hierarchical"]
     label = LABEL if three else f"ensemble_{'_'.join(members)}"
     stem = "scores_ensemble_hier" if three else f"scores_{label}"
+    if len(members) == 1:  # one member's own backtest; not ensemble_bayes.py's file
+        stem += "_alone"
     data, how = run.load_series(args.raw)
     origins = run.origins_every(6)
     if args.n_origins:

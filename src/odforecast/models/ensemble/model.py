@@ -28,16 +28,16 @@ from odforecast.models.series import Series, prepare_series
 __all__ = ["DEFAULT_MEMBERS", "DEFAULT_WEIGHTS", "WEIGHT_METHODS", "Ensemble"]
 
 #: The members used when ``members`` is None, as (registry name, parameters): the automatic ARIMA
-#: and ``BayesianTrend``, mixed with equal weights.  ARIMA is the sharper at short horizons, the
-#: Bayesian model the better calibrated at long ones and on gappy state series. On CDC's
+#: and ``BayesianTrend``, mixed with equal weights.  ARIMA is the better on the national series,
+#: the Bayesian model below them and on gappy state series. On CDC's
 #: 12-month-ending series (90 series x 13 origins, benchmarks/forecast_accuracy, ensemble_hier.py
-#: --members arima,bayes) their mixture scored WIS 132.2 with 80 % coverage 0.79, against 145.8 /
-#: 0.68 for ARIMA alone, 139.8 / 0.78 for BayesianTrend and 150.4 for statsforecast's AutoARIMA;
-#: on every state series with data (139, all_states.py) 75.5 for BayesianTrend against 91.2 for
-#: ARIMA.  The previous default, ARIMA on the log and the square-root scales (until 2026-12-06),
-#: scored 146.9 / 0.72 and 92.4: no better than ARIMA alone once ARIMA averaged its candidate
-#: orders.  The Bayesian member costs a posterior sampling per fit (about 5 s for one monthly
-#: series, 30 s for 90 jointly).
+#: --members arima,bayes) their mixture scored WIS 132.2 with 80 % coverage 0.78, against 145.8 /
+#: 0.68 for ARIMA alone, 139.4 / 0.74 for BayesianTrend and 150.4 for statsforecast's AutoARIMA;
+#: on every state series with data (139, all_states.py) 78.7, against 75.8 for BayesianTrend
+#: and 91.2 for ARIMA.  The previous default, ARIMA on the log and the square-root scales
+#: (until 2026-12-06), scored 146.9 / 0.72 and 92.4: no better than ARIMA alone once ARIMA
+#: averaged its candidate orders.  The Bayesian member costs a posterior sampling per fit
+#: (about 5 s for one monthly series, 30 s for 90 jointly).
 DEFAULT_MEMBERS: tuple[tuple[str, dict[str, Any]], ...] = (("arima", {}), ("bayes", {}))
 
 #: The weighting used when ``weights`` is not given (see DEFAULT_MEMBERS).
