@@ -812,8 +812,8 @@ def _block_counts(rng: np.random.Generator, rate: np.ndarray, alpha: np.ndarray)
     binomial; a window that takes in ``h`` new months varies by about ``h / 12`` of the
     block's spread (plus the months' Poisson noise), where twelve independent months with
     dispersion ``alpha / 12`` would give ``sqrt(h / 12)`` of it — 3.5 times too much one
-    month ahead (``benchmarks/forecast_accuracy``, "Bayesian 12-month forecasts: one
-    departure per block").
+    month ahead (``benchmarks/forecast_accuracy/README.md``, "One departure per 12-month
+    block").
 
     Examples
     --------
