@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "Naive": "odforecast.models",
     "Drift": "odforecast.models",
     "SeasonalNaive": "odforecast.models",
+    "StructuralTrend": "odforecast.models",
     "get_model": "odforecast.models",
     "BayesianTrend": "odforecast.models",
     "HierarchicalBayes": "odforecast.models",

@@ -6,6 +6,7 @@ from odforecast.models.baselines import Drift, Naive, SeasonalNaive
 from odforecast.models.bayes import BayesianTrend, HierarchicalBayes
 from odforecast.models.ensemble import Ensemble
 from odforecast.models.registry import MODELS, get_model
+from odforecast.models.structural import StructuralTrend
 
 __all__ = [
     "ARIMA",
@@ -19,5 +20,6 @@ __all__ = [
     "Naive",
     "PerSeriesModel",
     "SeasonalNaive",
+    "StructuralTrend",
     "get_model",
 ]

@@ -11,6 +11,7 @@ from odforecast.models.baselines import Drift, Naive, SeasonalNaive
 from odforecast.models.bayes.hierarchical import HierarchicalBayes
 from odforecast.models.bayes.trend import BayesianTrend
 from odforecast.models.ensemble import Ensemble
+from odforecast.models.structural import StructuralTrend
 
 __all__ = ["MODELS", "get_model"]
 
@@ -19,6 +20,7 @@ MODELS: dict[str, type[Model]] = {
     "arima": ARIMA,
     "naive": Naive,
     "drift": Drift,
+    "structural": StructuralTrend,
     "seasonal_naive": SeasonalNaive,
     "bayes": BayesianTrend,
     "hierarchical": HierarchicalBayes,

@@ -1,0 +1,245 @@
+"""A structural trend model of the monthly deaths behind CDC's 12-month-ending counts.
+
+CDC publishes provisional overdose deaths as 12-month-ending sums: each window shares 11
+months with the one before, and its change is the difference of two months a year apart,
+``y_t - y_{t-1} = x_t - x_{t-12}``.  A model of the published series (ARIMA, exponential
+smoothing) extrapolates the window's own slope; it does not know that a window ending in
+January 2024 still holds the high months of early 2023 that the next windows will drop.
+:class:`StructuralTrend` models the months: a damped local linear trend on the monthly count,
+observed exactly through the 12-month sums (Harvey 1989, *Forecasting, Structural Time Series
+Models and the Kalman Filter*, section 6.3 on temporal aggregation).  The Kalman filter
+recovers the monthly path — its level and its slope at the origin — from the windows, and the
+forecast windows sum the months still in the window with the forecast months.
+
+On the forecast-accuracy benchmark (90 VSRR series, 13 origins, h 1-12) it was the most
+accurate single model, ahead of statsforecast's AutoARIMA and of odforecast's ARIMA and
+Bayesian models, most of all where the trend turned (the 2023-24 fall):
+``benchmarks/forecast_accuracy/structural.py``.
+
+For other frequencies (annual, quarterly, monthly counts) the window is one period and the
+model is the damped local linear trend plus noise of the same family (no seasonality).
+
+Disturbances.  Level, slope and month noise are Gaussian with standard deviations proportional
+to the series' level to the power ``level_power`` (default 0.5: variances proportional to the
+level, as for counts; the level of each period is the previous published value).  The
+forecast of every window is that Gaussian's mean and variance; sample paths have log-normal
+margins with exactly that mean and variance (a count cannot be negative; nothing is clipped)
+and the dependence across horizons of the Gaussian paths (a Gaussian copula).
+
+Missing values.  A series starts at its first shown value; a later withheld or censored window
+is a missing observation, which the Kalman filter skips; when the last windows are withheld,
+the filter predicts through them and the forecast starts after the series' last period.  At a
+censored cell the smoothed value is checked against the bound
+(:func:`odforecast.models.missing.check_censored`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from odforecast.errors import DataError, ParameterError
+from odforecast.models.base import PerSeriesModel
+from odforecast.models.baselines import Drift, Naive
+from odforecast.models.missing import check_censored
+from odforecast.models.params import check_bool, check_choice, check_number
+from odforecast.models.series import Series
+from odforecast.models.transforms import Transform
+
+__all__ = ["StructuralTrend"]
+
+#: Periods summed by one published value, by frequency (1 for the others).
+WINDOWS = {"12m_ending": 12}
+
+
+class StructuralState(NamedTuple):
+    """What sampling needs from a fit (all on the scaled count scale)."""
+
+    label: str
+    window: int
+    scale: float
+    state: np.ndarray
+    state_cov: np.ndarray
+    transition: np.ndarray
+    disturbance_cov: np.ndarray
+    selection: np.ndarray
+    last_time: pd.Timestamp
+
+
+class StructuralTrend(PerSeriesModel):
+    """Damped local linear trend of the monthly counts, observed through the published windows.
+
+    For CDC's 12-month-ending counts the trend is monthly and each published value is the
+    exact sum of 12 months (see the module docstring); for other data the window is one
+    period.  Fitted by maximum likelihood (Kalman filter, exact diffuse start), in well under
+    a second per series.
+
+    Parameters
+    ----------
+    damped
+        Let the slope decay, ``slope_t = phi * slope_{t-1} + noise`` with ``phi`` estimated in
+        ``[min_damping, 1]`` (default True); False fixes ``phi = 1``.
+    min_damping
+        Lower bound of ``phi`` (default 0: the damping is estimated anywhere in ``[0, 1]``;
+        bounds of 0.3, 0.5 and 0.8 per month were measured and were no better).
+    level_power
+        Disturbance standard deviations proportional to the series' level to this power (0:
+        constant, 0.5: variances proportional to the level, 1: proportional standard
+        deviations).  Default 0.5, chosen by benchmark.
+    fallback
+        ``"drift"``, ``"naive"`` or None: the model used (and recorded in the diagnostics)
+        when a series cannot be fitted.
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> us = odforecast.load_dataset("us_monthly_12m").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> fitted = odforecast.StructuralTrend().fit(us)
+    >>> int(fitted.diagnostics.loc[0, "window"])
+    12
+    >>> fc = fitted.forecast(12, n_samples=500, random_seed=1)
+    >>> table = fc.to_frame()
+    >>> bool((table["lower_95"] > 0).all()), bool(table["median"].iloc[11] < 45_000)
+    (True, True)
+    """
+
+    name = "structural"
+    handles_missing = True
+
+    def __init__(self, damped: bool = True, min_damping: float = 0.0,
+                 level_power: float = 0.5, fallback: str | None = "drift") -> None:
+        self.damped = damped
+        self.min_damping = min_damping
+        self.level_power = level_power
+        self.fallback = fallback
+
+    def check_params(self) -> None:
+        check_bool(self.damped, "damped")
+        for parameter in ("min_damping", "level_power"):
+            value = check_number(getattr(self, parameter), parameter)
+            if not 0.0 <= value <= 1.0:
+                raise ParameterError(f"must be between 0 and 1; got {value!r}",
+                                     parameter=parameter)
+        check_choice(self.fallback, "fallback", ("drift", "naive", None))
+
+    def _min_length(self, frequency: str) -> int:
+        # the two trend states are diffuse, and four parameters need a few more values
+        return WINDOWS.get(frequency, 1) + 11
+
+    def _fallback(self) -> PerSeriesModel | None:
+        return {"drift": Drift(), "naive": Naive(), None: None}[self.fallback]
+
+    def _simpler_models(self) -> list[PerSeriesModel]:
+        return [Drift(), Naive()]
+
+    def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
+        from odforecast.models._structural_ssm import WindowedTrend
+
+        window = WINDOWS.get(series.frequency, 1)
+        values = np.asarray(series.values, dtype=float)
+        shown = values[np.isfinite(values)]
+        scale = float(np.mean(shown[-min(12, shown.size):])) / window
+        if not scale > 0:
+            raise DataError(f"series {series.label}: its latest shown values are all 0, so "
+                            f"{self.name} has no level to scale its noise by",
+                            hint="use model 'bayes' (counts) or 'naive'")
+        z = values / scale
+        # each period's disturbances scale with the previous published level per period
+        previous = pd.Series(z).ffill().shift(1).bfill().to_numpy() / window
+        floor = 1.0 / scale  # one death per period
+        disturbance = np.maximum(previous, floor) ** self.level_power
+        endog = np.r_[np.full(window, np.nan), z]
+        disturbance = np.r_[np.full(window, disturbance[0]), disturbance]
+        min_damping = self.min_damping if self.damped else 1.0
+        model = WindowedTrend(endog, disturbance, window, min_damping)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self.damped:
+                result = model.fit(disp=False, maxiter=500)
+            else:
+                result = model.fit_constrained({"phi": 1.0}, disp=False, maxiter=500)
+        params = np.asarray(result.params, dtype=float)
+        if not np.all(np.isfinite(params)) or not np.isfinite(result.llf):
+            raise DataError(f"series {series.label}: the {self.name} likelihood did not "
+                            "converge to finite estimates", hint="use model 'arima'")
+        last_level = np.maximum(z[np.isfinite(z)][-1] / window, floor) ** self.level_power
+        state = StructuralState(
+            label=series.label, window=window, scale=scale,
+            state=np.asarray(result.predicted_state[:, -1], dtype=float),
+            state_cov=np.asarray(result.predicted_state_cov[:, :, -1], dtype=float),
+            transition=np.array(model["transition"], dtype=float),
+            disturbance_cov=np.diag(params[:3] ** 2) * last_level**2,
+            selection=np.array(model["selection"], dtype=float),
+            last_time=series.time[-1])
+        diag = {
+            "window": window,
+            "level_power": self.level_power,
+            # per period, as fractions of the latest level per period
+            "sigma_level": float(params[0]),
+            "sigma_slope": float(params[1]),
+            "sigma_month": float(params[2]),
+            "phi": float(params[3]) if self.damped else 1.0,
+            "loglik": float(result.llf),
+            "converged": bool(result.mle_retvals.get("converged", False)),
+            "censor_check": "",
+        }
+        if series.censored.any():
+            smoother = result.smoother_results
+            mean = np.asarray(smoother.smoothed_forecasts, dtype=float)[0, window:] * scale
+            var = np.asarray(smoother.smoothed_forecasts_error_cov, dtype=float)[0, 0]
+            sd = np.sqrt(np.maximum(var[window:], 0.0)) * scale
+            diag["censor_check"] = check_censored(series, Transform("none"), mean, sd,
+                                                  model_name=self.name)
+        return state, diag
+
+    def _sample_series(self, state: Any, horizon: int, n_samples: int,
+                       rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
+        return sample_windows(state, horizon, n_samples, rng)
+
+
+def _root(cov: np.ndarray) -> np.ndarray:
+    """A square root ``L`` with ``L @ L.T == cov`` of a covariance that may be singular
+    (the months of a window whose sum was observed are known only through their sum)."""
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    return vectors * np.sqrt(np.clip(values, 0.0, None))
+
+
+def sample_windows(state: StructuralState, horizon: int, n_samples: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Sample paths ``(n_samples, horizon)`` of the published value (counts, > 0).
+
+    The state is drawn from its filtered distribution at the first forecast period and
+    propagated with fresh disturbances; the Gaussian paths of each window are mapped to a
+    log-normal with the same mean and variance, rank for rank (a Gaussian copula).
+    """
+    mean = state.state.copy()
+    cov = state.state_cov.copy()
+    noise_root = state.selection @ _root(state.disturbance_cov)
+    noise_cov = noise_root @ noise_root.T
+    draws = mean + rng.standard_normal((n_samples, mean.size)) @ _root(cov).T
+    window = slice(2, 2 + state.window)
+    gaussian = np.empty((n_samples, horizon))
+    means, sds = np.empty(horizon), np.empty(horizon)
+    for h in range(horizon):
+        if h:
+            mean = state.transition @ mean
+            cov = state.transition @ cov @ state.transition.T + noise_cov
+            draws = (draws @ state.transition.T
+                     + rng.standard_normal((n_samples, noise_root.shape[1])) @ noise_root.T)
+        gaussian[:, h] = draws[:, window].sum(axis=1)
+        means[h] = mean[window].sum()
+        sds[h] = np.sqrt(max(cov[window, window].sum(), 0.0))
+    if np.any(means <= 0):
+        h = int(np.argmax(means <= 0))
+        raise DataError(f"series {state.label}: the structural trend's expected value "
+                        f"{h + 1} periods after {state.last_time.date()} is not positive (the "
+                        "fitted decline runs down to zero)",
+                        hint="counts this small are for model 'bayes' (negative binomial)")
+    spread = np.log1p((sds / means) ** 2)  # variance of the log
+    with np.errstate(invalid="ignore", divide="ignore"):
+        standard = np.where(sds > 0, (gaussian - means) / np.where(sds > 0, sds, 1.0), 0.0)
+    return state.scale * means * np.exp(np.sqrt(spread) * standard - spread / 2)
