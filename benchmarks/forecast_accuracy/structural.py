@@ -38,10 +38,10 @@ VARIANTS = {
     "structural": {},
     "structural_power0": {"level_power": 0.0},
     "structural_power1": {"level_power": 1.0},
-    "structural_undamped": {"damped": False},
-    "structural_damping0.5": {"min_damping": 0.5},
-    "structural_damping0.3": {"min_damping": 0.3},
-    "structural_damping0": {"min_damping": 0.0},
+    "structural_persistent": {"slope": "persistent"},
+    "structural_damped0.5": {"slope": "damped", "min_damping": 0.5},
+    "structural_damped0.8": {"slope": "damped", "min_damping": 0.8},
+    "structural_damped": {"slope": "damped"},
 }
 
 

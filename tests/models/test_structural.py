@@ -54,9 +54,9 @@ def test_a_fall_in_the_latest_months_carries_on_in_the_next_windows():
     median = fitted.forecast(12, n_samples=2000, random_seed=1).to_frame()["median"].to_numpy()
     # the months already in the last window are high: the next windows must fall fast
     assert median[0] < last - 600
-    assert median[11] < 0.85 * last
-    # a year ahead the window is made of months near the latest monthly level (3,000)
-    assert 30_000 < median[11] < 39_000
+    # a year ahead the window is made of months near the latest monthly level (3,000):
+    # 36,000, 17 % below the last window
+    assert 33_000 < median[11] < 39_000
 
 
 def test_us_windows_from_january_2024_fall_towards_twelve_recent_months(us_12m):
@@ -136,7 +136,7 @@ def test_passes_the_contract_on_12_month_ending_data(us_12m):
 @pytest.mark.parametrize(("params", "parameter"), [
     ({"level_power": 2.0}, "level_power"),
     ({"min_damping": -0.1}, "min_damping"),
-    ({"damped": "yes"}, "damped"),
+    ({"slope": "linear"}, "slope"),
     ({"fallback": "arima"}, "fallback"),
 ])
 def test_bad_parameters_are_refused_before_fitting(params, parameter, us_12m):

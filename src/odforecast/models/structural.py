@@ -5,11 +5,15 @@ months with the one before, and its change is the difference of two months a yea
 ``y_t - y_{t-1} = x_t - x_{t-12}``.  A model of the published series (ARIMA, exponential
 smoothing) extrapolates the window's own slope; it does not know that a window ending in
 January 2024 still holds the high months of early 2023 that the next windows will drop.
-:class:`StructuralTrend` models the months: a damped local linear trend on the monthly count,
-observed exactly through the 12-month sums (Harvey 1989, *Forecasting, Structural Time Series
-Models and the Kalman Filter*, section 6.3 on temporal aggregation).  The Kalman filter
-recovers the monthly path — its level and its slope at the origin — from the windows, and the
-forecast windows sum the months still in the window with the forecast months.
+:class:`StructuralTrend` models the months: a structural time-series model of the monthly
+count (a level that moves as a random walk, optionally with a slope, plus noise) observed
+exactly through the 12-month sums (Harvey 1989, *Forecasting, Structural Time Series Models
+and the Kalman Filter*, section 6.3 on temporal aggregation).  The Kalman filter recovers the
+monthly level at the origin from the windows, and each forecast window sums the months still
+in it with forecast months: a year ahead the window is about 12 times the latest monthly level,
+whatever the window's own slope was.  Given the choice, the data chose no slope (a slope
+estimated with free damping died within a month on 97 % of the benchmark's fits), so the
+default is the local level.
 
 On the forecast-accuracy benchmark (90 VSRR series, 13 origins, h 1-12) it was the most
 accurate single model, ahead of statsforecast's AutoARIMA and of odforecast's ARIMA and
@@ -17,7 +21,7 @@ Bayesian models, most of all where the trend turned (the 2023-24 fall):
 ``benchmarks/forecast_accuracy/structural.py``.
 
 For other frequencies (annual, quarterly, monthly counts) the window is one period and the
-model is the damped local linear trend plus noise of the same family (no seasonality).
+model is the local level (or trend) plus noise of the same family (no seasonality).
 
 Disturbances.  Level, slope and month noise are Gaussian with standard deviations proportional
 to the series' level to the power ``level_power`` (default 0.5: variances proportional to the
@@ -45,7 +49,7 @@ from odforecast.errors import DataError, ParameterError
 from odforecast.models.base import PerSeriesModel
 from odforecast.models.baselines import Drift, Naive
 from odforecast.models.missing import check_censored
-from odforecast.models.params import check_bool, check_choice, check_number
+from odforecast.models.params import check_choice, check_number
 from odforecast.models.series import Series
 from odforecast.models.transforms import Transform
 
@@ -70,25 +74,30 @@ class StructuralState(NamedTuple):
 
 
 class StructuralTrend(PerSeriesModel):
-    """Damped local linear trend of the monthly counts, observed through the published windows.
+    """Structural model of the monthly counts, observed through the published windows.
 
-    For CDC's 12-month-ending counts the trend is monthly and each published value is the
-    exact sum of 12 months (see the module docstring); for other data the window is one
-    period.  Fitted by maximum likelihood (Kalman filter, exact diffuse start), in well under
-    a second per series.
+    For CDC's 12-month-ending counts the monthly count is a level that moves as a random walk
+    (optionally with a slope) plus noise, and each published value is the exact sum of 12
+    months (see the module docstring); for other data the window is one period.  Fitted by
+    maximum likelihood (Kalman filter, exact diffuse start), in a fraction of a second per
+    series.
 
     Parameters
     ----------
-    damped
-        Let the slope decay, ``slope_t = phi * slope_{t-1} + noise`` with ``phi`` estimated in
-        ``[min_damping, 1]`` (default True); False fixes ``phi = 1``.
+    slope
+        ``"none"`` (default): a local level, no slope — the forecast windows move towards 12
+        times the latest monthly level; ``"damped"``: a slope that decays,
+        ``slope_t = phi * slope_{t-1} + noise``, ``phi`` estimated in ``[min_damping, 1]``;
+        ``"persistent"``: ``phi = 1``, a local linear trend.  On the benchmark a damped slope
+        with ``phi`` free in ``[0, 1]`` was estimated below 0.05 on 97 % of the fits, i.e. no
+        slope, and no better; bounding ``phi`` at 0.8 (a slope that lasts) or 1 made the
+        forecasts worse (module docstring).
     min_damping
-        Lower bound of ``phi`` (default 0: the damping is estimated anywhere in ``[0, 1]``;
-        bounds of 0.3, 0.5 and 0.8 per month were measured and were no better).
+        Lower bound of ``phi`` with ``slope="damped"`` (default 0).
     level_power
         Disturbance standard deviations proportional to the series' level to this power (0:
-        constant, 0.5: variances proportional to the level, 1: proportional standard
-        deviations).  Default 0.5, chosen by benchmark.
+        constant, 0.5: variances proportional to the level, as for counts; 1: proportional
+        standard deviations).  Default 0.5, chosen by benchmark.
     fallback
         ``"drift"``, ``"naive"`` or None: the model used (and recorded in the diagnostics)
         when a series cannot be fitted.
@@ -110,15 +119,15 @@ class StructuralTrend(PerSeriesModel):
     name = "structural"
     handles_missing = True
 
-    def __init__(self, damped: bool = True, min_damping: float = 0.0,
+    def __init__(self, slope: str = "none", min_damping: float = 0.0,
                  level_power: float = 0.5, fallback: str | None = "drift") -> None:
-        self.damped = damped
+        self.slope = slope
         self.min_damping = min_damping
         self.level_power = level_power
         self.fallback = fallback
 
     def check_params(self) -> None:
-        check_bool(self.damped, "damped")
+        check_choice(self.slope, "slope", ("none", "damped", "persistent"))
         for parameter in ("min_damping", "level_power"):
             value = check_number(getattr(self, parameter), parameter)
             if not 0.0 <= value <= 1.0:
@@ -127,7 +136,7 @@ class StructuralTrend(PerSeriesModel):
         check_choice(self.fallback, "fallback", ("drift", "naive", None))
 
     def _min_length(self, frequency: str) -> int:
-        # the two trend states are diffuse, and four parameters need a few more values
+        # the level (and slope) are diffuse, and up to four parameters need a few more values
         return WINDOWS.get(frequency, 1) + 11
 
     def _fallback(self) -> PerSeriesModel | None:
@@ -137,7 +146,7 @@ class StructuralTrend(PerSeriesModel):
         return [Drift(), Naive()]
 
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
-        from odforecast.models._structural_ssm import WindowedTrend
+        from odforecast.models._structural_ssm import WindowedTrend, standard_deviations
 
         window = WINDOWS.get(series.frequency, 1)
         values = np.asarray(series.values, dtype=float)
@@ -154,15 +163,12 @@ class StructuralTrend(PerSeriesModel):
         disturbance = np.maximum(previous, floor) ** self.level_power
         endog = np.r_[np.full(window, np.nan), z]
         disturbance = np.r_[np.full(window, disturbance[0]), disturbance]
-        min_damping = self.min_damping if self.damped else 1.0
-        model = WindowedTrend(endog, disturbance, window, min_damping)
+        model = WindowedTrend(endog, disturbance, window, self.slope, self.min_damping)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if self.damped:
-                result = model.fit(disp=False, maxiter=500)
-            else:
-                result = model.fit_constrained({"phi": 1.0}, disp=False, maxiter=500)
+            result = model.fit(disp=False, maxiter=500)
         params = np.asarray(result.params, dtype=float)
+        sds, phi = standard_deviations(self.slope, params)
         if not np.all(np.isfinite(params)) or not np.isfinite(result.llf):
             raise DataError(f"series {series.label}: the {self.name} likelihood did not "
                             "converge to finite estimates", hint="use model 'arima'")
@@ -172,17 +178,18 @@ class StructuralTrend(PerSeriesModel):
             state=np.asarray(result.predicted_state[:, -1], dtype=float),
             state_cov=np.asarray(result.predicted_state_cov[:, :, -1], dtype=float),
             transition=np.array(model["transition"], dtype=float),
-            disturbance_cov=np.diag(params[:3] ** 2) * last_level**2,
+            disturbance_cov=np.diag(sds**2) * last_level**2,
             selection=np.array(model["selection"], dtype=float),
             last_time=series.time[-1])
         diag = {
             "window": window,
+            "slope": self.slope,
             "level_power": self.level_power,
             # per period, as fractions of the latest level per period
-            "sigma_level": float(params[0]),
-            "sigma_slope": float(params[1]),
-            "sigma_month": float(params[2]),
-            "phi": float(params[3]) if self.damped else 1.0,
+            "sigma_level": float(sds[0]),
+            "sigma_slope": float(sds[1]),
+            "sigma_month": float(sds[2]),
+            "phi": phi,
             "loglik": float(result.llf),
             "converged": bool(result.mle_retvals.get("converged", False)),
             "censor_check": "",
