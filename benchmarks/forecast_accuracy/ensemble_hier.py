@@ -77,12 +77,13 @@ def main(argv: list[str] | None = None) -> None:
     run.write_scores([result], out / f"{stem}{suffix}.csv.gz")
 
     fits = result.fits
-    print("\nConvergence per origin (the worst of the Bayesian members' fits):")
-    columns = ["origin", "r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
-               "trustworthy", "seconds"]
-    print(fits[[c for c in columns if c in fits]].to_string(
-        index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"trustworthy origins: {int(fits['trustworthy'].sum())} of {len(fits)}")
+    if "trustworthy" in fits:  # a Bayesian member took part
+        print("\nConvergence per origin (the worst of the Bayesian members' fits):")
+        columns = ["origin", "r_hat_max", "ess_bulk_min", "ess_tail_min", "divergences",
+                   "trustworthy", "seconds"]
+        print(fits[[c for c in columns if c in fits]].to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
+        print(f"trustworthy origins: {int(fits['trustworthy'].sum())} of {len(fits)}")
 
     results = [result]
     by_hand = out / BY_HAND

@@ -44,7 +44,7 @@ import pandas as pd
 
 import odforecast
 from odforecast.evaluate import HUB_LEVELS, BacktestResult, backtest, compare, scores
-from odforecast.models import ARIMA, Drift, Ensemble, Naive
+from odforecast.models import ARIMA, Drift, Ensemble, Naive, StructuralTrend
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -72,11 +72,13 @@ KEY = ["location", "indicator", "origin", "horizon"]
 #: (ARIMA + BayesianTrend since 2026-12-06: a posterior sampling per origin and indicator,
 #: which ensemble_bayes.py measures at less cost), ``ensemble_log_sqrt`` the equal mixture of
 #: the two ARIMA scales (the default ensemble of 2026-12-05 to 2026-12-06, kept so those runs
-#: reproduce under their name).
+#: reproduce under their name); ``structural`` is ``StructuralTrend()`` (structural.py runs
+#: it with its variants).
 OURS = {"arima": (ARIMA, True),
         "arima_selected": (lambda: ARIMA(model_averaging=False), True),
         "arima_log": (lambda: ARIMA(transform="log"), True),
         "naive": (Naive, False), "drift": (Drift, False),
+        "structural": (StructuralTrend, True),
         "ensemble": (Ensemble, True),
         "ensemble_log_sqrt": (lambda: Ensemble([ARIMA(transform="log"),
                                                 ARIMA(transform="sqrt")],
