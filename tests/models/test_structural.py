@@ -121,12 +121,13 @@ def test_censored_and_interior_withheld_cells_fit_without_fallback(states):
     assert bool((fc.samples > 0).all())
 
 
-def test_annual_data_use_a_window_of_one_period():
+def test_annual_data_are_refused_with_the_models_that_fit_them():
+    # on annual counts the model is a random walk: 2.9 x Drift's WIS ten years ahead
     us = odforecast.load_dataset("us_annual").query(
         "indicator == 'opioids' and estimate == 'reported'")
-    fitted = StructuralTrend().fit(us)
-    assert int(fitted.diagnostics.loc[0, "window"]) == 1
-    check_model(StructuralTrend(), us)
+    with pytest.raises(DataError, match="is annual: structural models the months") as info:
+        StructuralTrend().fit(us.head(7))  # too short for the others too: frequency first
+    assert info.value.column == "frequency" and "arima" in str(info.value)
 
 
 def test_passes_the_contract_on_12_month_ending_data(us_12m):
