@@ -239,6 +239,16 @@ def sample_windows(state: StructuralState, horizon: int, n_samples: int,
     The state is drawn from its filtered distribution at the first forecast period and
     propagated with fresh disturbances; the Gaussian paths of each window are mapped to a
     log-normal with the same mean and variance, rank for rank (a Gaussian copula).
+
+    Examples
+    --------
+    >>> import odforecast
+    >>> us = odforecast.load_dataset("us_monthly_12m").query(
+    ...     "indicator == 'opioids' and estimate == 'reported'")
+    >>> state = odforecast.StructuralTrend().fit(us).results[0].state
+    >>> paths = sample_windows(state, 12, 1000, np.random.default_rng(0))
+    >>> paths.shape, bool((paths > 0).all())
+    ((1000, 12), True)
     """
     mean = state.state.copy()
     cov = state.state_cov.copy()
