@@ -8,24 +8,22 @@ import pytest
 
 import odforecast
 from odforecast import DataError
+from odforecast.data.schema import from_records
 from odforecast.errors import ParameterError
 from odforecast.models import StructuralTrend
 from odforecast.models.structural import sample_windows
 from odforecast.testing import check_model
 
 
-def _windows(months: np.ndarray, location: str = "US", start: str = "2015-01-31"):
-    """A tidy 12-month-ending frame from monthly counts (the first window ends at month 12)."""
-    sums = np.convolve(months, np.ones(12), mode="valid")
+def _windows(months: np.ndarray, start: str = "2015-01-31") -> pd.DataFrame:
+    """A tidy 12-month-ending frame of US opioid deaths from monthly counts (the first window
+    ends at month 12)."""
     month_ends = pd.date_range(start, periods=len(months), freq="ME")
-    ends, starts = month_ends[11:], month_ends.to_period("M").to_timestamp()[:-11]
-    return pd.DataFrame({"location": location, "indicator": "opioids",
-                         "frequency": "12m_ending",
-                         "period_start": starts,
-                         "period_end": ends, "estimate": "reported", "value": sums,
-                         "unit": "deaths", "censored": False, "censor_upper": np.nan,
-                         "provisional": False, "flag": "", "source": "simulated",
-                         "vintage": "test"})
+    return from_records(pd.DataFrame({
+        "location": "US", "indicator": "opioids", "frequency": "12m_ending",
+        "period_start": month_ends.to_period("M").to_timestamp()[:-11],
+        "period_end": month_ends[11:], "value": np.convolve(months, np.ones(12), "valid"),
+        "unit": "deaths", "source": "simulated", "vintage": "test"}))
 
 
 @pytest.fixture(scope="module")

@@ -163,9 +163,13 @@ class StructuralTrend(PerSeriesModel):
         return [Drift(), Naive()]
 
     def _fit_series(self, series: Series, exog: np.ndarray | None) -> tuple[Any, dict[str, Any]]:
-        from odforecast.models._structural_ssm import WindowedTrend, standard_deviations
+        from odforecast.models._structural_ssm import (
+            WindowedTrend,
+            standard_deviations,
+            transition_matrix,
+        )
 
-        window = WINDOWS.get(series.frequency, 1)
+        window = WINDOWS[series.frequency]  # _prepare refused the other frequencies
         values = np.asarray(series.values, dtype=float)
         shown = values[np.isfinite(values)]
         scale = float(np.mean(shown[-min(12, shown.size):])) / window
@@ -174,10 +178,14 @@ class StructuralTrend(PerSeriesModel):
                             f"{self.name} has no level to scale its noise by",
                             hint="use model 'bayes' (counts) or 'naive'")
         z = values / scale
+
+        def disturbance_scale(published: np.ndarray) -> np.ndarray:
+            """s_t from the published value before period t (its level per period, at least
+            one death)."""
+            return np.maximum(published / window, 1.0 / scale) ** self.level_power
+
         # each period's disturbances scale with the previous published level per period
-        previous = pd.Series(z).ffill().shift(1).bfill().to_numpy() / window
-        floor = 1.0 / scale  # one death per period
-        disturbance = np.maximum(previous, floor) ** self.level_power
+        disturbance = disturbance_scale(pd.Series(z).ffill().shift(1).bfill().to_numpy())
         endog = np.r_[np.full(window, np.nan), z]
         disturbance = np.r_[np.full(window, disturbance[0]), disturbance]
         model = WindowedTrend(endog, disturbance, window, self.slope, self.min_damping)
@@ -189,12 +197,12 @@ class StructuralTrend(PerSeriesModel):
         if not np.all(np.isfinite(params)) or not np.isfinite(result.llf):
             raise DataError(f"series {series.label}: the {self.name} likelihood did not "
                             "converge to finite estimates", hint="use model 'arima'")
-        last_level = np.maximum(z[np.isfinite(z)][-1] / window, floor) ** self.level_power
+        last_level = disturbance_scale(z[np.isfinite(z)][-1])  # for every forecast period
         state = StructuralState(
             label=series.label, window=window, scale=scale,
             state=np.asarray(result.predicted_state[:, -1], dtype=float),
             state_cov=np.asarray(result.predicted_state_cov[:, :, -1], dtype=float),
-            transition=np.array(model["transition"], dtype=float),
+            transition=transition_matrix(window, phi),
             disturbance_cov=np.diag(sds**2) * last_level**2,
             selection=np.array(model["selection"], dtype=float),
             last_time=series.time[-1])
