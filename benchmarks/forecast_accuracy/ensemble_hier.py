@@ -58,13 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     stem = "scores_ensemble_hier" if three else f"scores_{label}"
     if len(members) == 1:  # one member's own backtest; not ensemble_bayes.py's file
         stem += "_alone"
-    data, how = run.load_series(args.raw)
-    origins = run.origins_every(6)
-    if args.n_origins:
-        origins = origins[-args.n_origins:]
-    print(how)
-    print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
-          f"{run.machine_info()}", flush=True)
+    data, origins = run.series_and_origins(args.raw, args.n_origins)
     started = time.perf_counter()
     with warnings.catch_warnings():
         # each untrustworthy fit is in the convergence table below

@@ -108,6 +108,20 @@ def load_series(raw: Path) -> tuple[pd.DataFrame, str]:
     return data, text
 
 
+def series_and_origins(raw: Path, n_origins: int | None = None
+                       ) -> tuple[pd.DataFrame, list[str]]:
+    """The complete series and the 13 origins (the last ``n_origins`` of them, for smoke
+    runs), with the two header lines the backtest scripts print."""
+    data, how = load_series(raw)
+    origins = origins_every(6)
+    if n_origins:
+        origins = origins[-n_origins:]
+    print(how)
+    print(f"origins: {', '.join(origins)}; horizon {HORIZON}; {N_SAMPLES} paths; "
+          f"{machine_info()}", flush=True)
+    return data, origins
+
+
 def origins_every(step: int) -> list[str]:
     ends = pd.date_range(FIRST_ORIGIN, LAST_ORIGIN, freq="ME")[::step]
     if ends[-1] != pd.Timestamp(LAST_ORIGIN):

@@ -21,8 +21,6 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import pandas as pd
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -54,18 +52,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n-origins", type=int, default=None,
                         help="keep only the last N of run.py's 13 origins (smoke runs)")
     args = parser.parse_args(argv)
-    data, how = run.load_series(args.raw)
-    origins = run.origins_every(6)
-    if args.n_origins:
-        origins = origins[-args.n_origins:]
-    print(how)
-    print(f"origins: {', '.join(origins)}; horizon {run.HORIZON}; {run.N_SAMPLES} paths; "
-          f"{run.machine_info()}", flush=True)
+    data, origins = run.series_and_origins(args.raw, args.n_origins)
     labels = ["structural"]
     if args.variants:
         labels = list(VARIANTS) if args.variants == "all" else ["structural",
                                                                   *args.variants.split(",")]
-    results, fallbacks = [], {}
+    results = []
     clock = run.FitClock()
     with ProcessPoolExecutor(2) as executor:
         for label in labels:
@@ -74,11 +66,10 @@ def main(argv: list[str] | None = None) -> None:
                 result, _fit_seconds, total = run.run_ours(
                     StructuralTrend(**VARIANTS[label]), data, origins, executor, clock, label)
             results.append(result)
-            notes = result.fits.get("warnings", pd.Series(dtype=str)).astype(str)
-            fallbacks[label] = int(notes.str.contains("fallback").sum())
+            fallbacks = int(result.fits["warnings"].str.contains("fallback").sum())
             print(f"{label}: {VARIANTS[label] or 'defaults'}; {total:.0f} s "
                   f"(fit + forecast + scoring, 2 processes); fits warning of a fallback: "
-                  f"{fallbacks[label]}", flush=True)
+                  f"{fallbacks}", flush=True)
     out = HERE / "results"
     suffix = f"_last{args.n_origins}" if args.n_origins else ""
     run.write_scores(results, out / f"scores_structural{suffix}.csv.gz")
