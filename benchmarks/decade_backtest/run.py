@@ -62,6 +62,7 @@ MODELS: dict[str, tuple[Callable[[], odforecast.models.Model], str]] = {
                      "ARIMA(parameter_uncertainty=False): estimates plugged in (as before)"),
     "arima_selected": (lambda: ARIMA(model_averaging=False),
                        "ARIMA(model_averaging=False): the selected order only (as before)"),
+    "arima_d1": (lambda: ARIMA(max_d=1), "ARIMA(max_d=1): at most first differences"),
     "ensemble": (lambda: Ensemble([ARIMA(), BayesianTrend(random_seed=SEED), Drift()],
                                   weights="equal", random_seed=SEED),
                  "Ensemble([ARIMA(), BayesianTrend(), Drift()], weights='equal')"),
@@ -71,9 +72,15 @@ MODELS: dict[str, tuple[Callable[[], odforecast.models.Model], str]] = {
 DEFAULT_MODELS = ",".join(MODELS)
 
 
-def load() -> pd.DataFrame:
+#: ``--indicators all``: every US annual indicator with counts from 1999 to 2024 (methadone
+#: and the two other 2020-onward breakdowns have 5 years and are left out).
+ALL_INDICATORS = ("opioids", "all_drugs", "heroin", "synthetic_opioids",
+                  "natural_semisynthetic_methadone", "cocaine", "psychostimulants")
+
+
+def load(indicators: tuple[str, ...] = ("opioids",)) -> pd.DataFrame:
     us = odforecast.load_dataset("us_annual")
-    return us[(us["indicator"] == "opioids") & (us["estimate"] == "reported")
+    return us[us["indicator"].isin(indicators) & (us["estimate"] == "reported")
               & (us["location"] == "US")].reset_index(drop=True)
 
 
@@ -125,6 +132,33 @@ def summary_table(results: list[BacktestResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def by_indicator_table(results: list[BacktestResult]) -> pd.DataFrame:
+    """One row per model: WIS relative to Drift per indicator (same cells), their geometric
+    mean, and 80 % coverage at horizons 6-10 over every indicator (``--indicators``)."""
+    table = pd.concat([r.scores for r in results], ignore_index=True)
+    wis = table.pivot_table(index="model", columns="indicator", values="wis", aggfunc="mean")
+    rel = wis.div(wis.loc[BASELINE], axis=1)
+    late = table[table["horizon"] >= 6]
+    out = rel.copy()
+    out.insert(0, "geo_mean_rel_wis", np.exp(np.log(rel).mean(axis=1)))
+    out.insert(1, "cover_80_h6_10", late.groupby("model")["cover_80"].mean())
+    out.insert(2, "cover_80_h6_10_min", late.groupby(["model", "indicator"])["cover_80"]
+               .mean().groupby("model").min())
+    return out.loc[[r.model for r in results]].reset_index()
+
+
+def by_indicator_markdown(table: pd.DataFrame) -> str:
+    indicators = [c for c in table.columns if c not in (
+        "model", "geo_mean_rel_wis", "cover_80_h6_10", "cover_80_h6_10_min")]
+    lines = ["| model | rel. WIS vs drift (geometric mean) | cov80 h6-10 | lowest cov80 h6-10 | "
+             + " | ".join(indicators) + " |", "|---|" + "---:|" * (3 + len(indicators))]
+    for r in table.to_dict("records"):
+        lines.append(f"| {r['model']} | {r['geo_mean_rel_wis']:.3f} | {r['cover_80_h6_10']:.2f} "
+                     f"| {r['cover_80_h6_10_min']:.2f} | "
+                     + " | ".join(f"{r[i]:.3f}" for i in indicators) + " |")
+    return "\n".join(lines)
+
+
 def markdown(table: pd.DataFrame) -> str:
     head = ("| model | n | WIS | WIS h1-5 | WIS h6-10 | rel. WIS vs drift | cov50 | cov80 | "
             "cov95 | cov50 h6-10 | cov80 h6-10 | cov95 h6-10 |")
@@ -142,6 +176,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=DEFAULT_MODELS,
                         help=f"comma-separated, from: {', '.join(MODELS)}")
+    parser.add_argument("--indicators", default="opioids",
+                        help="comma-separated us_annual indicators, or 'all' for "
+                             f"{', '.join(ALL_INDICATORS)}")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     names = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -154,9 +191,15 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(f"machine: {machine_info()}", flush=True)
-    data = load()
+    indicators = (ALL_INDICATORS if args.indicators == "all"
+                  else tuple(i.strip() for i in args.indicators.split(",") if i.strip()))
+    unknown = sorted(set(indicators) - set(ALL_INDICATORS))
+    if unknown:
+        parser.error(f"unknown indicators {unknown}; choose from {', '.join(ALL_INDICATORS)}")
+    data = load(indicators)
     origins = rolling_origins(data, *ORIGINS)
-    print(f"data: us_annual, opioids, reported, US, {data['period_end'].min().year}-"
+    print(f"data: us_annual, {', '.join(indicators)}, reported, US, "
+          f"{data['period_end'].min().year}-"
           f"{data['period_end'].max().year}; origins {origins[0]} .. {origins[-1]} "
           f"({len(origins)}), horizon {HORIZON}, {N_SAMPLES} paths, seed {SEED}", flush=True)
     results = []
@@ -173,8 +216,15 @@ def main(argv: list[str] | None = None) -> None:
     print(markdown(table))
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "summary.csv", index=False, float_format="%.4f")
+    if len(indicators) > 1:
+        per_indicator = by_indicator_table(results)
+        print("\nWIS relative to drift, per indicator (all horizons):\n")
+        print(by_indicator_markdown(per_indicator))
+        per_indicator.to_csv(args.out / "by_indicator.csv", index=False, float_format="%.4f")
     pd.concat([r.scores for r in results]).to_csv(args.out / "scores.csv.gz", index=False)
-    write_provenance(args.out, ["summary.csv", "scores.csv.gz"], models=names)
+    written = ["summary.csv", "scores.csv.gz"] + (["by_indicator.csv"] if len(indicators) > 1
+                                                  else [])
+    write_provenance(args.out, written, models=names, indicators=list(indicators))
     print(f"\nrun time: {time.perf_counter() - started:.0f} s; load average now "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
