@@ -119,7 +119,44 @@ def test_model_averaging_widens_the_decade_interval_around_the_same_median(opioi
     assert np.median(averaged) == pytest.approx(np.median(selected), rel=0.04)
 
 
+def _annual(indicator: str, last_year: int):
+    us = odforecast.load_dataset("us_annual")
+    series = us[(us["indicator"] == indicator) & (us["estimate"] == "reported")]
+    return series[series["period_end"] <= f"{last_year}-12-31"]
+
+
+def test_annual_series_are_differenced_at_most_once():
+    """US synthetic-opioid deaths 1999-2006 (730 ... 2,707, a jump in the last year): KPSS
+    rejects the first differences of the log, and a second difference makes the growth rate a
+    random walk whose exponential compounds without bound: ARIMA(0,2,0), median ten years
+    ahead 156,000 and 97.5 % quantile 3 billion deaths (more than the US population). Annual
+    series stop at one difference by default; ``max_d=2`` restores the old search."""
+    synthetic = _annual("synthetic_opioids", 2006)
+    fitted = ARIMA().fit(synthetic)
+    assert fitted.diagnostics.loc[0, "order"].split(", ")[1] == "1"
+    paths = fitted.forecast(10, n_samples=2000, random_seed=0).samples.values.reshape(2000, 10)
+    median, top = np.quantile(paths[:, -1], [0.5, 0.975])
+    assert 5_000 < median < 30_000  # 2016 was 19,413 (the fentanyl take-off)
+    assert top < 300_000
+    old = ARIMA(max_d=2).fit(synthetic)
+    assert old.diagnostics.loc[0, "order"] == "(0, 2, 0)"
+    old_paths = old.forecast(10, n_samples=2000, random_seed=0).samples.values.reshape(2000, 10)
+    assert np.quantile(old_paths[:, -1], 0.975) > 100 * top
+
+
+def test_twelve_month_ending_series_may_still_take_a_second_difference():
+    """The limit is by frequency: the 12-month-ending US opioid series to February 2025 (a
+    smooth annual sum turning down) still gets d = 2, which scored best one to twelve
+    months ahead (benchmarks/forecast_accuracy)."""
+    monthly = odforecast.load_dataset("us_monthly_12m")
+    opioids = monthly[(monthly["indicator"] == "opioids") & (monthly["estimate"] == "reported")]
+    assert ARIMA().fit(opioids).diagnostics.loc[0, "order"].split(", ")[1] == "2"
+    assert ARIMA(max_d=1).fit(opioids).diagnostics.loc[0, "order"].split(", ")[1] == "1"
+
+
 @pytest.mark.parametrize(("kwargs", "column"), [
+    ({"max_d": -1}, "max_d"),
+    ({"max_d": 1.5}, "max_d"),
     ({"parameter_uncertainty": "yes"}, "parameter_uncertainty"),
     ({"model_averaging": 1}, "model_averaging"),
     ({"parameter_draws": 0}, "parameter_draws"),
