@@ -99,15 +99,22 @@ def machine_info() -> str:
             f"{platform.python_version()}; {', '.join(found)}; load average {load_avg}")
 
 
-def run_model(name: str, data: pd.DataFrame, origins: list[str]) -> tuple[BacktestResult, float,
-                                                                           list[str]]:
+def run_model(name: str, data: pd.DataFrame, origins: list[str], *, separately: bool = False
+              ) -> tuple[BacktestResult, float, list[str]]:
+    """Backtest one model; ``separately``: one fit per indicator, so that parameters a model
+    shares between the series of one fit (``BayesianTrend``'s damping) see one series."""
     factory, _ = MODELS[name]
     started = time.perf_counter()
+    groups = ([part for _, part in data.groupby("indicator", sort=False)] if separately
+              else [data])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OdforecastWarning)
-        result = backtest(factory(), data, origins=origins, horizon=HORIZON,
+        parts = [backtest(factory(), group, origins=origins, horizon=HORIZON,
                           n_samples=N_SAMPLES, random_seed=SEED, model_name=name,
-                          progress=False)
+                          progress=False) for group in groups]
+    result = (parts[0] if len(parts) == 1 else BacktestResult(
+        pd.concat([r.scores for r in parts], ignore_index=True), name,
+        pd.concat([r.fits for r in parts], ignore_index=True)))
     flags = sorted({str(w.message) for w in caught
                     if issubclass(w.category, OdforecastWarning)})
     return result, time.perf_counter() - started, flags
@@ -180,6 +187,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--indicators", default="opioids",
                         help="comma-separated us_annual indicators, or 'all' for "
                              f"{', '.join(ALL_INDICATORS)}")
+    parser.add_argument("--separately", action="store_true",
+                        help="fit each indicator on its own (default: one fit of all the "
+                             "indicators at each origin, as a user passing them together)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     names = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -205,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
           f"({len(origins)}), horizon {HORIZON}, {N_SAMPLES} paths, seed {SEED}", flush=True)
     results = []
     for name in names:
-        result, seconds, flags = run_model(name, data, origins)
+        result, seconds, flags = run_model(name, data, origins, separately=args.separately)
         results.append(result)
         note = f"; warnings: {' | '.join(flags)}" if flags else ""
         print(f"  {name}: {MODELS[name][1]}; {seconds:.1f} s{note}", flush=True)
@@ -225,7 +235,8 @@ def main(argv: list[str] | None = None) -> None:
     pd.concat([r.scores for r in results]).to_csv(args.out / "scores.csv.gz", index=False)
     written = ["summary.csv", "scores.csv.gz"] + (["by_indicator.csv"] if len(indicators) > 1
                                                   else [])
-    write_provenance(args.out, written, models=names, indicators=list(indicators))
+    write_provenance(args.out, written, models=names, indicators=list(indicators),
+                     separately=args.separately)
     print(f"\nrun time: {time.perf_counter() - started:.0f} s; load average now "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
