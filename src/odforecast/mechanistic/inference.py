@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from odforecast._jax import import_jax
+from odforecast._jax import import_jax, release_compiled_programs
 from odforecast.errors import FitError, ParameterError
 from odforecast.mechanistic.density import Density
 from odforecast.models.params import check_int, check_sampler_settings, merge_settings
@@ -199,6 +199,7 @@ def infer(density: Density, config: Mapping[str, Any], random_seed: int,
         theta, extra = _nuts(density, mode, value_and_grad, config, random_seed, jax, report)
     info.update(extra)
     derived = _derived(density, theta.reshape(-1, theta.shape[-1]), jax)
+    release_compiled_programs()  # many calibrations in one process (vintage backtests)
     info["seconds"] = round(time.perf_counter() - started, 1)
     return Posterior(theta, density.layout.labels(), derived, info)
 

@@ -303,6 +303,10 @@ def _run_inference(model, config: dict[str, Any], seed: int):
             kwargs["compute_convergence_checks"] = False
         try:
             idata = pm.sample(random_seed=seed, **kwargs)
+            if config["nuts_sampler"] in ("numpyro", "blackjax"):
+                from odforecast._jax import release_compiled_programs
+
+                release_compiled_programs()  # many fits in one process (backtests)
         except Exception as exc:  # a sampler crash is reported, not hidden
             hint = ""
             if config["nuts_sampler"] == "blackjax" and "progress_bar" in str(exc):

@@ -9,10 +9,13 @@ __all__ = ["BayesianTrend"]
 
 
 class BayesianTrend(BayesModel):
-    """Bayesian trend model for one or many independent series.
+    """Bayesian trend model for one or many series.
 
     The log death rate follows a damped local linear trend (random-walk level and growth
-    rate), with optional changepoints, regressors and a population offset; counts are
+    rate), with optional changepoints, regressors and a population offset.  Each series has its
+    own level, growth, growth-rate scale and noise; the damping of the growth rate is one
+    parameter shared by the series of a fit, so a series' forecast depends a little on which
+    series are fitted with it (fit it alone for a fully separate model).  Counts are
     negative-binomial, suppressed cells are censored at CDC's bound, annual totals sum the latent
     steps, and 12-month-ending counts are observed in non-overlapping 12-month blocks (the
     default) or, with ``model_config={"twelve_month_likelihood": "windows"}``, every shown
