@@ -147,11 +147,18 @@ def test_annual_series_are_differenced_at_most_once():
 def test_twelve_month_ending_series_may_still_take_a_second_difference():
     """The limit is by frequency: the 12-month-ending US opioid series to February 2025 (a
     smooth annual sum turning down) still gets d = 2, which scored best one to twelve
-    months ahead (benchmarks/forecast_accuracy)."""
+    months ahead (benchmarks/forecast_accuracy); a forecast reaching beyond two years says
+    that its intervals grow without bound and how to avoid it."""
     monthly = odforecast.load_dataset("us_monthly_12m")
     opioids = monthly[(monthly["indicator"] == "opioids") & (monthly["estimate"] == "reported")]
-    assert ARIMA().fit(opioids).diagnostics.loc[0, "order"].split(", ")[1] == "2"
-    assert ARIMA(max_d=1).fit(opioids).diagnostics.loc[0, "order"].split(", ")[1] == "1"
+    second = ARIMA().fit(opioids)
+    assert second.diagnostics.loc[0, "order"].split(", ")[1] == "2"
+    assert second.forecast(24, n_samples=100, random_seed=0).metadata["warnings"] == []
+    (note,) = second.forecast(36, n_samples=100, random_seed=0).metadata["warnings"]
+    assert "US opioids" in note and "two differences" in note and "ARIMA(max_d=1)" in note
+    first = ARIMA(max_d=1).fit(opioids)
+    assert first.diagnostics.loc[0, "order"].split(", ")[1] == "1"
+    assert first.forecast(120, n_samples=100, random_seed=0).metadata["warnings"] == []
 
 
 @pytest.mark.parametrize(("kwargs", "column"), [

@@ -60,6 +60,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from odforecast.calendar import FREQUENCIES
 from odforecast.errors import DataError
 from odforecast.models.arima_paths import simulate_paths
 from odforecast.models.arma_likelihood import concentrated_loglike, fit_concentrated
@@ -73,7 +74,7 @@ from odforecast.models.params import check_bool, check_choice, check_int, check_
 from odforecast.models.series import Series
 from odforecast.models.transforms import Transform, choose_transform
 
-__all__ = ["ARIMA", "AUTO_MAX_D", "MIN_AKAIKE_WEIGHT"]
+__all__ = ["ARIMA", "AUTO_MAX_D", "LONG_HORIZON_YEARS", "MIN_AKAIKE_WEIGHT"]
 
 _SEASON = {"monthly": 12, "quarterly": 4}
 
@@ -90,6 +91,11 @@ AUTO_TRANSFORM = {"12m_ending": "sqrt"}
 #: scored 2 % better (``benchmarks/forecast_accuracy``, 90 series x 13 origins: 145.8 against
 #: 148.7 with 1), though its intervals, too, grow without bound over years.
 AUTO_MAX_D = {"annual": 1}
+
+#: Forecasts from a model with two differences reaching further than this many years carry a
+#: warning (their 97.5 % quantile ten years ahead of the US opioid windows to February 2025
+#: was 2 million deaths a year).
+LONG_HORIZON_YEARS = 2
 
 
 class ARIMA(PerSeriesModel):
@@ -324,6 +330,20 @@ class ARIMA(PerSeriesModel):
         mean = np.asarray(smoother.smoothed_forecasts, dtype=float)[0]
         sd = np.sqrt(np.asarray(smoother.smoothed_forecasts_error_cov, dtype=float)[0, 0])
         return check_censored(series, transform, mean, sd, model_name=self.name)
+
+    def _forecast_notes(self, series: Series, diagnostics: dict[str, Any],
+                        horizon: int) -> list[str]:
+        """A second difference compounds the growth rate: say so past
+        :data:`LONG_HORIZON_YEARS`."""
+        d = int(str(diagnostics.get("order", "(0, 0, 0)")).strip("()").split(",")[1])
+        years = horizon * FREQUENCIES[series.frequency].step / 12
+        if d < 2 or years <= LONG_HORIZON_YEARS:
+            return []
+        also = "" if series.frequency == "annual" else " or on annual data"
+        return [f"{series.label}: ARIMA{diagnostics['order']} has two differences, so its "
+                f"growth rate is a random walk and its intervals grow without bound over "
+                f"{years:g} years; for projections beyond {LONG_HORIZON_YEARS} years refit "
+                f"with one difference (ARIMA(max_d=1)){also}"]
 
     def _sample_series(self, state: Any, horizon: int, n_samples: int,
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:

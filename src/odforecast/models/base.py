@@ -656,6 +656,12 @@ class PerSeriesModel(Model):
                        rng: np.random.Generator, exog_future: np.ndarray | None) -> np.ndarray:
         """Sample paths ``(n_samples, horizon)`` on the count scale, all >= 0."""
 
+    def _forecast_notes(self, series: Series, diagnostics: dict[str, Any],
+                        horizon: int) -> list[str]:
+        """Warnings about one series' forecast at this horizon, for the forecast's
+        ``metadata["warnings"]`` (none by default)."""
+        return []
+
     def fit(self, data: pd.DataFrame, *, exog: pd.DataFrame | None = None,
             executor: Executor | None = None) -> PerSeriesFit:
         """Fit every series in ``data``.
@@ -841,6 +847,8 @@ class PerSeriesFit(FittedModel):
                 if r.sampler is not self.model]
         warn += [note for s, r in zip(self.series, self.results, strict=True)
                  for note in _gap_warnings(s, r.diagnostics)]
+        warn += [note for s, r in zip(self.series, self.results, strict=True)
+                 for note in r.sampler._forecast_notes(s, r.diagnostics, request.horizon)]
         return SampledPaths(samples, self.series[0].frequency, self.data,
                             {"warnings": warn, "data_used": self.data_used()})
 
