@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["simulate_paths"]
+__all__ = ["covariance_root", "simulate_paths"]
 
 
 def simulate_paths(model: Any, thetas: np.ndarray, sizes: list[int], horizon: int,
@@ -126,10 +126,9 @@ def _state_space(model: Any, mean: np.ndarray, horizon: int,
     else:
         d = np.full(horizon, float(ssm.obs_intercept[0, -1]))
     state_cov = np.array(ssm.state_cov[:, :, 0], dtype=float)
-    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
     return {
         "a": a,
-        "Proot": vectors * np.sqrt(np.clip(values, 0, None)),  # Proot @ Proot.T == P
+        "Proot": covariance_root(cov),
         "Z": np.array(ssm.design[0, :, 0], dtype=float),
         "T": np.array(ssm.transition[:, :, 0], dtype=float),
         "RQ": np.array(ssm.selection[:, :, 0], dtype=float) @ np.linalg.cholesky(state_cov),
@@ -137,3 +136,19 @@ def _state_space(model: Any, mean: np.ndarray, horizon: int,
         "c": c,
         "d": d,
     }
+
+
+def covariance_root(cov: np.ndarray) -> np.ndarray:
+    """A square root ``L`` with ``L @ L.T == cov`` of a covariance that may be singular (a
+    filtered state whose parts are known only through their sum: integrated ARIMA states, the
+    months of an observed 12-month window), from its eigen-decomposition.
+
+    Examples
+    --------
+    >>> cov = np.array([[1.0, 1.0], [1.0, 1.0]])  # rank 1: Cholesky fails
+    >>> root = covariance_root(cov)
+    >>> bool(np.allclose(root @ root.T, cov))
+    True
+    """
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    return vectors * np.sqrt(np.clip(values, 0.0, None))

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from odforecast.errors import DataError, ParameterError
+from odforecast.models.arima_paths import covariance_root
 from odforecast.models.base import PerSeriesModel
 from odforecast.models.baselines import Drift, Naive
 from odforecast.models.missing import check_censored
@@ -233,13 +234,6 @@ class StructuralTrend(PerSeriesModel):
         return sample_windows(state, horizon, n_samples, rng)
 
 
-def _root(cov: np.ndarray) -> np.ndarray:
-    """A square root ``L`` with ``L @ L.T == cov`` of a covariance that may be singular
-    (the months of a window whose sum was observed are known only through their sum)."""
-    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
-    return vectors * np.sqrt(np.clip(values, 0.0, None))
-
-
 def sample_windows(state: StructuralState, horizon: int, n_samples: int,
                    rng: np.random.Generator) -> np.ndarray:
     """Sample paths ``(n_samples, horizon)`` of the published value (counts, > 0).
@@ -260,9 +254,9 @@ def sample_windows(state: StructuralState, horizon: int, n_samples: int,
     """
     mean = state.state.copy()
     cov = state.state_cov.copy()
-    noise_root = state.selection @ _root(state.disturbance_cov)
+    noise_root = state.selection @ covariance_root(state.disturbance_cov)
     noise_cov = noise_root @ noise_root.T
-    draws = mean + rng.standard_normal((n_samples, mean.size)) @ _root(cov).T
+    draws = mean + rng.standard_normal((n_samples, mean.size)) @ covariance_root(cov).T
     window = slice(2, 2 + state.window)
     gaussian = np.empty((n_samples, horizon))
     means, sds = np.empty(horizon), np.empty(horizon)
